@@ -1,0 +1,60 @@
+# mlteam-course: `make lab` runs the course, `make test` runs the tests.
+# Both create .venv with the machine's python3 and install the project on first use;
+# a second run with nothing changed installs nothing.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PORT   ?= 8888
+PYTEST_ARGS ?=
+
+BIN       := $(VENV)/bin
+STAMP     := $(VENV)/.mlteam-installed
+# JupyterLab reads default overrides from <prefix>/share/jupyter/lab/settings; the
+# project's copy turns off the news and update pop-ups for every server run from .venv.
+OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
+
+# Tools installed into the venv (alembic, jupyter, nbgrader) must be on PATH:
+# nbgrader shells out to `alembic` when it creates a gradebook.
+export PATH := $(abspath $(BIN)):$(PATH)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: help install lab test test-fast bench release clean
+
+help:
+	@echo "make lab     - start JupyterLab on http://127.0.0.1:$(PORT) (set PORT=... to change)"
+	@echo "make test    - run the whole test suite"
+	@echo "make bench   - print the performance figures"
+	@echo "make release - regenerate exercises/ from solutions/"
+	@echo "make clean   - remove .venv and nbgrader's runtime folders"
+
+install: $(STAMP) $(OVERRIDES)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --editable '.[browser]'
+	@touch $@
+
+$(OVERRIDES): course/jupyterlab/overrides.json | $(BIN)/python
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+lab: install
+	$(BIN)/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) \
+	    --ServerApp.root_dir="$(CURDIR)" \
+	    --LabApp.default_url=/lab/tree/course/index.ipynb $(ALLOW_ROOT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m benchmarks
+
+release: install
+	$(BIN)/mlteam-course release
+
+clean:
+	rm -rf $(VENV) course/submitted course/autograded course/feedback course/gradebook.db

@@ -1,0 +1,174 @@
+"""The course map, read from ``course/syllabus.toml``.
+
+The syllabus is defined once; the start page renders it and the tests check the
+files against it.
+
+>>> syllabus = load_syllabus()
+>>> first = syllabus.modules[0]
+>>> first.lesson_path.as_posix(), first.exercise_id
+('lessons/01_how_ml_projects_differ.ipynb', 'ex01_how_ml_projects_differ')
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlteam_utils.paths import SYLLABUS_RELATIVE_PATH, find_course_root
+
+SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+STATUSES = ("available", "planned")
+
+
+class SyllabusError(ValueError):
+    """The syllabus file is missing a field or has an invalid value."""
+
+
+@dataclass(frozen=True)
+class Module:
+    """One module: a lesson notebook and its graded exercise."""
+
+    number: int
+    slug: str
+    title: str
+    minutes: int
+    exercise_minutes: int
+    status: str
+    objectives: tuple[str, ...]
+
+    @property
+    def lesson_name(self) -> str:
+        """File stem of the lesson, e.g. ``01_how_ml_projects_differ``."""
+        return f"{self.number:02d}_{self.slug}"
+
+    @property
+    def exercise_id(self) -> str:
+        """nbgrader assignment id, e.g. ``ex01_how_ml_projects_differ``."""
+        return f"ex{self.number:02d}_{self.slug}"
+
+    @property
+    def lesson_path(self) -> Path:
+        """Lesson notebook, relative to the course root."""
+        return Path("lessons") / f"{self.lesson_name}.ipynb"
+
+    @property
+    def solution_path(self) -> Path:
+        """Instructor notebook (nbgrader source), relative to the course root."""
+        return Path("solutions") / self.exercise_id / f"{self.exercise_id}.ipynb"
+
+    @property
+    def exercise_path(self) -> Path:
+        """Learner notebook (nbgrader release), relative to the course root."""
+        return Path("exercises") / self.exercise_id / f"{self.exercise_id}.ipynb"
+
+    @property
+    def available(self) -> bool:
+        return self.status == "available"
+
+
+@dataclass(frozen=True)
+class Syllabus:
+    """The whole course map."""
+
+    title: str
+    audience: str
+    modules: tuple[Module, ...]
+    source: Path
+
+    @property
+    def available_modules(self) -> tuple[Module, ...]:
+        return tuple(m for m in self.modules if m.available)
+
+    def module(self, number: int) -> Module:
+        """The module with this number.
+
+        >>> load_syllabus().module(1).title
+        'How ML projects differ from Waterfall and Agile'
+        """
+        for module in self.modules:
+            if module.number == number:
+                return module
+        raise KeyError(f"no module {number} in {self.source}")
+
+    def as_markdown_table(self, link_prefix: str = "../") -> str:
+        """A Markdown table of the course map, with links relative to ``link_prefix``.
+
+        >>> print(load_syllabus().as_markdown_table().splitlines()[0])
+        | Module | Lesson | Exercise | Time | You will be able to |
+        """
+        rows = [
+            "| Module | Lesson | Exercise | Time | You will be able to |",
+            "|---|---|---|---|---|",
+        ]
+        for m in self.modules:
+            if m.available:
+                lesson = f"[{m.title}]({link_prefix}{m.lesson_path.as_posix()})"
+                exercise = f"[{m.exercise_id}]({link_prefix}{m.exercise_path.as_posix()})"
+            else:
+                lesson = f"{m.title} *(coming soon)*"
+                exercise = "—"
+            time = f"{m.minutes} + {m.exercise_minutes} min"
+            objectives = "<br>".join(f"• {o}" for o in m.objectives)
+            rows.append(f"| {m.number} | {lesson} | {exercise} | {time} | {objectives} |")
+        return "\n".join(rows)
+
+
+def _module_from_table(table: dict, index: int, source: Path) -> Module:
+    where = f"{source}, module #{index + 1}"
+    required = {
+        "number": int,
+        "slug": str,
+        "title": str,
+        "minutes": int,
+        "exercise_minutes": int,
+        "status": str,
+        "objectives": list,
+    }
+    for field, kind in required.items():
+        if field not in table:
+            raise SyllabusError(f"{where}: missing field '{field}'")
+        if not isinstance(table[field], kind) or isinstance(table[field], bool):
+            raise SyllabusError(f"{where}: field '{field}' must be {kind.__name__}, got {table[field]!r}")
+    if not SLUG_PATTERN.match(table["slug"]):
+        raise SyllabusError(f"{where}: slug {table['slug']!r} must be lowercase letters, digits and _")
+    if table["status"] not in STATUSES:
+        raise SyllabusError(f"{where}: status must be one of {STATUSES}, got {table['status']!r}")
+    if not 1 <= table["number"] <= 99:
+        raise SyllabusError(f"{where}: number must be 1-99, got {table['number']}")
+    if not table["objectives"] or not all(isinstance(o, str) and o for o in table["objectives"]):
+        raise SyllabusError(f"{where}: objectives must be a non-empty list of sentences")
+    return Module(
+        number=table["number"],
+        slug=table["slug"],
+        title=table["title"],
+        minutes=table["minutes"],
+        exercise_minutes=table["exercise_minutes"],
+        status=table["status"],
+        objectives=tuple(table["objectives"]),
+    )
+
+
+def load_syllabus(path: Path | str | None = None) -> Syllabus:
+    """Read and validate the syllabus (default: the course's ``course/syllabus.toml``)."""
+    source = Path(path) if path is not None else find_course_root() / SYLLABUS_RELATIVE_PATH
+    try:
+        data = tomllib.loads(source.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SyllabusError(f"{source}: file not found") from None
+    except tomllib.TOMLDecodeError as error:
+        raise SyllabusError(f"{source}: not valid TOML ({error})") from None
+    tables = data.get("module")
+    if not isinstance(tables, list) or not tables:
+        raise SyllabusError(f"{source}: needs at least one [[module]] table")
+    modules = tuple(_module_from_table(t, i, source) for i, t in enumerate(tables))
+    numbers = [m.number for m in modules]
+    if numbers != list(range(1, len(modules) + 1)):
+        raise SyllabusError(f"{source}: modules must be numbered 1..{len(modules)} in order, got {numbers}")
+    return Syllabus(
+        title=str(data.get("title", "")),
+        audience=str(data.get("audience", "")),
+        modules=modules,
+        source=source,
+    )
