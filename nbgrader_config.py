@@ -46,6 +46,24 @@ for app in ("GenerateAssignmentApp", "ReleaseAssignmentApp"):
 # ... nor overwrite a learner's own answers file at autograde time.
 c.Autograde.exclude_overwriting = answers_files_by_assignment(course_root / "solutions")
 
+# --- Generating the release ----------------------------------------------------
+# The instructor's answer guide (cells tagged "instructor-only") never reaches learners.
+c.GenerateAssignment.preprocessors = [
+    "mlteam_utils.grading.preprocessors.RemoveInstructorCells",
+    "nbgrader.preprocessors.IncludeHeaderFooter",
+    "nbgrader.preprocessors.InstantiateTests",
+    "nbgrader.preprocessors.LockCells",
+    "nbgrader.preprocessors.ClearSolutions",
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.CheckCellMetadata",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.SaveCells",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbgrader.preprocessors.ClearMarkScheme",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
 # --- Execution -----------------------------------------------------------------
 c.Execute.timeout = 30  # seconds per cell: an infinite loop fails that cell, not the batch
 c.Execute.interrupt_on_timeout = True
@@ -80,10 +98,11 @@ c.ScoreWidgetAnswers.show_correct_answers = False
 
 # --- Feedback ------------------------------------------------------------------
 # nbgrader's feedback shows hidden tests and tracebacks that quote them
-# (nbgrader issues 917 and 1363): remove both.
+# (nbgrader issues 917 and 1363), and the reflection's rubric: remove all three.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     "nbgrader.preprocessors.ClearHiddenTests",
+    "nbgrader.preprocessors.ClearMarkScheme",
     "mlteam_utils.grading.preprocessors.ShortenTracebacks",
 ]

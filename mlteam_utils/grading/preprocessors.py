@@ -1,0 +1,7 @@
+"""The nbgrader preprocessors this course adds (names used in ``nbgrader_config.py``)."""
+
+from mlteam_utils.grading.instructor_cells import RemoveInstructorCells
+from mlteam_utils.grading.tracebacks import ShortenTracebacks
+from mlteam_utils.grading.widget_scores import ApplyWidgetScores, ScoreWidgetAnswers
+
+__all__ = ["ApplyWidgetScores", "RemoveInstructorCells", "ScoreWidgetAnswers", "ShortenTracebacks"]

@@ -1,0 +1,182 @@
+"""Score widget questions in the grader's own process.
+
+nbgrader re-executes a notebook to grade it, so a widget's value is lost, and a
+score computed in the learner's kernel can be forged by one added cell. These two
+preprocessors close both gaps:
+
+* :class:`ScoreWidgetAnswers` runs in autograde's *sanitize* phase, before any
+  learner code runs. It reads the answers file exactly as submitted, scores it
+  against the key in ``solutions/``, and records the result in each question's
+  (locked) grade cell.
+* :class:`ApplyWidgetScores` runs right after execution and replaces that cell's
+  outputs with the recorded score and per-item feedback, which nbgrader's
+  ``SaveAutoGrades`` then reads as partial credit. Whatever the kernel did to the
+  files in the meantime does not matter.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+from nbformat import NotebookNode
+from nbformat.v4 import new_output
+from traitlets import Bool
+
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.utils import is_grade
+
+from mlteam_utils.grading.keys import find_key
+from mlteam_utils.grading.settings import answers_filename
+
+METADATA_KEY = "mlteam"
+
+
+def _item_dict(item: Any) -> dict[str, Any]:
+    return {
+        "item": item.item,
+        "credit": float(item.credit),
+        "correct": bool(item.correct),
+        "feedback": item.feedback,
+        "expected": item.expected,
+    }
+
+
+def score_record(question_id: str, spec: Any, answers: dict[str, Any], file_problem: str | None) -> dict[str, Any]:
+    """Score one question from the submitted answers; never raises on learner input."""
+    from mlteam_utils.questions.scoring import score_answer
+
+    entry = answers.get(question_id)
+    if file_problem is not None:
+        return {"fraction": 0.0, "items": [], "problems": [file_problem]}
+    if not isinstance(entry, dict) or "value" not in entry:
+        return {"fraction": 0.0, "items": [], "problems": ["No answer was saved for this question."]}
+    if entry.get("kind") != spec.get("kind"):
+        return {
+            "fraction": 0.0,
+            "items": [],
+            "problems": [f"The saved answer is for a {entry.get('kind')!r} question, not {spec.get('kind')!r}."],
+        }
+    result = score_answer(question_id, spec, entry["value"])
+    return {
+        "fraction": min(1.0, max(0.0, float(result.fraction))),
+        "items": [_item_dict(item) for item in result.items],
+        "problems": list(result.problems),
+    }
+
+
+class ScoreWidgetAnswers(NbGraderPreprocessor):
+    """Score widget answers from the submitted answers file (sanitize phase)."""
+
+    show_correct_answers = Bool(
+        False,
+        help="Show learners the correct answer of each widget item in their feedback.",
+    ).tag(config=True)
+
+    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
+        # Never trust grading metadata that arrives with a submission.
+        for cell in nb.cells:
+            cell.metadata.pop(METADATA_KEY, None)
+
+        info = resources.get("nbgrader", {})
+        assignment, notebook = info.get("assignment"), info.get("notebook")
+        submitted_folder = resources.get("metadata", {}).get("path")
+        if not assignment or not notebook or not submitted_folder:
+            return nb, resources
+
+        coursedir = CourseDirectory(config=self.config)
+        source_directory = Path(coursedir.root) / coursedir.source_directory
+        key = find_key(source_directory, assignment, notebook)
+        if key is None:
+            return nb, resources
+
+        answers, file_problem = self._read_answers(Path(submitted_folder) / answers_filename(notebook), notebook)
+        for cell in nb.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id not in key.questions or not is_grade(cell):
+                continue
+            record = score_record(grade_id, key.questions[grade_id], answers, file_problem)
+            record["show_correct_answers"] = bool(self.show_correct_answers)
+            cell.metadata[METADATA_KEY] = {"widget_score": record}
+            self.log.info("Widget question %s: %.0f%% credit", grade_id, 100 * record["fraction"])
+        return nb, resources
+
+    def _read_answers(self, path: Path, notebook: str) -> tuple[dict[str, Any], str | None]:
+        from mlteam_utils.answers import AnswersFileError, read_answers_file
+
+        try:
+            return read_answers_file(path, notebook=notebook), None
+        except AnswersFileError as error:
+            self.log.warning("Answers file for %s: %s", notebook, error)
+            return {}, str(error)
+        except Exception as error:  # an unexpected reader failure must cost points, not the batch
+            self.log.error("Could not read %s: %r", path, error)
+            return {}, f"The answers file {path.name} could not be read ({type(error).__name__})."
+
+
+def feedback_html(record: dict[str, Any], points: float) -> str:
+    """Per-item feedback for a learner, as HTML (correct answers only if allowed).
+
+    >>> record = {"fraction": 0.5, "problems": [], "show_correct_answers": False,
+    ...           "items": [{"item": "Label data", "credit": 0.0, "correct": False,
+    ...                      "feedback": "Think about who owns the data.", "expected": "Data engineer"}]}
+    >>> "Data engineer" in feedback_html(record, 4)
+    False
+    """
+    score = round(record["fraction"] * points, 2)
+    show_expected = record.get("show_correct_answers", False)
+    parts = [
+        f"<p><strong>Widget question: {score:g} / {points:g} points</strong>, "
+        "scored by the grader from your saved answers.</p>"
+    ]
+    for problem in record.get("problems", []):
+        parts.append(f"<p>⚠ {html.escape(problem)}</p>")
+    if record.get("items"):
+        parts.append("<ul>")
+        for item in record["items"]:
+            mark = "✔ correct" if item["correct"] else ("◐ partly right" if item["credit"] > 0 else "✘ not right")
+            line = f"<li>{mark}: <em>{html.escape(str(item['item']))}</em>"
+            if item.get("feedback"):
+                line += f" — {html.escape(str(item['feedback']))}"
+            if show_expected and not item["correct"] and item.get("expected"):
+                line += f" (expected: {html.escape(str(item['expected']))})"
+            parts.append(line + "</li>")
+        parts.append("</ul>")
+    return "\n".join(parts)
+
+
+def feedback_text(record: dict[str, Any], points: float) -> str:
+    """Plain-text version of :func:`feedback_html` (for terminals and exports)."""
+    score = round(record["fraction"] * points, 2)
+    lines = [f"Widget question: {score:g} / {points:g} points (scored from your saved answers)"]
+    lines += [f"! {problem}" for problem in record.get("problems", [])]
+    for item in record.get("items", []):
+        mark = "ok " if item["correct"] else ("~  " if item["credit"] > 0 else "x  ")
+        lines.append(f"{mark}{item['item']}: {item.get('feedback', '')}")
+    return "\n".join(lines)
+
+
+class ApplyWidgetScores(NbGraderPreprocessor):
+    """Replace each scored question's outputs with its score and feedback (after Execute)."""
+
+    def preprocess_cell(
+        self, cell: NotebookNode, resources: dict[str, Any], index: int
+    ) -> tuple[NotebookNode, dict[str, Any]]:
+        record = cell.metadata.get(METADATA_KEY, {}).get("widget_score")
+        if record is None or not is_grade(cell) or cell.cell_type != "code":
+            return cell, resources
+        points = float(cell.metadata["nbgrader"]["points"])
+        score = min(points, round(record["fraction"] * points, 4))
+        cell.outputs = [
+            new_output(
+                "display_data",
+                data={"text/html": feedback_html(record, points), "text/plain": feedback_text(record, points)},
+            ),
+            # nbgrader reads a lone number in an execute_result as partial credit.
+            new_output("execute_result", data={"text/plain": repr(score)}, execution_count=cell.get("execution_count")),
+        ]
+        return cell, resources
+
+

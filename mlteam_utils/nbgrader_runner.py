@@ -1,0 +1,65 @@
+"""Run nbgrader's command line for a course folder.
+
+nbgrader reads ``nbgrader_config.py`` from the folder it runs in, and creating a
+gradebook shells out to ``alembic`` from the interpreter's ``bin/`` folder, so both
+are arranged here once.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def nbgrader_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The current environment with this interpreter's ``bin/`` first on PATH.
+
+    >>> env = nbgrader_environment()
+    >>> env["PATH"].split(os.pathsep)[0] == str(Path(sys.executable).parent)
+    True
+    """
+    env = dict(os.environ)
+    bin_dir = str(Path(sys.executable).parent)
+    env["PATH"] = os.pathsep.join([bin_dir, *[p for p in env.get("PATH", "").split(os.pathsep) if p != bin_dir]])
+    env.update(extra or {})
+    return env
+
+
+def run_nbgrader(
+    course_root: Path,
+    *args: str,
+    check: bool = True,
+    timeout: float | None = None,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``nbgrader ARGS`` in ``course_root`` and capture its output.
+
+    Raises :class:`NbgraderFailed` (with nbgrader's log) when it exits non-zero and
+    ``check`` is true.
+    """
+    command = [sys.executable, "-m", "nbgrader", *args]
+    completed = subprocess.run(
+        command,
+        cwd=course_root,
+        env=nbgrader_environment(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+    if check and completed.returncode != 0:
+        raise NbgraderFailed(command, completed)
+    return completed
+
+
+class NbgraderFailed(RuntimeError):
+    """nbgrader exited with an error; the message carries the end of its log."""
+
+    def __init__(self, command: list[str], completed: subprocess.CompletedProcess[str]) -> None:
+        self.command = command
+        self.completed = completed
+        log = (completed.stderr or "") + (completed.stdout or "")
+        tail = "\n".join(log.strip().splitlines()[-25:])
+        super().__init__(f"`nbgrader {' '.join(command[3:])}` failed (exit {completed.returncode}):\n{tail}")

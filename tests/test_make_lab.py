@@ -1,0 +1,82 @@
+"""`make lab` serves the course on 127.0.0.1 with the project's settings."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+URL_WITH_TOKEN = re.compile(r"(http://127\.0\.0\.1:\d+/lab[^\s]*\?token=([0-9a-f]+))")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url: str, token: str) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, response.read()
+
+
+def test_make_lab_serves_the_course(tmp_path: Path) -> None:
+    port = free_port()
+    env = dict(os.environ, HOME=str(tmp_path), JUPYTER_DATA_DIR=str(tmp_path / "data"))
+    process = subprocess.Popen(
+        ["make", "--no-print-directory", "lab", f"PORT={port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    log: list[str] = []
+    try:
+        deadline = time.monotonic() + 120
+        token = None
+        assert process.stdout is not None
+        while token is None and time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            log.append(line)
+            match = URL_WITH_TOKEN.search(line)
+            if match:
+                token = match.group(2)
+                assert f":{port}/" in match.group(1)
+        assert token, "make lab printed no URL:\n" + "".join(log[-40:])
+
+        status, body = get(f"http://127.0.0.1:{port}/lab", token)
+        assert status == 200
+
+        status, body = get(f"http://127.0.0.1:{port}/api/contents/course/index.ipynb", token)
+        assert status == 200 and json.loads(body)["type"] == "notebook"
+
+        # The landing URL opens the start page.
+        status, body = get(f"http://127.0.0.1:{port}/lab/tree/course/index.ipynb", token)
+        assert status == 200
+
+        # News and update pop-ups are off through the project's overrides.
+        status, body = get(
+            f"http://127.0.0.1:{port}/lab/api/settings/@jupyterlab/apputils-extension:notification", token
+        )
+        settings = json.loads(body)
+        assert settings["settings"]["fetchNews"] == "false"
+        assert settings["settings"]["checkForUpdates"] is False
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
