@@ -33,6 +33,23 @@ def cmd_release(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_selfgrade(args: argparse.Namespace) -> int:
+    from mlteam_utils.nbgrader_runner import NbgraderFailed
+    from mlteam_utils.selfgrade import SelfGradeError, selfgrade
+
+    from mlteam_utils.paths import find_course_root
+
+    # The notebook's own checkout is the natural course, wherever the command runs from.
+    root = find_course_root(args.course_root or args.notebook.resolve().parent)
+    try:
+        report = selfgrade(args.notebook, root, show_correct_answers=args.show_answers)
+    except (SelfGradeError, NbgraderFailed) as error:
+        print(f"mlteam-course selfgrade: {error}", file=sys.stderr)
+        return 1
+    print(report.as_text())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mlteam-course",
@@ -58,6 +75,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     release_parser.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="e.g. ex01_how_ml_projects_differ (default: all)")
     release_parser.set_defaults(handler=cmd_release)
+
+    selfgrade_parser = commands.add_parser(
+        "selfgrade",
+        help="score your own copy of an exercise (for self-learners)",
+        description=(
+            "Grade your copy of an exercise against the instructor version in solutions/, in a private "
+            "temporary course. Prints the score per question and writes NOTEBOOK_NAME.feedback.html next "
+            "to the notebook. Your notebook, your answers file and the course gradebook are not changed."
+        ),
+    )
+    selfgrade_parser.add_argument("notebook", type=Path, metavar="NOTEBOOK", help="e.g. exercises/ex01_how_ml_projects_differ/ex01_how_ml_projects_differ.ipynb")
+    selfgrade_parser.add_argument("--show-answers", action="store_true", help="show the correct answer of each widget item you got wrong in the feedback")
+    selfgrade_parser.set_defaults(handler=cmd_selfgrade)
     return parser
 
 

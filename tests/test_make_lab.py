@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -56,7 +57,13 @@ def test_make_lab_serves_the_course(tmp_path: Path) -> None:
                 assert f":{port}/" in match.group(1)
         assert token, "make lab printed no URL:\n" + "".join(log[-40:])
 
-        status, body = get(f"http://127.0.0.1:{port}/lab", token)
+        # The URL is printed as the server starts listening: allow it a moment.
+        for _ in range(60):
+            try:
+                status, body = get(f"http://127.0.0.1:{port}/lab", token)
+                break
+            except urllib.error.URLError:
+                time.sleep(0.5)
         assert status == 200
 
         status, body = get(f"http://127.0.0.1:{port}/api/contents/course/index.ipynb", token)
@@ -70,9 +77,9 @@ def test_make_lab_serves_the_course(tmp_path: Path) -> None:
         status, body = get(
             f"http://127.0.0.1:{port}/lab/api/settings/@jupyterlab/apputils-extension:notification", token
         )
-        settings = json.loads(body)
-        assert settings["settings"]["fetchNews"] == "false"
-        assert settings["settings"]["checkForUpdates"] is False
+        defaults = {k: v.get("default") for k, v in json.loads(body)["schema"]["properties"].items()}
+        assert defaults["fetchNews"] == "false"
+        assert defaults["checkForUpdates"] is False
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:

@@ -1,0 +1,96 @@
+"""`mlteam-course selfgrade`: a private score and feedback for a self-learner."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course_helpers import REPO_ROOT, fill_cells, load_fixture, make_course, solution_cells
+from mlteam_utils.grading.settings import answers_filename
+
+pytestmark = pytest.mark.nbgrader
+
+ASSIGNMENT = "ex01_how_ml_projects_differ"
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def learner_copy(tmp_path: Path) -> tuple[Path, Path]:
+    """A course checkout with a self-learner's half-right answers in exercises/."""
+    course = make_course(tmp_path / "checkout", [ASSIGNMENT])
+    shutil.copytree(REPO_ROOT / "exercises" / ASSIGNMENT, course / "exercises" / ASSIGNMENT)
+    folder = course / "exercises" / ASSIGNMENT
+    half = load_fixture(ASSIGNMENT, "half_right.cells.json")
+    nbformat.write(fill_cells(folder / f"{ASSIGNMENT}.ipynb", half["cells"], half["reflection"]), folder / f"{ASSIGNMENT}.ipynb")
+    (folder / answers_filename(ASSIGNMENT)).write_text(json.dumps(load_fixture(ASSIGNMENT, "half_right.answers.json")))
+    return course, folder / f"{ASSIGNMENT}.ipynb"
+
+
+def run_selfgrade(notebook: Path, *options: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mlteam_utils.cli", "selfgrade", str(notebook), *options],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_selfgrade_prints_scores_and_writes_feedback_without_touching_anything(learner_copy) -> None:
+    course, notebook = learner_copy
+    before = digest(course)
+    completed = run_selfgrade(notebook, cwd=course)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    out = completed.stdout
+    assert "q1_crisp_dm_order" in out and "Autograded total" in out
+    total = float(out.split("Autograded total:")[1].split("/")[0])
+    assert 0 < total < 13
+    assert "Rubric for the written answer" in out
+
+    feedback = notebook.with_name(f"{ASSIGNMENT}.feedback.html")
+    assert feedback.is_file()
+    html = feedback.read_text(encoding="utf-8")
+    assert "Widget question" in html
+    assert "BEGIN HIDDEN TESTS" not in html and "expected_weeks" not in html
+    assert "MARK SCHEME" not in html
+
+    after = digest(course)
+    after.pop(f"exercises/{ASSIGNMENT}/{ASSIGNMENT}.feedback.html")
+    assert after == before, "selfgrade changed files other than the feedback page"
+    assert not (course / "course" / "gradebook.db").exists()
+
+
+def test_selfgrade_hides_correct_answers_unless_asked(learner_copy) -> None:
+    course, notebook = learner_copy
+    key = json.loads((course / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.key.json").read_text())
+    wrong_item = key["questions"]["q2_waterfall_agile_ml"]["items"][7]  # misfiled in the fixture
+    assert run_selfgrade(notebook, cwd=course).returncode == 0
+    html = notebook.with_name(f"{ASSIGNMENT}.feedback.html").read_text(encoding="utf-8")
+    assert "expected:" not in html
+
+    assert run_selfgrade(notebook, "--show-answers", cwd=course).returncode == 0
+    html = notebook.with_name(f"{ASSIGNMENT}.feedback.html").read_text(encoding="utf-8")
+    assert "expected:" in html and wrong_item.split("'")[0][:30] in html
+
+
+def test_selfgrade_refuses_a_notebook_that_is_not_an_exercise(tmp_path: Path) -> None:
+    course = make_course(tmp_path / "checkout", [ASSIGNMENT])
+    stray = course / "notes.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(), stray)
+    completed = run_selfgrade(stray, cwd=course)
+    assert completed.returncode == 1
+    assert "not one of the course's exercises" in completed.stderr

@@ -1,0 +1,80 @@
+"""The syllabus, the start page and the files on disk agree."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from mlteam_utils.syllabus import SyllabusError, load_syllabus
+
+ROOT = Path(__file__).resolve().parent.parent
+NAME_PATTERNS = {
+    "lessons": re.compile(r"^(\d{2})_([a-z0-9_]+)\.ipynb$"),
+    "solutions": re.compile(r"^ex(\d{2})_([a-z0-9_]+)$"),
+    "exercises": re.compile(r"^ex(\d{2})_([a-z0-9_]+)$"),
+}
+
+
+def test_available_modules_have_their_files() -> None:
+    for module in load_syllabus().available_modules:
+        for path in (module.lesson_path, module.solution_path, module.exercise_path):
+            assert (ROOT / path).is_file(), f"module {module.number} is 'available' but {path} is missing"
+
+
+def test_every_file_is_in_the_syllabus_under_the_naming_pattern() -> None:
+    syllabus = load_syllabus()
+    known = {(f"{m.number:02d}", m.slug) for m in syllabus.available_modules}
+    for folder, pattern in NAME_PATTERNS.items():
+        for path in sorted((ROOT / folder).iterdir()):
+            if path.name.startswith(".") or path.name == "__pycache__":
+                continue
+            match = pattern.match(path.name)
+            assert match, f"{folder}/{path.name} does not follow the naming pattern {pattern.pattern}"
+            assert match.groups() in known, f"{folder}/{path.name} is not an available module in the syllabus"
+
+
+def test_start_page_links_every_available_lesson_and_exercise() -> None:
+    notebook = nbformat.read(ROOT / "course" / "index.ipynb", as_version=4)
+    text = "\n".join(cell.source for cell in notebook.cells)
+    rendered = "\n".join(
+        output.get("data", {}).get("text/markdown", "")
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+    )
+    for module in load_syllabus().available_modules:
+        assert f"../{module.lesson_path.as_posix()}" in text + rendered
+        assert f"../{module.exercise_path.as_posix()}" in rendered
+    assert "load_syllabus" in text, "the start page must render the table from the syllabus"
+
+
+def test_syllabus_lists_eight_modules_in_order() -> None:
+    modules = load_syllabus().modules
+    assert [m.number for m in modules] == list(range(1, 9))
+
+
+@pytest.mark.parametrize(
+    ("broken", "message"),
+    [
+        ("[[module]]\nnumber = 1\n", "missing field 'slug'"),
+        ("not = [valid", "not valid TOML"),
+        ("title = 'x'\n", "needs at least one [[module]]"),
+        (
+            "[[module]]\nnumber = 2\nslug='a'\ntitle='A'\nminutes=1\nexercise_minutes=1\nstatus='available'\nobjectives=['x']\n",
+            "numbered 1..1",
+        ),
+        (
+            "[[module]]\nnumber = 1\nslug='A b'\ntitle='A'\nminutes=1\nexercise_minutes=1\nstatus='available'\nobjectives=['x']\n",
+            "slug",
+        ),
+    ],
+)
+def test_broken_syllabus_gives_a_clear_error(tmp_path: Path, broken: str, message: str) -> None:
+    path = tmp_path / "syllabus.toml"
+    path.write_text(broken)
+    with pytest.raises(SyllabusError, match=re.escape(message)) as error:
+        load_syllabus(path)
+    assert str(path) in str(error.value)
