@@ -18,6 +18,7 @@ from pathlib import Path
 
 from mlteam_utils.grading.settings import (
     ANSWERS_GLOB,
+    ANSWERS_SIDE_FILES_GLOB,
     KEY_GLOB,
     answers_files_by_assignment,
 )
@@ -42,7 +43,7 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 # An instructor who tries a solutions notebook creates an answers file beside it.
 # It must not reach the release (learners would inherit the instructor's answers) ...
 for app in ("GenerateAssignmentApp", "ReleaseAssignmentApp"):
-    c[app].CourseDirectory.ignore = [*c.CourseDirectory.ignore, ANSWERS_GLOB]
+    c[app].CourseDirectory.ignore = [*c.CourseDirectory.ignore, ANSWERS_GLOB, ANSWERS_SIDE_FILES_GLOB]
 # ... nor overwrite a learner's own answers file at autograde time.
 c.Autograde.exclude_overwriting = answers_files_by_assignment(course_root / "solutions")
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlteam_utils.grading.settings import ANSWERS_GLOB, KEY_GLOB
+from mlteam_utils.grading.settings import ANSWERS_GLOB, ANSWERS_SIDE_FILES_GLOB, KEY_GLOB
 from mlteam_utils.nbgrader_runner import run_nbgrader
 
 ASSIGNMENT_PATTERN = re.compile(r"^ex\d{2}_[a-z0-9_]+$")
@@ -94,7 +94,7 @@ def find_leaks(release_folder: Path, source_folder: Path) -> list[Leak]:
         if not path.is_file():
             continue
         relative = path.relative_to(release_folder)
-        if fnmatch.fnmatch(path.name, ANSWERS_GLOB):
+        if fnmatch.fnmatch(path.name, ANSWERS_GLOB) or fnmatch.fnmatch(path.name, ANSWERS_SIDE_FILES_GLOB):
             leaks.append(Leak(relative, "an answers file (learners would start from someone's answers)"))
             continue
         if fnmatch.fnmatch(path.name, KEY_GLOB):

@@ -18,6 +18,8 @@ from pathlib import Path
 ANSWERS_SUFFIX = ".answers.json"
 KEY_SUFFIX = ".key.json"
 ANSWERS_GLOB = f"*{ANSWERS_SUFFIX}"
+# The answers file's lock, temporary and backup files (``.x.answers.json.lock`` ...).
+ANSWERS_SIDE_FILES_GLOB = f"*{ANSWERS_SUFFIX}.*"
 KEY_GLOB = f"*{KEY_SUFFIX}"
 
 

@@ -1,0 +1,60 @@
+"""Widget questions: builders for lessons and graded exercises, and their scoring.
+
+Importing this package loads nothing heavy: the scoring functions are pure
+Python, and ``ipywidgets`` is imported only when a widget builder is first used.
+
+>>> from mlteam_utils.questions import KINDS, score_answer
+>>> KINDS
+('single_choice', 'multiple_choice', 'matching', 'ordering', 'raci', 'numeric')
+>>> spec = {"kind": "matching", "items": ["Sign-off", "Sprint review"], "categories": ["Waterfall", "Agile"],
+...         "key": {"Sign-off": "Waterfall", "Sprint review": "Agile"}}
+>>> score_answer("q2", spec, {"Sign-off": "Waterfall", "Sprint review": "Waterfall"}).fraction
+0.5
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# public name -> submodule that defines it
+_EXPORTS: dict[str, str] = {
+    # scoring (pure)
+    "KINDS": "mlteam_utils.questions.scoring",
+    "RACI_LETTERS": "mlteam_utils.questions.scoring",
+    "ItemResult": "mlteam_utils.questions.scoring",
+    "QuestionResult": "mlteam_utils.questions.scoring",
+    "completeness": "mlteam_utils.questions.scoring",
+    "public_spec": "mlteam_utils.questions.scoring",
+    "raci_problems": "mlteam_utils.questions.scoring",
+    "score_answer": "mlteam_utils.questions.scoring",
+    "score_entry": "mlteam_utils.questions.scoring",
+    "validate_spec": "mlteam_utils.questions.scoring",
+    "value_problem": "mlteam_utils.questions.scoring",
+    # feedback HTML (pure)
+    "result_html": "mlteam_utils.questions.feedback",
+    # widget builders (import ipywidgets on first use)
+    "QuestionBox": "mlteam_utils.questions.widgets",
+    "single_choice": "mlteam_utils.questions.widgets",
+    "multiple_choice": "mlteam_utils.questions.widgets",
+    "matching": "mlteam_utils.questions.widgets",
+    "ordering": "mlteam_utils.questions.widgets",
+    "raci_grid": "mlteam_utils.questions.widgets",
+    "numeric_estimate": "mlteam_utils.questions.widgets",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    """Import the submodule that defines ``name`` on first access (PEP 562)."""
+    module_name = _EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'mlteam_utils.questions' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
