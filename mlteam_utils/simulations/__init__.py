@@ -21,8 +21,7 @@ True
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from mlteam_utils._lazy import lazy_exports
 
 _PLANNING = "mlteam_utils.simulations.planning"
 _STAFFING = "mlteam_utils.simulations.staffing"
@@ -72,15 +71,4 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    """Import the submodule that defines ``name`` on first access (PEP 562)."""
-    module_name = _EXPORTS.get(name)
-    if module_name is None:
-        raise AttributeError(f"module 'mlteam_utils.simulations' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module_name), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
