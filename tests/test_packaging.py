@@ -109,3 +109,18 @@ def test_jupyterlab_news_and_update_popups_are_off() -> None:
     overrides = json.loads((ROOT / "course" / "jupyterlab" / "overrides.json").read_text(encoding="utf-8"))
     notification = overrides["@jupyterlab/apputils-extension:notification"]
     assert notification == {"checkForUpdates": False, "fetchNews": "false"}
+
+
+def test_no_test_fixture_or_shipped_file_is_ignored_by_git() -> None:
+    """A git-ignored fixture passes locally and vanishes from a fresh clone."""
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    candidates = [
+        str(p.relative_to(ROOT))
+        for folder in ("tests/fixtures", "mlteam_utils/data", "solutions", "exercises", "lessons", "course")
+        for p in (ROOT / folder).rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts
+    ]
+    candidates = [c for c in candidates if not c.endswith((".answers.json", ".feedback.html", ".db")) or c.startswith("tests/fixtures")]
+    completed = subprocess.run(["git", "check-ignore", *candidates], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert completed.stdout.strip() == "", f"ignored by git, so missing from a fresh clone:\n{completed.stdout}"
