@@ -122,5 +122,5 @@ def test_no_test_fixture_or_shipped_file_is_ignored_by_git() -> None:
         if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts
     ]
     candidates = [c for c in candidates if not c.endswith((".answers.json", ".feedback.html", ".db")) or c.startswith("tests/fixtures")]
-    completed = subprocess.run(["git", "check-ignore", *candidates], cwd=ROOT, capture_output=True, text=True, check=False)
+    completed = subprocess.run(["git", "check-ignore", "--no-index", *candidates], cwd=ROOT, capture_output=True, text=True, check=False)
     assert completed.stdout.strip() == "", f"ignored by git, so missing from a fresh clone:\n{completed.stdout}"
