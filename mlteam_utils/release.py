@@ -81,8 +81,16 @@ def _key_texts(source_folder: Path) -> list[str]:
         for spec in questions.values():
             if isinstance(spec, dict):
                 # Prompts and option lists are public; explanations and keys are not.
+                before = len(texts)
                 for field in ("explanations", "explanation", "key", "correct", "accountable", "responsible"):
                     collect(spec.get(field))
+                public = {
+                    str(text)
+                    for field in ("options", "items", "categories", "activities", "roles")
+                    for text in spec.get(field, []) or []
+                }
+                # A correct option is one of the options every learner sees: not a secret.
+                texts[before:] = [text for text in texts[before:] if text not in public]
     return texts
 
 

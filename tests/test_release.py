@@ -91,3 +91,19 @@ def test_release_outside_a_course_is_a_clear_error(tmp_path: Path) -> None:
     )
     assert completed.returncode == 2
     assert "No course folder" in completed.stderr
+
+
+def test_a_correct_option_shown_to_everyone_is_not_a_leak(tmp_path: Path) -> None:
+    """Options are public; only explanations and keys count as secrets."""
+    source, release = tmp_path / "solutions", tmp_path / "exercises"
+    source.mkdir()
+    release.mkdir()
+    option = "Give each task a probability of success"
+    explanation = "Yes: it turns a schedule into an honest forecast of delivery."
+    (source / "ex00_demo.key.json").write_text(json.dumps({"questions": {"q": {
+        "kind": "multiple_choice", "options": [option, "Fix the date"], "correct": [option],
+        "explanations": {option: explanation}}}}))
+    (release / "ex00_demo.ipynb").write_text(json.dumps({"cells": [{"source": f"options: {option}"}]}))
+    assert find_leaks(release, source) == []
+    (release / "ex00_demo.ipynb").write_text(json.dumps({"cells": [{"source": explanation}]}))
+    assert [leak.reason.split(":")[0] for leak in find_leaks(release, source)] == ["contains text from the answer key"]

@@ -78,3 +78,13 @@ def test_broken_syllabus_gives_a_clear_error(tmp_path: Path, broken: str, messag
     with pytest.raises(SyllabusError, match=re.escape(message)) as error:
         load_syllabus(path)
     assert str(path) in str(error.value)
+
+
+def test_readme_course_map_matches_the_syllabus() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for module in load_syllabus().modules:
+        row = next((line for line in readme.splitlines() if line.startswith(f"| {module.number} |")), None)
+        assert row is not None, f"README's course map lacks module {module.number}"
+        assert row.rstrip().endswith(f"| {module.status} |"), f"README says {row!r}; the syllabus says {module.status}"
+        if module.available:
+            assert module.lesson_path.as_posix() in row and module.exercise_path.as_posix() in row
