@@ -48,6 +48,16 @@ EXPECTED_COLUMNS = {
         "estimated_weeks",
         "rule_based_alternative",
     ],
+    "churn_sample": [
+        "customer_id",
+        "tenure_months",
+        "plan",
+        "monthly_spend",
+        "sessions_per_week",
+        "support_tickets_90d",
+        "churned",
+        "churn_probability",
+    ],
 }
 EXPECTED_COLUMNS["drift_current"] = EXPECTED_COLUMNS["drift_reference"]
 

@@ -4,8 +4,9 @@ Each column is read and converted as the manifest (``datasets.json``) says, so a
 broken file fails with the file, the row and the column at fault instead of
 loading quietly with the wrong types.
 
->>> dataset_names()
-('team_roster', 'raw_customer_events', 'drift_reference', 'drift_current', 'ml_backlog', 'experiment_log')
+>>> dataset_names()  # doctest: +NORMALIZE_WHITESPACE
+('team_roster', 'raw_customer_events', 'drift_reference', 'drift_current', 'ml_backlog', 'experiment_log',
+ 'churn_sample')
 >>> roster = load_dataset("team_roster")
 >>> roster.columns.tolist()[:5]
 ['employee_id', 'department', 'team', 'job_title', 'role_id']
