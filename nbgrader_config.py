@@ -79,7 +79,8 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
-    "nbgrader.preprocessors.OverwriteCells",
+    # nbgrader's OverwriteCells, with deleted test cells restored without crashing
+    "mlteam_utils.grading.preprocessors.OverwriteCellsKeepingOrder",
     "mlteam_utils.grading.preprocessors.ScoreWidgetAnswers",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]

@@ -67,6 +67,7 @@ ANSWERS_SCHEMA = "mlteam-answers/1"
 MAX_ANSWERS_FILE_BYTES = 256 * 1024
 GRADING_ENV_VARIABLE = "NBGRADER_EXECUTION"
 LOCK_SUFFIX = ".answers.json.lock"
+TEMPORARY_SUFFIX = ".tmp"
 BACKUP_MARKER = ".bad-"
 
 _ENTRY_KEYS = ("kind", "value", "complete")
@@ -519,8 +520,23 @@ class AnswerSheet:
             self._write_atomically(data)
         return True
 
+    def _remove_stale_temporaries(self) -> None:
+        """Delete temporary files left by a writer that was killed mid-save.
+
+        Called under the file lock, which every writer holds while its temporary
+        file exists, so any such file found here belongs to a dead writer. Without
+        this, each kernel killed mid-save would leave one more hidden file behind.
+        """
+        if fcntl is None:  # pragma: no cover - without flock another process may be mid-save
+            return
+        for leftover in self.directory.glob(f".{self.path.name}.*{TEMPORARY_SUFFIX}"):
+            with contextlib.suppress(OSError):
+                if leftover.is_file() and not leftover.is_symlink():
+                    leftover.unlink()
+
     def _write_atomically(self, data: bytes) -> None:
-        fd, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.directory)
+        self._remove_stale_temporaries()
+        fd, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=TEMPORARY_SUFFIX, dir=self.directory)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)

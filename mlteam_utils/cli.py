@@ -42,11 +42,118 @@ def cmd_selfgrade(args: argparse.Namespace) -> int:
     # The notebook's own checkout is the natural course, wherever the command runs from.
     root = find_course_root(args.course_root or args.notebook.resolve().parent)
     try:
-        report = selfgrade(args.notebook, root, show_correct_answers=args.show_answers)
+        report = selfgrade(args.notebook, root, show_correct_answers=args.show_answers, isolation=not args.no_isolation)
     except (SelfGradeError, NbgraderFailed) as error:
         print(f"mlteam-course selfgrade: {error}", file=sys.stderr)
         return 1
     print(report.as_text())
+    return 0
+
+
+def _isolation_config(args: argparse.Namespace, root: Path) -> dict | None:
+    """nbgrader settings that sandbox the grading kernels, or None with --no-isolation.
+
+    Raises IsolationUnavailable (naming --no-isolation) when the sandbox cannot run.
+    """
+    from mlteam_utils.grading.isolation import nbgrader_isolation_config, require_isolation
+
+    if args.no_isolation:
+        print(
+            "mlteam-course grade: --no-isolation: learner code runs unsandboxed and can read solutions/ and the gradebook",
+            file=sys.stderr,
+        )
+        return None
+    require_isolation()
+    return {section: dict(traits) for section, traits in nbgrader_isolation_config(root).items()}
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from mlteam_utils.cohort.grade import GradeError, grade_cohort
+    from mlteam_utils.cohort.gradebook_merge import GradebookError
+    from mlteam_utils.grading.isolation import IsolationUnavailable
+    from mlteam_utils.nbgrader_runner import NbgraderFailed
+
+    root = _course_root(args)
+    if args.jobs is not None and args.jobs < 1:
+        print("mlteam-course grade: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        summary = grade_cohort(
+            root,
+            args.assignments,
+            jobs=args.jobs,
+            force=args.force,
+            timeout=args.timeout,
+            extra_config=_isolation_config(args, root),
+            show_progress=not args.quiet,
+        )
+    except (GradeError, GradebookError, NbgraderFailed, IsolationUnavailable) as error:
+        print(f"mlteam-course grade: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt as interrupt:
+        summary = getattr(interrupt, "summary", None)
+        if summary is not None:
+            print(summary.as_text())
+        print("mlteam-course grade: interrupted", file=sys.stderr)
+        return 130
+    if not (summary.graded or summary.failed or summary.unchanged):
+        print("nothing to grade: no submissions in course/submitted" + (f" for {', '.join(args.assignments)}" if args.assignments else ""))
+        return 0
+    print(summary.as_text())
+    return 1 if summary.failed else 0
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    from mlteam_utils.cohort.feedback import generate_feedback
+    from mlteam_utils.cohort.gradebook_merge import GradebookError
+
+    root = _course_root(args)
+    try:
+        result = generate_feedback(root, args.assignments, release=not args.no_release)
+    except GradebookError as error:
+        print(f"mlteam-course feedback: {error}", file=sys.stderr)
+        return 1
+    if not result.pages and not result.problems:
+        print("no feedback to generate: grade the cohort first (mlteam-course grade)")
+        return 0
+    print(result.as_text(root))
+    return 1 if (result.withheld or result.problems) else 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from mlteam_utils.reports.export import write_export
+    from mlteam_utils.reports.gradebook_frames import ReportError, read_course_gradebook
+
+    root = _course_root(args)
+    try:
+        frames = read_course_gradebook(root)
+        wide, long = write_export(frames, args.to, args.long_to)
+    except (ReportError, OSError) as error:
+        print(f"mlteam-course export: {error}", file=sys.stderr)
+        return 1
+    print(f"wrote {wide} (one row per learner: {len(frames.learners)} learners x {len(frames.assignment_names)} assignments)")
+    print(f"wrote {long} (one row per learner x question)")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from mlteam_utils.reports.cohort_report import write_report
+    from mlteam_utils.reports.gradebook_frames import ReportError, course_gradebook_url, read_gradebook
+
+    if not 0 < args.behind_below <= 1:
+        print("mlteam-course report: --behind-below must be a fraction between 0 and 1, e.g. 0.75", file=sys.stderr)
+        return 2
+    root = _course_root(args)
+    try:
+        db_url, course_id = course_gradebook_url(root)
+        frames = read_gradebook(db_url, course_id)
+        files = write_report(frames, args.to, relative=args.behind_below, title=f"Cohort report: {course_id}")
+    except (ReportError, OSError) as error:
+        print(f"mlteam-course report: {error}", file=sys.stderr)
+        return 1
+    print(f"wrote {files.index} (open it in a browser)")
+    for path in (*files.plots, *files.tables):
+        print(f"wrote {path}")
     return 0
 
 
@@ -76,6 +183,53 @@ def build_parser() -> argparse.ArgumentParser:
     release_parser.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="e.g. ex01_how_ml_projects_differ (default: all)")
     release_parser.set_defaults(handler=cmd_release)
 
+    grade_parser = commands.add_parser(
+        "grade",
+        help="autograde every submission in course/submitted, in parallel",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "Autograde the cohort's submissions (course/submitted/STUDENT/ASSIGNMENT) with nbgrader, in N\n"
+            "worker processes. A bad submission is reported and skipped; it never stops the batch.\n"
+            "A rerun grades only what is new, changed or failed before, unless --force.\n"
+            "Ctrl-C stops cleanly: every submission graded so far stays in the gradebook."
+        ),
+        epilog=(
+            "examples:\n"
+            "  mlteam-course grade                      # everything new, one worker per CPU\n"
+            "  mlteam-course grade ex01_how_ml_projects_differ --jobs 2\n"
+            "  mlteam-course grade --force              # regrade every submission\n"
+            "exit status: 0 all graded, 1 some failed (listed), 130 interrupted"
+        ),
+    )
+    grade_parser.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="only these assignments (default: all)")
+    grade_parser.add_argument("--jobs", "-j", type=int, default=None, metavar="N", help="worker processes (default: the number of CPUs)")
+    grade_parser.add_argument("--force", action="store_true", help="regrade submissions that have not changed since the last run")
+    grade_parser.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS", help="stop grading one submission after this long (default: 600; each cell also has nbgrader's own 30 s limit)")
+    grade_parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    grade_parser.add_argument(
+        "--no-isolation",
+        action="store_true",
+        help="run learner code without the bubblewrap sandbox (only when the sandbox is unavailable; learner code can then read solutions/ and the gradebook)",
+    )
+    grade_parser.set_defaults(handler=cmd_grade)
+
+    feedback_parser = commands.add_parser(
+        "feedback",
+        help="write feedback HTML for graded submissions and release it",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "Generate each learner's feedback page (course/feedback/STUDENT/ASSIGNMENT/*.html) with nbgrader.\n"
+            "Hidden tests and mark schemes are removed and tracebacks cut to one line; every page is then\n"
+            "scanned, and one that still shows a hidden test, a mark scheme or the answer key is withheld.\n"
+            "When the nbgrader exchange exists (Exchange.root), the clean pages are released through it,\n"
+            "and learners get them with `nbgrader fetch_feedback` or the Assignments tab."
+        ),
+        epilog="examples:\n  mlteam-course feedback\n  mlteam-course feedback ex01_how_ml_projects_differ --no-release",
+    )
+    feedback_parser.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="only these assignments (default: every graded one)")
+    feedback_parser.add_argument("--no-release", action="store_true", help="only write the pages; do not release them through the exchange")
+    feedback_parser.set_defaults(handler=cmd_feedback)
+
     selfgrade_parser = commands.add_parser(
         "selfgrade",
         help="score your own copy of an exercise (for self-learners)",
@@ -87,7 +241,61 @@ def build_parser() -> argparse.ArgumentParser:
     )
     selfgrade_parser.add_argument("notebook", type=Path, metavar="NOTEBOOK", help="e.g. exercises/ex01_how_ml_projects_differ/ex01_how_ml_projects_differ.ipynb")
     selfgrade_parser.add_argument("--show-answers", action="store_true", help="show the correct answer of each widget item you got wrong in the feedback")
+    selfgrade_parser.add_argument(
+        "--no-isolation",
+        action="store_true",
+        help="run the notebook's code without the bubblewrap sandbox (the default sandbox hides solutions/ from it)",
+    )
     selfgrade_parser.set_defaults(handler=cmd_selfgrade)
+
+    export_parser = commands.add_parser(
+        "export",
+        help="write the grades as CSV (per learner, and per learner x question)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "Read the course gradebook (nbgrader's db_url from nbgrader_config.py) and write two CSV files.\n"
+            "FILE: one row per learner; a column per assignment with the score (empty = not submitted),\n"
+            "  total (not submitted counts 0), max_possible (the scale of total), submitted, not_submitted.\n"
+            "LONG: one row per learner x question: student_id, assignment, notebook, question (grade_id),\n"
+            "  cell_type, submitted (yes/no), score (empty when not submitted; 0 = scored 0), max_score,\n"
+            "  auto_score, manual_score, needs_manual_grade (yes/no; empty when not submitted)."
+        ),
+        epilog=(
+            "examples:\n"
+            "  mlteam-course export --to grades.csv                 # also writes grades.long.csv\n"
+            "  mlteam-course export --to out/grades.csv --long-to out/questions.csv\n"
+            "exit status: 0 written, 1 no gradebook or nothing graded yet"
+        ),
+    )
+    export_parser.add_argument("--to", type=Path, required=True, metavar="FILE", help="the per-learner CSV to write")
+    export_parser.add_argument("--long-to", type=Path, default=None, metavar="LONG", help="the per-question CSV (default: FILE's name with .long.csv, e.g. grades.long.csv)")
+    export_parser.set_defaults(handler=cmd_export)
+
+    report_parser = commands.add_parser(
+        "report",
+        help="write a cohort report (HTML, plots and CSVs) into a folder",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "Read the course gradebook and write DIR/index.html, a self-contained page with plots (PNG files\n"
+            "beside it) and short tables: completion by assignment, score distributions, the learners who\n"
+            "are behind (and why), and an item analysis per question (difficulty = mean score / max;\n"
+            "discrimination = correlation of the question's score with the rest of the assignment) with a\n"
+            "hint for each flagged question. Long tables are capped on the page; the CSVs beside it\n"
+            "(completion, score_distribution, learners, behind, item_analysis) hold every row."
+        ),
+        epilog=(
+            "examples:\n"
+            "  mlteam-course report --to report/            # then open report/index.html\n"
+            "  mlteam-course report --to report/ --behind-below 0.6\n"
+            "exit status: 0 written, 1 no gradebook or nothing graded yet"
+        ),
+    )
+    report_parser.add_argument("--to", type=Path, required=True, metavar="DIR", help="the folder to write the report into (created if needed)")
+    report_parser.add_argument(
+        "--behind-below", type=float, default=0.75, metavar="FRACTION",
+        help="a learner scoring below this fraction of the cohort median is behind (default: 0.75); missing a counted assignment always is",
+    )
+    report_parser.set_defaults(handler=cmd_report)
     return parser
 
 

@@ -58,7 +58,7 @@ def list_assignments(course_root: Path) -> list[str]:
     return sorted(p.name for p in source.iterdir() if p.is_dir() and ASSIGNMENT_PATTERN.match(p.name))
 
 
-def _key_texts(source_folder: Path) -> list[str]:
+def key_texts(source_folder: Path) -> list[str]:
     """Explanations and correct-answer texts from the folder's key files."""
     texts: list[str] = []
 
@@ -97,7 +97,7 @@ def _key_texts(source_folder: Path) -> list[str]:
 def find_leaks(release_folder: Path, source_folder: Path) -> list[Leak]:
     """Files or text in ``release_folder`` that would reveal answers from ``source_folder``."""
     leaks: list[Leak] = []
-    secrets = _key_texts(source_folder)
+    secrets = key_texts(source_folder)
     for path in sorted(release_folder.rglob("*")):
         if not path.is_file():
             continue

@@ -88,11 +88,32 @@ def _rubrics(source_notebook: Path) -> tuple[str, ...]:
     return tuple(match["body"] for match in MARK_SCHEME.finditer(source_notebook.read_text(encoding="utf-8")))
 
 
-def selfgrade(notebook: Path, course_root: Path, *, show_correct_answers: bool = False, timeout: float = 600) -> SelfGradeReport:
-    """Grade ``notebook`` against the instructor version in a private temporary course."""
+def selfgrade(
+    notebook: Path,
+    course_root: Path,
+    *,
+    show_correct_answers: bool = False,
+    timeout: float = 600,
+    isolation: bool = True,
+) -> SelfGradeReport:
+    """Grade ``notebook`` against the instructor version in a private temporary course.
+
+    With ``isolation`` (the default) the notebook's code runs in a sandbox that
+    cannot see ``solutions/`` (see :mod:`mlteam_utils.grading.isolation`); when
+    no sandbox can run here, :class:`SelfGradeError` says so and names
+    ``--no-isolation``.
+    """
     from nbgrader.api import Gradebook
 
     assignment, name = _locate(notebook, course_root)
+    isolation_options: list[str] = []
+    if isolation:
+        from mlteam_utils.grading.isolation import IsolationUnavailable, require_isolation
+
+        try:
+            require_isolation()
+        except IsolationUnavailable as error:
+            raise SelfGradeError(str(error)) from None
     learner_folder = notebook.resolve().parent
     with tempfile.TemporaryDirectory(prefix="mlteam-selfgrade-") as temp:
         private = Path(temp)
@@ -112,7 +133,13 @@ def selfgrade(notebook: Path, course_root: Path, *, show_correct_answers: bool =
             ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.feedback.html", KEY_GLOB, "*.bad-*"),
             symlinks=True,
         )
-        options = [f"--ScoreWidgetAnswers.show_correct_answers={show_correct_answers}"]
+        if isolation:
+            from mlteam_utils.grading.isolation import nbgrader_isolation_args
+
+            # The private course is what nbgrader sees; the learner's checkout holds the real answers.
+            real = course_root.resolve()
+            isolation_options = nbgrader_isolation_args(private, hidden_paths=[real / "solutions", real / "course"])
+        options = [f"--ScoreWidgetAnswers.show_correct_answers={show_correct_answers}", *isolation_options]
         run_nbgrader(private, "autograde", assignment, "--student", SELF, "--force", *options, timeout=timeout)
         run_nbgrader(private, "generate_feedback", assignment, "--student", SELF, "--force", timeout=timeout)
 

@@ -131,3 +131,30 @@ def autograded_max(course: Path, assignment: str) -> float:
         return float(
             sum(cell.max_score for notebook in assignment_row.notebooks for cell in notebook.grade_cells if cell.cell_type == "code")
         )
+
+
+HONEST_KINDS = ("solution", "half_right", "blank")
+
+
+def honest_submission(course: Path, assignment: str, kind: str) -> Submission:
+    """A reference submission of an assignment, built from the generated release.
+
+    ``kind`` is "solution" (every answer right), "half_right" (the fixture's
+    realistic mix) or "blank" (the release as handed out).
+    """
+    release_nb = course / "exercises" / assignment / f"{assignment}.ipynb"
+    source_nb = course / "solutions" / assignment / f"{assignment}.ipynb"
+    if kind == "solution":
+        return Submission(
+            fill_cells(release_nb, solution_cells(source_nb), reflection="A model answer."),
+            load_fixture(assignment, "solution.answers.json"),
+        )
+    if kind == "half_right":
+        half = load_fixture(assignment, "half_right.cells.json")
+        return Submission(
+            fill_cells(release_nb, half["cells"], reflection=half.get("reflection")),
+            load_fixture(assignment, "half_right.answers.json"),
+        )
+    if kind == "blank":
+        return Submission(nbformat.read(release_nb, as_version=4))
+    raise ValueError(f"unknown kind {kind!r}; expected one of {HONEST_KINDS}")

@@ -60,6 +60,18 @@ EXPECTED_COLUMNS = {
     ],
 }
 EXPECTED_COLUMNS["drift_current"] = EXPECTED_COLUMNS["drift_reference"]
+EXPECTED_COLUMNS["handoff_log"] = [
+    "handoff_id",
+    "stage",
+    "artifact",
+    "from_role",
+    "to_role",
+    "collaboration_point",
+    "sent_on",
+    "accepted_on",
+    "times_returned",
+    "return_reason",
+]
 
 
 def psi(reference: pd.Series, current: pd.Series, bins: int = 10) -> float:
@@ -280,3 +292,31 @@ def test_backlog_has_moonshots_and_quick_wins() -> None:
     assert ((backlog["impact"] >= 4) & (backlog["feasibility"] <= 1)).any()
     assert ((backlog["impact"] <= 2) & (backlog["feasibility"] >= 5)).any()
     assert backlog["rule_based_alternative"].any() and not backlog["rule_based_alternative"].all()
+
+
+# ---------------------------------------------------------------- handoff log
+
+
+def test_handoff_log_is_consistent() -> None:
+    """Ids are unique, nothing is accepted before it is sent, and a reason is given exactly when returned."""
+    log = domain.load_dataset("handoff_log")
+    assert 20 <= len(log) <= 40 and log["handoff_id"].is_unique
+    assert (log["accepted_on"] >= log["sent_on"]).all()
+    assert (log["from_role"] != log["to_role"]).all()
+    assert ((log["times_returned"] > 0) == log["return_reason"].notna()).all()
+    assert set(log["stage"]) == set(domain.course_stage_ids())
+
+
+def test_handoff_log_fails_most_at_data_and_integration() -> None:
+    """The lesson's finding: training-data and integration handoffs wait longer and come back more often."""
+    log = domain.load_dataset("handoff_log")
+    log["wait_days"] = (log["accepted_on"] - log["sent_on"]).dt.days
+    by_point = log.groupby("collaboration_point").agg(
+        median_wait=("wait_days", "median"), returned=("times_returned", lambda s: (s > 0).mean())
+    )
+    requirements = by_point.loc["requirements_and_planning"]
+    for point in ("training_data", "product_model_integration"):
+        assert by_point.loc[point, "median_wait"] > requirements["median_wait"]
+        assert by_point.loc[point, "returned"] > requirements["returned"]
+    longest = log.nlargest(4, "wait_days")["wait_days"].tolist()
+    assert len(set(longest)) == 4, "the exercise's top three has no tie at the cut"

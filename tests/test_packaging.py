@@ -68,13 +68,27 @@ def test_console_script_is_declared_and_installed() -> None:
     assert completed.returncode == 0 and "release" in completed.stdout
 
 
-@pytest.mark.parametrize("subcommand", ["release"])
+SUBCOMMANDS = ["release", "grade", "feedback", "export", "report", "selfgrade"]
+
+
+def test_the_cli_has_exactly_the_documented_subcommands() -> None:
+    import argparse
+
+    from mlteam_utils.cli import build_parser
+
+    actions = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    assert sorted(actions[0].choices) == sorted(SUBCOMMANDS)
+
+
+@pytest.mark.parametrize("subcommand", SUBCOMMANDS)
 def test_every_subcommand_has_help(subcommand: str) -> None:
     completed = subprocess.run(
         [sys.executable, "-m", "mlteam_utils.cli", subcommand, "--help"], capture_output=True, text=True, check=False
     )
     assert completed.returncode == 0, completed.stderr
     assert "usage: mlteam-course " + subcommand in completed.stdout
+    description = completed.stdout.split("\n\n")[1]
+    assert len(description) > 60, "a description that says what the subcommand does"
 
 
 def test_makefile_targets_and_ci_entry_point() -> None:

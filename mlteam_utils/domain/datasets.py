@@ -6,7 +6,7 @@ loading quietly with the wrong types.
 
 >>> dataset_names()  # doctest: +NORMALIZE_WHITESPACE
 ('team_roster', 'raw_customer_events', 'drift_reference', 'drift_current', 'ml_backlog', 'experiment_log',
- 'churn_sample')
+ 'churn_sample', 'handoff_log')
 >>> roster = load_dataset("team_roster")
 >>> roster.columns.tolist()[:5]
 ['employee_id', 'department', 'team', 'job_title', 'role_id']

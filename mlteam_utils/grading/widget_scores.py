@@ -44,8 +44,39 @@ def _item_dict(item: Any) -> dict[str, Any]:
     }
 
 
-def score_record(question_id: str, spec: Any, answers: dict[str, Any], file_problem: str | None) -> dict[str, Any]:
-    """Score one question from the submitted answers; never raises on learner input."""
+def explanation_texts(spec: Any) -> list[str]:
+    """The key's explanations of a question: they reveal its answer.
+
+    >>> explanation_texts({"explanations": {"a": "A is right because...", "b": ""}, "explanation": "Why."})
+    ['A is right because...', 'Why.']
+    """
+    if not isinstance(spec, dict):
+        return []
+    texts = [str(t) for t in (spec.get("explanations") or {}).values()] if isinstance(spec.get("explanations"), dict) else []
+    if isinstance(spec.get("explanation"), str):
+        texts.append(spec["explanation"])
+    return [text for text in texts if text.strip()]
+
+
+def withhold_explanations(feedback: str, explanations: list[str]) -> str:
+    """An item's feedback without the key's explanation (for an item the learner missed).
+
+    >>> withhold_explanations("You chose “Agile”. Scope is fixed in Waterfall.", ["Scope is fixed in Waterfall."])
+    'You chose “Agile”.'
+    """
+    for text in sorted(explanations, key=len, reverse=True):
+        feedback = feedback.replace(text, "")
+    return " ".join(feedback.split())
+
+
+def score_record(
+    question_id: str, spec: Any, answers: dict[str, Any], file_problem: str | None, reveal: bool = False
+) -> dict[str, Any]:
+    """Score one question from the submitted answers; never raises on learner input.
+
+    Unless ``reveal``, an item the learner missed keeps only its neutral lead
+    ("You chose ..."): the key's explanation would give the answer away.
+    """
     from mlteam_utils.questions.scoring import score_answer
 
     entry = answers.get(question_id)
@@ -60,9 +91,15 @@ def score_record(question_id: str, spec: Any, answers: dict[str, Any], file_prob
             "problems": [f"The saved answer is for a {entry.get('kind')!r} question, not {spec.get('kind')!r}."],
         }
     result = score_answer(question_id, spec, entry["value"])
+    items = [_item_dict(item) for item in result.items]
+    if not reveal:
+        secrets = explanation_texts(spec)
+        for item in items:
+            if not item["correct"]:
+                item["feedback"] = withhold_explanations(item["feedback"], secrets)
     return {
         "fraction": min(1.0, max(0.0, float(result.fraction))),
-        "items": [_item_dict(item) for item in result.items],
+        "items": items,
         "problems": list(result.problems),
     }
 
@@ -97,7 +134,7 @@ class ScoreWidgetAnswers(NbGraderPreprocessor):
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
             if grade_id not in key.questions or not is_grade(cell):
                 continue
-            record = score_record(grade_id, key.questions[grade_id], answers, file_problem)
+            record = score_record(grade_id, key.questions[grade_id], answers, file_problem, reveal=self.show_correct_answers)
             record["show_correct_answers"] = bool(self.show_correct_answers)
             cell.metadata[METADATA_KEY] = {"widget_score": record}
             self.log.info("Widget question %s: %.0f%% credit", grade_id, 100 * record["fraction"])

@@ -8,6 +8,11 @@ Both are **teaching models**: small, stated assumptions, no claim to forecast.
 * :mod:`~mlteam_utils.simulations.staffing`: quarter-by-quarter model of data
   engineers, data scientists and ML engineers at an MLOps maturity level.
 * :mod:`~mlteam_utils.simulations.widgets`: ipywidgets front ends for both.
+* :mod:`~mlteam_utils.simulations.case_study`: one churn project from idea to
+  monitoring, where each role's key decision changes what follows; its front
+  end is :mod:`~mlteam_utils.simulations.case_study_widgets`.
+* :mod:`~mlteam_utils.simulations.negotiation`: role cards negotiating a launch
+  threshold, with a plot and a slider that show who gains and who gives way.
 
 Names load on first use, so importing this package pulls in neither
 matplotlib nor ipywidgets (nor pandas):
@@ -26,6 +31,9 @@ from mlteam_utils._lazy import lazy_exports
 _PLANNING = "mlteam_utils.simulations.planning"
 _STAFFING = "mlteam_utils.simulations.staffing"
 _WIDGETS = "mlteam_utils.simulations.widgets"
+_CASE_STUDY = "mlteam_utils.simulations.case_study"
+_CASE_STUDY_WIDGETS = "mlteam_utils.simulations.case_study_widgets"
+_NEGOTIATION = "mlteam_utils.simulations.negotiation"
 
 # public name -> submodule that defines it
 _EXPORTS: dict[str, str] = {
@@ -62,10 +70,29 @@ _EXPORTS: dict[str, str] = {
     "simulate_staffing": _STAFFING,
     "simulate_teams": _STAFFING,
     "staffing_summary": _STAFFING,
+    # case study (one churn project, decision by decision)
+    "CaseAssumptions": _CASE_STUDY,
+    "Decisions": _CASE_STUDY,
+    "ProjectOutcome": _CASE_STUDY,
+    "SHORTCUTS": _CASE_STUDY,
+    "campaign_metrics": _CASE_STUDY,
+    "compare_decisions": _CASE_STUDY,
+    "option_effects": _CASE_STUDY,
+    "plot_project": _CASE_STUDY,
+    "project_story": _CASE_STUDY,
+    "simulate_project": _CASE_STUDY,
+    "CaseStudy": _CASE_STUDY_WIDGETS,
     # front ends
     "SimulationPanel": _WIDGETS,
     "planning_widget": _WIDGETS,
     "staffing_widget": _WIDGETS,
+    # threshold negotiation
+    "RETENTION_CARDS": _NEGOTIATION,
+    "RoleCard": _NEGOTIATION,
+    "agreed_thresholds": _NEGOTIATION,
+    "negotiation_widget": _NEGOTIATION,
+    "outcomes_table": _NEGOTIATION,
+    "plot_negotiation": _NEGOTIATION,
 }
 
 __all__ = sorted(_EXPORTS)

@@ -1,0 +1,38 @@
+"""Reliability figures: the corpus of bad submissions graded in one batch.
+
+Runs ``tests/corpus`` (31 kinds of broken, tampered, runaway, noisy and cheating
+submissions of exercise 1, plus three honest ones) through
+``mlteam-course grade --jobs 2`` with grading isolation, and prints:
+kinds tried, whether the batch completed, honest grades unchanged n/n, cheats
+contained n/n, files changed outside the sandbox, and each kind's outcome.
+
+Run with ``python -m benchmarks reliability``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    sys.path.insert(0, str(REPO_ROOT / "tests"))
+    from corpus.run_corpus import main_figures
+    from mlteam_utils.grading.isolation import isolation_status
+
+    status = isolation_status()
+    print(f"isolation: {status.reason}")
+    report = main_figures(isolation=status.available)
+    print(report.figures())
+    print()
+    print(report.table())
+    if report.changed_outside:
+        print("changed outside the sandbox:", *report.changed_outside, sep="\n  ")
+    if not report.batch_completed or any(not v.ok for v in report.verdicts):
+        raise RuntimeError("the corpus did not get the expected outcomes")
+
+
+if __name__ == "__main__":
+    main()

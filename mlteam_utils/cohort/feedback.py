@@ -1,0 +1,215 @@
+"""``mlteam-course feedback``: feedback HTML that reveals no key, released if possible.
+
+nbgrader's ``generate_feedback`` writes one HTML page per learner and notebook
+(with this course's settings it clears hidden tests and mark schemes and cuts
+tracebacks to one line). Before anything is released, every page is scanned for
+text that only the instructor should see: hidden-test lines, mark-scheme lines,
+solution markers and the answer key's explanations. A page that contains any is
+withheld and reported, never released.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from mlteam_utils.release import FORBIDDEN_MARKERS, key_texts
+from mlteam_utils.nbgrader_runner import NbgraderFailed, run_nbgrader
+
+#: Lines shorter than this (``assert x``, ``pass``) are too common to be secrets.
+MIN_SECRET_LINE = 20
+_BLOCKS = {
+    "hidden test": ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS"),
+    "mark scheme": ("BEGIN MARK SCHEME", "END MARK SCHEME"),
+}
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A line of instructor-only text, and what kind it is."""
+
+    text: str
+    kind: str
+
+
+def secret_lines(source: str) -> list[Secret]:
+    """Hidden-test and mark-scheme lines in one cell's source.
+
+    >>> cell = "assert True\\n### BEGIN HIDDEN TESTS\\nassert roles == ['data engineer', 'pm']\\n### END HIDDEN TESTS"
+    >>> secret_lines(cell)
+    [Secret(text="assert roles == ['data engineer', 'pm']", kind='hidden test')]
+    """
+    found: list[Secret] = []
+    for kind, (begin, end) in _BLOCKS.items():
+        inside = False
+        for line in source.splitlines():
+            if begin in line:
+                inside = True
+            elif end in line:
+                inside = False
+            elif inside and len(line.strip()) >= MIN_SECRET_LINE:
+                found.append(Secret(line.strip(), kind))
+    return found
+
+
+def assignment_secrets(source_folder: Path) -> list[Secret]:
+    """Every instructor-only text of an assignment's source folder."""
+    secrets: list[Secret] = []
+    for notebook_path in sorted(source_folder.glob("*.ipynb")):
+        notebook = nbformat.read(notebook_path, as_version=4)
+        for cell in notebook.cells:
+            secrets.extend(secret_lines(cell.source))
+    secrets.extend(Secret(text, "answer key") for text in key_texts(source_folder))
+    return secrets
+
+
+def shown_to_learner(autograded_notebook: Path) -> list[str]:
+    """Feedback of the widget items a learner got right: safe to show them.
+
+    The explanation of an item the learner answered correctly reveals nothing they
+    do not know; the scan must not mistake it for a leak.
+    """
+    from mlteam_utils.grading.widget_scores import METADATA_KEY
+
+    try:
+        notebook = nbformat.read(autograded_notebook, as_version=4)
+    except Exception:  # unreadable: allow nothing, so the scan is strict
+        return []
+    texts = []
+    for cell in notebook.cells:
+        record = cell.metadata.get(METADATA_KEY, {}).get("widget_score") or {}
+        texts.extend(str(item.get("feedback", "")) for item in record.get("items", []) if item.get("correct"))
+    return texts
+
+
+def secrets_for(secrets: Sequence[Secret], allowed_feedback: Sequence[str]) -> list[Secret]:
+    """Drop the key explanations that appear in feedback the learner may see.
+
+    >>> secrets = [Secret("Scope is fixed up front in Waterfall.", "answer key"), Secret("assert x == 42 and y == 7", "hidden test")]
+    >>> secrets_for(secrets, ["You chose Waterfall. Scope is fixed up front in Waterfall."])
+    [Secret(text='assert x == 42 and y == 7', kind='hidden test')]
+    """
+    allowed = [" ".join(text.split()) for text in allowed_feedback]
+    return [
+        secret for secret in secrets
+        if secret.kind != "answer key" or not any(" ".join(secret.text.split()) in text for text in allowed)
+    ]
+
+
+def _normalise(text: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
+
+
+def find_feedback_leaks(page: str, secrets: Sequence[Secret]) -> list[str]:
+    """Why a feedback page must not reach the learner (empty when it is clean).
+
+    HTML tags and entities are undone first, so a secret split by syntax
+    highlighting is still found.
+
+    >>> secrets = [Secret("assert roles == ['data engineer', 'pm']", "hidden test")]
+    >>> page = "<span>assert</span> roles == [&#39;data engineer&#39;, &#39;pm&#39;]"
+    >>> find_feedback_leaks(page, secrets)
+    ["a hidden test line: assert roles == ['data engineer', 'pm']"]
+    >>> find_feedback_leaks("<p>AssertionError: expected 3 roles</p>", secrets)
+    []
+    """
+    plain = _normalise(page)
+    leaks = [f"nbgrader's marker {marker!r}" for marker in FORBIDDEN_MARKERS if marker in plain and marker != "instructor-only"]
+    for secret in secrets:
+        if _normalise(secret.text) in plain:
+            leaks.append(f"a {secret.kind} line: {secret.text[:80]}")
+    return leaks
+
+
+@dataclass
+class FeedbackResult:
+    """What ``feedback`` produced, withheld and released."""
+
+    pages: list[Path] = field(default_factory=list)
+    withheld: dict[Path, list[str]] = field(default_factory=dict)
+    released: list[str] = field(default_factory=list)
+    exchange: Path | None = None
+    problems: list[str] = field(default_factory=list)
+
+    def as_text(self, course_root: Path) -> str:
+        lines = [f"feedback pages: {len(self.pages)} in {course_root / 'course' / 'feedback'}"]
+        for page, reasons in self.withheld.items():
+            lines.append(f"  WITHHELD {page.relative_to(course_root)}: {'; '.join(reasons)}")
+        lines.extend(f"  problem: {problem}" for problem in self.problems)
+        if self.exchange is None:
+            lines.append("no nbgrader exchange on this machine: share course/feedback yourself, or set Exchange.root")
+        else:
+            lines.append(f"released through the exchange at {self.exchange}: {', '.join(self.released) or 'nothing'}")
+        return "\n".join(lines)
+
+
+def _config(course_root: Path):  # type: ignore[no-untyped-def]
+    from traitlets.config.loader import PyFileConfigLoader
+
+    return PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config()
+
+
+def exchange_root(course_root: Path) -> Path | None:
+    """The nbgrader exchange folder configured for the course, if it exists."""
+    from nbgrader.exchange.default.exchange import Exchange
+
+    root = Path(Exchange(config=_config(course_root)).root)
+    return root if root.is_dir() else None
+
+
+def answers_revealed(course_root: Path) -> bool:
+    """Whether the instructor lets feedback show the widget questions' answers."""
+    from mlteam_utils.grading.widget_scores import ScoreWidgetAnswers
+
+    return bool(ScoreWidgetAnswers(config=_config(course_root)).show_correct_answers)
+
+
+def _graded_assignments(autograded: Path) -> list[str]:
+    if not autograded.is_dir():
+        return []
+    return sorted({folder.name for student in autograded.iterdir() if student.is_dir() for folder in student.iterdir() if folder.is_dir() and not folder.name.endswith(".previous")})
+
+
+def generate_feedback(course_root: Path, assignments: Sequence[str] | None = None, *, release: bool = True) -> FeedbackResult:
+    """Generate, scan and (when an exchange exists) release feedback."""
+    from mlteam_utils.cohort.grade import course_folders
+
+    folders = course_folders(course_root)
+    wanted = list(assignments) if assignments else _graded_assignments(folders.autograded)
+    result = FeedbackResult(exchange=exchange_root(course_root) if release else None)
+    reveal = answers_revealed(course_root)
+    feedback_root = folders.root / "course" / "feedback"
+    for assignment in wanted:
+        try:
+            run_nbgrader(folders.root, "generate_feedback", assignment, "--force")
+        except NbgraderFailed as error:
+            result.problems.append(f"{assignment}: nbgrader generate_feedback failed: {error}")
+            continue
+        secrets = assignment_secrets(folders.source / assignment)
+        if reveal:
+            secrets = [secret for secret in secrets if secret.kind != "answer key"]
+        clean_students = []
+        for page in sorted(feedback_root.glob(f"*/{assignment}/*.html")):
+            result.pages.append(page)
+            student = page.parent.parent.name
+            graded = folders.autograded / student / assignment / f"{page.stem}.ipynb"
+            leaks = find_feedback_leaks(page.read_text(encoding="utf-8", errors="replace"), secrets_for(secrets, shown_to_learner(graded)))
+            if leaks:
+                result.withheld[page] = leaks
+                page.unlink()  # a leaking page must not be released by anyone, later or by hand
+            else:
+                clean_students.append(page.parent.parent.name)
+        if result.exchange is not None and clean_students:
+            # Withheld pages are deleted above, so one call releases exactly the clean ones.
+            try:
+                run_nbgrader(folders.root, "release_feedback", assignment)
+            except NbgraderFailed as error:
+                result.problems.append(f"{assignment}: release_feedback failed: {error}")
+            else:
+                result.released.extend(f"{student}/{assignment}" for student in sorted(set(clean_students)))
+    return result

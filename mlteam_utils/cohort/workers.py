@@ -1,0 +1,304 @@
+"""Worker processes that run nbgrader's autograder, one submission at a time.
+
+Each worker is a long-lived process (nbgrader is imported once, not per
+submission) with its own copy of the gradebook and its own staging folder, so
+workers never write to the course's database or to another learner's folder.
+The parent hands out one submission at a time, watches every worker, and
+replaces one that dies or overruns its time limit; that submission fails with
+the reason, and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+import shutil
+import signal
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any
+
+from mlteam_utils.cohort.submissions import Submission
+
+#: Config values each worker adds on top of the course's nbgrader_config.py.
+ConfigValues = dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class WorkerResult:
+    """What grading one submission gave: success, or a one-line reason."""
+
+    submission: Submission
+    ok: bool
+    reason: str = ""
+    log: str = ""
+    worker_db: Path | None = None
+    staged_folder: Path | None = None
+
+
+_LOG_LINE = re.compile(r"^\[(?P<level>[A-Z]+)\]\s*(?P<text>.*)$")
+_GENERIC = (
+    "please see the error log",
+    "there was an error processing",
+    "removing failed assignment",
+    "see the above traceback",
+)
+
+
+_EXCEPTION_LINE = re.compile(r"^(?:[A-Za-z_][\w]*\.)*(?P<name>[A-Za-z_]\w*(?:Error|Exception|Exit|Interrupt|Timeout)\w*): (?P<text>.+)$")
+
+
+def failure_reason(log: str, error: str = "") -> str:
+    r"""One line saying why nbgrader could not grade a submission.
+
+    Prefers the last exception in nbgrader's log (the innermost cause is usually
+    the most telling), then its first specific ``[ERROR]`` message, then the last
+    line of the traceback.
+
+    >>> log = "\n".join([
+    ...     "[ERROR] There was an error processing assignment: /c/ada",
+    ...     "[ERROR] Traceback (most recent call last):",
+    ...     "    nbformat.reader.NotJSONError: Notebook does not appear to be JSON: ''",
+    ... ])
+    >>> print(failure_reason(log))
+    NotJSONError: Notebook does not appear to be JSON: ''
+    >>> print(failure_reason("[ERROR] No notebooks found, did you forget to run 'nbgrader generate_assignment'?"))
+    No notebooks found, did you forget to run 'nbgrader generate_assignment'?
+    >>> print(failure_reason("", "Traceback (most recent call last):\n  File x\nKeyError: 'a'"))
+    KeyError: 'a'
+    >>> failure_reason("", "")
+    'nbgrader gave no reason'
+    """
+    exceptions = [m for m in (_EXCEPTION_LINE.match(line.strip()) for line in log.splitlines()) if m]
+    if exceptions:
+        last = exceptions[-1]
+        return _shorten(f"{last.group('name')}: {last.group('text')}")
+    for line in log.splitlines():
+        match = _LOG_LINE.match(line.strip())
+        if match and match.group("level") in ("ERROR", "CRITICAL"):
+            text = match.group("text").strip()
+            if text and not text.startswith("Traceback") and not any(generic in text.lower() for generic in _GENERIC):
+                return _shorten(text)
+    lines = [line.strip() for line in error.strip().splitlines() if line.strip()]
+    if lines:
+        return _shorten(lines[-1])
+    return "nbgrader gave no reason"
+
+
+def _shorten(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- inside a worker process ---------------------------------------------------
+
+KERNEL_START_RETRIES = 1
+
+
+def _kernel_did_not_start(text: str) -> bool:
+    """Whether nbgrader failed because the kernel never answered (not the learner's code).
+
+    >>> _kernel_did_not_start("RuntimeError: Kernel didn't respond in 60 seconds")
+    True
+    >>> _kernel_did_not_start("DeadKernelError: Kernel died")
+    False
+    """
+    return "Kernel didn't respond" in text
+
+
+def _load_config(course_root: Path, extra: ConfigValues) -> Any:
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config()
+    config.merge(Config(extra))
+    return config
+
+
+def _worker_main(connection: Connection, course_root: str, worker_dir: str, extra: ConfigValues) -> None:
+    """The loop of one worker: receive a submission, autograde it, send the result."""
+    os.setsid()  # Ctrl-C at the terminal goes to the parent, which stops workers cleanly.
+    log_path = Path(worker_dir) / "worker.log"
+    log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    os.chdir(course_root)
+
+    from nbgrader.converters import Autograde
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.utils import capture_log, temp_attrs
+
+    from mlteam_utils.cohort.submission_files import foreign_entries, linked_notebooks
+    from mlteam_utils.grading.settings import ANSWERS_GLOB
+
+    config = _load_config(Path(course_root), extra)
+    coursedir = CourseDirectory(config=config)
+    base_ignore = list(coursedir.ignore)
+    while True:
+        task = connection.recv()
+        if task is None:
+            return
+        student, assignment = task
+        submitted = Path(coursedir.format_path(coursedir.submitted_directory, student, assignment))
+        source = Path(coursedir.format_path(coursedir.source_directory, ".", assignment))
+        links = linked_notebooks(submitted)
+        if links:
+            reason = f"the notebook {links[0]} is a symbolic link; only real files are graded"
+            connection.send({"success": False, "log": f"[ERROR] {reason}", "error": ""})
+            continue
+        ignore = base_ignore + foreign_entries(submitted, source, [ANSWERS_GLOB])
+        for attempt in range(1 + KERNEL_START_RETRIES):
+            with temp_attrs(coursedir, assignment_id=assignment, student_id=student, ignore=ignore):
+                converter = Autograde(coursedir=coursedir, config=config)
+                converter.force = True
+                converter.create_student = True
+                result = capture_log(converter)
+            # A kernel that does not start in time on a loaded machine is the grader's
+            # problem, not the learner's: try once more before calling it a failure.
+            if result.get("success") or not _kernel_did_not_start(result.get("log", "") + result.get("error", "")):
+                break
+        connection.send({"success": bool(result.get("success")), "log": result.get("log", ""), "error": result.get("error", "")})
+
+
+# --- in the parent -------------------------------------------------------------
+
+
+@dataclass
+class _Worker:
+    process: multiprocessing.process.BaseProcess
+    connection: Connection
+    folder: Path
+    task: Submission | None = None
+    deadline: float = 0.0
+    extra: ConfigValues = field(default_factory=dict)
+
+
+class WorkerPool:
+    """``jobs`` grading workers for one course, each with a private gradebook copy.
+
+    ``prepare_worker(folder)`` is called before a worker starts, to put a fresh
+    copy of the course gradebook at ``folder / "gradebook.db"``.
+    """
+
+    def __init__(
+        self,
+        course_root: Path,
+        work_root: Path,
+        jobs: int,
+        prepare_worker: Callable[[Path], None],
+        extra_config: ConfigValues | None = None,
+        timeout: float = 600.0,
+    ) -> None:
+        self.course_root = course_root
+        self.work_root = work_root
+        self.jobs = max(1, jobs)
+        self.prepare_worker = prepare_worker
+        self.extra_config = extra_config or {}
+        self.timeout = timeout
+        self._context = multiprocessing.get_context("spawn")
+        self._workers: list[_Worker] = []
+        self._started = 0
+
+    def _config_for(self, folder: Path) -> ConfigValues:
+        config: ConfigValues = {key: dict(value) for key, value in self.extra_config.items()}
+        course_directory = config.setdefault("CourseDirectory", {})
+        course_directory["db_url"] = f"sqlite:///{folder / 'gradebook.db'}"
+        course_directory["autograded_directory"] = str(folder / "autograded")
+        return config
+
+    def _start_worker(self) -> _Worker:
+        self._started += 1
+        folder = self.work_root / f"worker-{self._started}"
+        folder.mkdir(parents=True)
+        self.prepare_worker(folder)
+        parent_end, child_end = self._context.Pipe()
+        config = self._config_for(folder)
+        process = self._context.Process(
+            target=_worker_main,
+            args=(child_end, str(self.course_root), str(folder), config),
+            name=f"mlteam-grade-worker-{self._started}",
+            daemon=True,
+        )
+        process.start()
+        child_end.close()
+        return _Worker(process, parent_end, folder, extra=config)
+
+    def _stop(self, worker: _Worker, kill: bool) -> None:
+        if not kill and worker.process.is_alive():
+            try:
+                worker.connection.send(None)
+            except (BrokenPipeError, OSError):
+                kill = True
+            worker.process.join(timeout=10)
+        if worker.process.is_alive() or kill:
+            try:
+                os.killpg(worker.process.pid, signal.SIGKILL)  # the worker and the kernels it started
+            except (ProcessLookupError, PermissionError):
+                pass
+            worker.process.join(timeout=10)
+        worker.connection.close()
+
+    def close(self, kill: bool = False) -> None:
+        """Stop every worker (kill them when ``kill``); their folders stay for the caller."""
+        for worker in self._workers:
+            self._stop(worker, kill)
+        self._workers = []
+
+    def _staged(self, worker: _Worker, submission: Submission) -> Path:
+        return worker.folder / "autograded" / submission.student / submission.assignment
+
+    def run(self, submissions: Iterable[Submission], on_result: Callable[[WorkerResult], None]) -> None:
+        """Grade every submission; call ``on_result`` in this process as each one ends.
+
+        ``on_result`` must take what it needs from the worker's gradebook and
+        staging folder before returning: the worker may grade the next one then.
+        """
+        pending = list(submissions)
+        pending.reverse()  # pop() from the end keeps the given order
+        self._workers = [self._start_worker() for _ in range(min(self.jobs, len(pending)))]
+        while pending or any(w.task for w in self._workers):
+            for index, worker in enumerate(list(self._workers)):
+                if worker.task is None and pending:
+                    if not worker.process.is_alive():  # died while idle: replace it quietly
+                        self._stop(worker, kill=True)
+                        worker = self._workers[index] = self._start_worker()
+                    worker.task = pending.pop()
+                    worker.deadline = time.monotonic() + self.timeout
+                    shutil.rmtree(self._staged(worker, worker.task), ignore_errors=True)
+                    worker.connection.send((worker.task.student, worker.task.assignment))
+            busy = [w for w in self._workers if w.task]
+            if not busy:
+                break
+            waits = [w.connection for w in busy] + [w.process.sentinel for w in busy]
+            next_deadline = min(w.deadline for w in busy)
+            ready = wait(waits, timeout=max(0.0, next_deadline - time.monotonic()))
+            for index, worker in enumerate(list(self._workers)):
+                if worker.task is None:
+                    continue
+                submission = worker.task
+                if worker.connection in ready:
+                    try:
+                        reply = worker.connection.recv()
+                    except (EOFError, OSError):
+                        reply = None
+                    if reply is not None:
+                        worker.task = None
+                        if reply["success"]:
+                            on_result(WorkerResult(submission, True, "", reply["log"], worker.folder / "gradebook.db", self._staged(worker, submission)))
+                        else:
+                            on_result(WorkerResult(submission, False, failure_reason(reply["log"], reply["error"]), reply["log"]))
+                        continue
+                if not worker.process.is_alive() or worker.connection in ready:
+                    code = worker.process.exitcode
+                    reason = f"the grading process died (exit code {code}) while grading this submission"
+                elif time.monotonic() >= worker.deadline:
+                    reason = f"grading took longer than {self.timeout:.0f} s and was stopped"
+                else:
+                    continue
+                self._stop(worker, kill=True)
+                self._workers[index] = self._start_worker()
+                on_result(WorkerResult(submission, False, reason))

@@ -1,0 +1,261 @@
+"""Grading kernels that cannot read the answers: nbgrader's Execute step in a sandbox.
+
+nbgrader's ``Execute`` preprocessor starts a Jupyter kernel with the submission's
+autograded folder as working directory. :class:`IsolatedExecute` starts it
+through :class:`IsolatedKernelManager` instead, which wraps the kernel command in
+bubblewrap (see :mod:`mlteam_utils.grading.sandbox`): the learner's code, and
+every process it starts, sees only the system, Python and ``mlteam_utils``
+read-only and its own folder read-write; ``solutions/``, the gradebook, other
+submissions and the instructor's home are not there, and memory, CPU time, file
+size and process count are capped.
+
+Use it from Python (``NbGraderAPI(config=...)``) or nbgrader's command line::
+
+    from mlteam_utils.grading.isolation import nbgrader_isolation_args, nbgrader_isolation_config
+    config = nbgrader_isolation_config(course_root)            # a traitlets Config
+    run_nbgrader(course_root, "autograde", "ex01", *nbgrader_isolation_args(course_root))
+
+>>> status = isolation_status()
+>>> status.method in {"bubblewrap", "none"}
+True
+>>> isinstance(status.reason, str) and bool(status.reason)
+True
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jupyter_client.manager import AsyncKernelManager
+from nbgrader.preprocessors import Execute
+from traitlets import Integer, List, Unicode
+from traitlets.config import Config
+
+from mlteam_utils.grading.sandbox import (
+    SandboxLimits,
+    probe_sandbox,
+    process_cap_note,
+    sandbox_command,
+    sandbox_environment,
+)
+
+__all__ = [
+    "ISOLATED_EXECUTE",
+    "IsolatedExecute",
+    "IsolatedKernelManager",
+    "IsolationStatus",
+    "IsolationUnavailable",
+    "SandboxLimits",
+    "isolation_status",
+    "nbgrader_isolation_args",
+    "nbgrader_isolation_config",
+    "require_isolation",
+]
+
+ISOLATED_EXECUTE = "mlteam_utils.grading.isolation.IsolatedExecute"
+PLAIN_EXECUTE = "nbgrader.preprocessors.Execute"
+NO_ISOLATION_HINT = "pass --no-isolation to grade without a sandbox (learner code can then read solutions/ and the gradebook)"
+
+
+@dataclass(frozen=True)
+class IsolationStatus:
+    """Whether grading kernels can be sandboxed here, how, and why (not).
+
+    ``reason`` is a sentence for the instructor either way.
+    """
+
+    available: bool
+    method: str
+    reason: str
+
+
+class IsolationUnavailable(RuntimeError):
+    """Isolation was asked for but cannot run here; the message says why and what to do."""
+
+
+def isolation_status() -> IsolationStatus:
+    """Probe (once per process) whether bubblewrap can sandbox a kernel on this machine.
+
+    >>> isolation_status() is isolation_status() or True
+    True
+    """
+    probe = probe_sandbox()
+    if probe.ok:
+        notes = process_cap_note()
+        reason = f"learner code runs in a bubblewrap sandbox ({probe.detail})" + (f"; note: {notes}" if notes else "")
+        return IsolationStatus(True, "bubblewrap", reason)
+    return IsolationStatus(False, "none", f"grading isolation is not available: {probe.detail}")
+
+
+def require_isolation() -> IsolationStatus:
+    """The status, or :class:`IsolationUnavailable` with a message that names ``--no-isolation``."""
+    status = isolation_status()
+    if not status.available:
+        raise IsolationUnavailable(f"{status.reason}. To grade anyway, {NO_ISOLATION_HINT}.")
+    return status
+
+
+class IsolatedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernel runs in the bubblewrap sandbox.
+
+    Configure it with ``c.IsolatedKernelManager.course_root`` (required: the
+    course being graded, whose ``solutions/`` and ``course/`` are hidden) and
+    the caps below. It refuses to start a kernel when the sandbox cannot run,
+    rather than run learner code unconfined.
+    """
+
+    course_root = Unicode("", help="The course being graded; its solutions/ and course/ are hidden.").tag(config=True)
+    memory_mb = Integer(SandboxLimits.memory_mb, help="Address-space cap of each sandboxed process, in MB.").tag(config=True)
+    cpu_seconds = Integer(SandboxLimits.cpu_seconds, help="CPU-time cap of each sandboxed process, in seconds.").tag(config=True)
+    max_file_mb = Integer(SandboxLimits.max_file_mb, help="Largest file the sandboxed code may write, in MB.").tag(config=True)
+    max_processes = Integer(SandboxLimits.max_processes, help="Process cap (RLIMIT_NPROC; not enforced for root).").tag(config=True)
+    hidden_paths = List(Unicode(), help="More paths to cover up inside the sandbox.").tag(config=True)
+    readable_paths = List(Unicode(), help="More paths the sandboxed code may read.").tag(config=True)
+
+    def limits(self) -> SandboxLimits:
+        return SandboxLimits(
+            memory_mb=self.memory_mb,
+            cpu_seconds=self.cpu_seconds,
+            max_file_mb=self.max_file_mb,
+            max_processes=self.max_processes,
+        )
+
+    async def _async_pre_start_kernel(self, **kw: Any) -> tuple[list[str], dict[str, Any]]:
+        if not self.course_root:
+            raise IsolationUnavailable(
+                "IsolatedKernelManager.course_root is not set: use nbgrader_isolation_config(course_root) "
+                "or nbgrader_isolation_args(course_root)"
+            )
+        require_isolation()
+        kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
+        assert self.kernel_spec is not None
+        # A SIGINT sent to the process group would reach bubblewrap itself, which
+        # then takes the sandbox down; interrupting by message only stops the cell.
+        self.kernel_spec.interrupt_mode = "message"
+        workdir = Path(kw.get("cwd") or os.getcwd())
+        kw["env"] = sandbox_environment(kw.get("env") or os.environ)
+        wrapped = sandbox_command(
+            kernel_cmd,
+            workdir=workdir,
+            course_root=Path(self.course_root),
+            connection_file=Path(self.connection_file),
+            limits=self.limits(),
+            hidden=[Path(p) for p in self.hidden_paths],
+            readable=[Path(p) for p in self.readable_paths],
+        )
+        self.log.debug("Sandboxed kernel command: %s", wrapped)
+        return wrapped, kw
+
+    pre_start_kernel = _async_pre_start_kernel  # type: ignore[assignment]
+
+
+class IsolatedExecute(Execute):
+    """nbgrader's ``Execute`` with its kernel started by :class:`IsolatedKernelManager`.
+
+    ``Execute`` passes ``kernel_manager_class`` as a keyword, which outranks
+    ``c.Execute.kernel_manager_class`` in a config, so the sandbox is selected by
+    putting this class in ``Autograde.autograde_preprocessors`` instead.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("kernel_manager_class", IsolatedKernelManager)
+        super().__init__(*args, **kwargs)
+
+
+def _course_preprocessors(course_root: Path) -> list[str]:
+    """``Autograde.autograde_preprocessors`` as the course's ``nbgrader_config.py`` sets them."""
+    from nbgrader.converters import Autograde
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config_file = Path(course_root) / "nbgrader_config.py"
+    if config_file.is_file():
+        loaded = PyFileConfigLoader(config_file.name, path=str(config_file.parent)).load_config()
+        if "autograde_preprocessors" in loaded.get("Autograde", {}):
+            return [_dotted(p) for p in loaded.Autograde.autograde_preprocessors]
+    return [_dotted(p) for p in Autograde.autograde_preprocessors.default_value]
+
+
+def _dotted(preprocessor: Any) -> str:
+    if isinstance(preprocessor, str):
+        return preprocessor
+    return f"{preprocessor.__module__}.{preprocessor.__qualname__}"
+
+
+def _isolated_preprocessors(preprocessors: list[str]) -> list[str]:
+    """The list with nbgrader's Execute replaced by :class:`IsolatedExecute`.
+
+    >>> _isolated_preprocessors(["nbgrader.preprocessors.Execute", "x.Y"])
+    ['mlteam_utils.grading.isolation.IsolatedExecute', 'x.Y']
+    >>> _isolated_preprocessors(["x.Y"])
+    Traceback (most recent call last):
+    ...
+    mlteam_utils.grading.isolation.IsolationUnavailable: the course's Autograde.autograde_preprocessors has no nbgrader Execute step to sandbox: ['x.Y']
+    """
+    execute_names = {PLAIN_EXECUTE, "nbgrader.preprocessors.execute.Execute", ISOLATED_EXECUTE}
+    if not any(p in execute_names for p in preprocessors):
+        raise IsolationUnavailable(
+            f"the course's Autograde.autograde_preprocessors has no nbgrader Execute step to sandbox: {preprocessors}"
+        )
+    return [ISOLATED_EXECUTE if p in execute_names else p for p in preprocessors]
+
+
+def nbgrader_isolation_config(
+    course_root: Path,
+    *,
+    memory_mb: int = SandboxLimits.memory_mb,
+    cpu_seconds: int = SandboxLimits.cpu_seconds,
+    max_file_mb: int = SandboxLimits.max_file_mb,
+    max_processes: int = SandboxLimits.max_processes,
+    hidden_paths: Iterable[Path] = (),
+) -> Config:
+    """nbgrader settings that run autograde's kernels in the sandbox, as a traitlets ``Config``.
+
+    Merge it into the config given to ``NbGraderAPI`` (after the course's own
+    ``nbgrader_config.py``, whose preprocessor list it repeats with Execute
+    swapped). ``hidden_paths`` are covered up too (e.g. the real course's
+    ``solutions/`` when ``course_root`` is a temporary copy). It does not check that the sandbox works: call
+    :func:`require_isolation` first for a clear message.
+
+    >>> from pathlib import Path
+    >>> from mlteam_utils.paths import find_course_root
+    >>> config = nbgrader_isolation_config(find_course_root(Path(__file__)), memory_mb=512)
+    >>> ISOLATED_EXECUTE in config.Autograde.autograde_preprocessors
+    True
+    >>> config.IsolatedKernelManager.memory_mb
+    512
+    """
+    limits = SandboxLimits(memory_mb=memory_mb, cpu_seconds=cpu_seconds, max_file_mb=max_file_mb, max_processes=max_processes)
+    root = Path(course_root).resolve()
+    config = Config()
+    config.Autograde.autograde_preprocessors = _isolated_preprocessors(_course_preprocessors(root))
+    config.IsolatedKernelManager.course_root = str(root)
+    config.IsolatedKernelManager.memory_mb = limits.memory_mb
+    config.IsolatedKernelManager.cpu_seconds = limits.cpu_seconds
+    config.IsolatedKernelManager.max_file_mb = limits.max_file_mb
+    config.IsolatedKernelManager.max_processes = limits.max_processes
+    config.IsolatedKernelManager.hidden_paths = [str(Path(p).resolve()) for p in hidden_paths]
+    return config
+
+
+def nbgrader_isolation_args(course_root: Path, **options: Any) -> list[str]:
+    """The same settings as command-line options for ``nbgrader autograde``.
+
+    >>> from mlteam_utils.paths import find_course_root
+    >>> args = nbgrader_isolation_args(find_course_root(Path(__file__)), memory_mb=512)
+    >>> "--IsolatedKernelManager.memory_mb=512" in args
+    True
+    >>> "--Autograde.autograde_preprocessors=mlteam_utils.grading.isolation.IsolatedExecute" in args
+    True
+    """
+    config = nbgrader_isolation_config(course_root, **options)
+    arguments = []
+    for section, traits in config.items():
+        for name, value in traits.items():
+            # A list is given as one flag per item: traitlets collects repeated flags.
+            for item in value if isinstance(value, list) else [value]:
+                arguments.append(f"--{section}.{name}={item}")
+    return arguments

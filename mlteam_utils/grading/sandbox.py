@@ -1,0 +1,355 @@
+"""Build the bubblewrap command that runs learner code in a sandbox.
+
+nbgrader runs a submission's code as the grading user, so without a sandbox that
+code can read ``solutions/``, the gradebook and other learners' work (nbgrader
+issue 483). This module only *builds and probes* commands; the kernel manager in
+:mod:`mlteam_utils.grading.isolation` uses it.
+
+The sandbox is an allow-list, not a deny-list: its root is an empty tmpfs into
+which only what the Python kernel needs is mounted read-only (the system's
+``/usr``, ``/etc`` less its private files, the Python installation and the
+``mlteam_utils`` package), plus the one folder the code may write (its working
+folder) and its own connection file. ``solutions/`` and ``course/`` of the course
+being graded are covered with empty tmpfs as well, in case one of those mounts
+contains them. All capabilities are dropped, so the code cannot unmount anything;
+process, IPC and UTS namespaces are new; the network is shared because the kernel
+talks to the grader over TCP on 127.0.0.1. ``prlimit`` caps address space, CPU
+time, file size and process count.
+
+>>> limits = SandboxLimits(memory_mb=512)
+>>> command = sandbox_command(
+...     ["python", "-m", "ipykernel_launcher", "-f", "/run/k.json"],
+...     workdir=Path("/srv/course/course/autograded/ada/ex01"),
+...     course_root=Path("/srv/course"),
+...     connection_file=Path("/run/k.json"),
+...     limits=limits,
+... )
+>>> command[:2] == ["prlimit", f"--as={512 * 1024 * 1024}"]
+True
+>>> hidden = [command[i + 1] for i, arg in enumerate(command) if arg == "--tmpfs"]
+>>> "/srv/course/solutions" in hidden and "/srv/course/course" in hidden
+True
+>>> command[command.index("--bind") + 1:command.index("--bind") + 3]
+['/srv/course/course/autograded/ada/ex01', '/srv/course/course/autograded/ada/ex01']
+>>> command[-5:]
+['python', '-m', 'ipykernel_launcher', '-f', '/run/k.json']
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+# Where the sandboxed code finds a writable home and temporary folder (both tmpfs).
+SANDBOX_TMP = "/tmp"
+SANDBOX_HOME = "/tmp/home"
+
+# Top-level system folders mounted read-only when they exist (links are recreated as links).
+SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt")
+
+# Environment variables passed into the sandbox; everything else (tokens, database
+# passwords, JPY_PARENT_PID, whose poller would see PID 1 as a dead parent) stays out.
+PASSED_ENVIRONMENT = ("PATH", "LANG", "LANGUAGE", "TZ", "NBGRADER_EXECUTION", "PYTHONHASHSEED", "PYTHONIOENCODING")
+PASSED_PREFIXES = ("LC_",)
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    """Resource caps for one sandboxed kernel and every process it starts.
+
+    ``memory_mb`` caps each process's address space (RLIMIT_AS); ``cpu_seconds``
+    its CPU time (RLIMIT_CPU, the kernel is killed when it is used up; the wall
+    time of a cell is capped by nbgrader's ``Execute.timeout``); ``max_file_mb``
+    the size of any file it writes; ``max_processes`` the processes of the user
+    (RLIMIT_NPROC, which Linux does not enforce for root: see
+    :func:`process_cap_note`).
+
+    >>> SandboxLimits().memory_mb
+    1024
+    >>> SandboxLimits(memory_mb=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: memory_mb must be a positive whole number, not 0
+    """
+
+    memory_mb: int = 1024
+    cpu_seconds: int = 600
+    max_file_mb: int = 128
+    max_processes: int = 256
+
+    def __post_init__(self) -> None:
+        for name in ("memory_mb", "cpu_seconds", "max_file_mb", "max_processes"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ValueError(f"{name} must be a positive whole number, not {value!r}")
+
+    def prlimit_arguments(self) -> list[str]:
+        """``prlimit`` options that set these caps (soft and hard alike).
+
+        >>> SandboxLimits(memory_mb=1, cpu_seconds=2, max_file_mb=3, max_processes=4).prlimit_arguments()
+        ['--as=1048576', '--cpu=2', '--fsize=3145728', '--nproc=4', '--core=0']
+        """
+        return [
+            f"--as={self.memory_mb * MB}",
+            f"--cpu={self.cpu_seconds}",
+            f"--fsize={self.max_file_mb * MB}",
+            f"--nproc={self.max_processes}",
+            "--core=0",
+        ]
+
+
+def process_cap_note() -> str:
+    """Why the process count cap may not hold here (empty when it does).
+
+    >>> isinstance(process_cap_note(), str)
+    True
+    """
+    if os.geteuid() == 0:
+        return "the process-count cap (RLIMIT_NPROC) is not enforced for root; processes still end with the kernel"
+    return ""
+
+
+@functools.cache
+def private_system_files(root: str = "/etc") -> tuple[str, ...]:
+    """Files and folders under ``root`` that other users may not read (e.g. /etc/shadow).
+
+    The sandboxed code runs as the grading user, often root, so these are covered
+    up: the sandbox sees only what any user of the machine could read.
+
+    >>> "/etc/shadow" in private_system_files() or not Path("/etc/shadow").exists()
+    True
+    """
+    hidden: list[str] = []
+    for folder, subfolders, files in os.walk(root, followlinks=False):
+        kept = []
+        for name in subfolders:
+            path = os.path.join(folder, name)
+            info = os.lstat(path)
+            if stat.S_ISDIR(info.st_mode) and (info.st_mode & 0o005) != 0o005:
+                hidden.append(path)
+            else:
+                kept.append(name)
+        subfolders[:] = kept
+        for name in files:
+            path = os.path.join(folder, name)
+            with _suppress_oserror():
+                info = os.lstat(path)
+                if stat.S_ISREG(info.st_mode) and not info.st_mode & 0o004:
+                    hidden.append(path)
+    return tuple(sorted(hidden))
+
+
+class _suppress_oserror:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> bool:
+        return kind is not None and issubclass(kind, OSError)
+
+
+def python_paths() -> tuple[str, ...]:
+    """Folders the kernel's Python needs to read: its installation and site-packages.
+
+    Only the interpreter's own prefixes and site folders, never ``sys.path[0]``
+    (the grader's working folder, which is the course root).
+
+    >>> any(Path(sys.prefix).resolve() == Path(p) for p in python_paths())
+    True
+    """
+    import site
+    import sysconfig
+
+    candidates = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    candidates |= {sysconfig.get_path(name) for name in ("stdlib", "platstdlib", "purelib", "platlib")}
+    candidates |= set(site.getsitepackages())
+    resolved = {str(Path(p).resolve()) for p in candidates if p and Path(p).exists()}
+    resolved.add(str(Path(sys.executable).resolve().parent))
+    return _outermost(resolved)
+
+
+def package_paths() -> tuple[str, ...]:
+    """Source folders of packages the course's notebooks import that may live outside
+    site-packages (an editable install of ``mlteam_utils``).
+
+    >>> Path(package_paths()[0]).name
+    'mlteam_utils'
+    """
+    import mlteam_utils
+
+    return (str(Path(mlteam_utils.__file__).resolve().parent),)
+
+
+def _outermost(paths: Iterable[str]) -> tuple[str, ...]:
+    """Drop paths inside another one of the list.
+
+    >>> _outermost(["/a/b", "/a", "/c"])
+    ('/a', '/c')
+    """
+    result: list[str] = []
+    for path in sorted(set(paths), key=lambda p: (p.count("/"), p)):
+        if not any(path == kept or path.startswith(kept.rstrip("/") + "/") for kept in result):
+            result.append(path)
+    return tuple(sorted(result))
+
+
+def sandbox_environment(environment: Mapping[str, str]) -> dict[str, str]:
+    """The environment inside the sandbox: a short allow-list plus private home folders.
+
+    >>> env = sandbox_environment({"PATH": "/usr/bin", "SECRET_TOKEN": "x", "JPY_PARENT_PID": "7"})
+    >>> sorted(env) == sorted(["PATH", "HOME", "TMPDIR", "IPYTHONDIR", "MPLCONFIGDIR", "JUPYTER_CONFIG_DIR",
+    ...                        "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "MALLOC_ARENA_MAX", "OPENBLAS_NUM_THREADS"])
+    True
+    """
+    kept = {
+        name: value
+        for name, value in environment.items()
+        if name in PASSED_ENVIRONMENT or name.startswith(PASSED_PREFIXES)
+    }
+    kept.update(
+        HOME=SANDBOX_HOME,
+        TMPDIR=SANDBOX_TMP,
+        IPYTHONDIR=f"{SANDBOX_HOME}/.ipython",
+        MPLCONFIGDIR=f"{SANDBOX_HOME}/.config/matplotlib",
+        JUPYTER_CONFIG_DIR=f"{SANDBOX_HOME}/.jupyter",
+        JUPYTER_DATA_DIR=f"{SANDBOX_HOME}/.local/share/jupyter",
+        JUPYTER_RUNTIME_DIR=f"{SANDBOX_HOME}/.local/share/jupyter/runtime",
+        # Fewer malloc arenas and BLAS threads keep the address space (capped) small.
+        MALLOC_ARENA_MAX="2",
+        OPENBLAS_NUM_THREADS="1",
+    )
+    return kept
+
+
+def _mount_system(arguments: list[str]) -> None:
+    for path in SYSTEM_PATHS:
+        if os.path.islink(path):
+            arguments += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            arguments += ["--ro-bind", path, path]
+    for path in private_system_files():
+        if os.path.isdir(path):
+            arguments += ["--tmpfs", path]
+        else:
+            arguments += ["--ro-bind", "/dev/null", path]
+
+
+def sandbox_command(
+    command: Sequence[str],
+    *,
+    workdir: Path,
+    course_root: Path,
+    connection_file: Path | None,
+    limits: SandboxLimits,
+    hidden: Iterable[Path] = (),
+    readable: Iterable[Path] = (),
+    bwrap: str = "bwrap",
+    prlimit: str = "prlimit",
+) -> list[str]:
+    """``command`` wrapped so that it runs in the sandbox described in this module.
+
+    ``workdir`` is the only folder it may write (besides its private tmpfs
+    ``/tmp``); ``course_root``'s ``solutions/`` and ``course/`` and every path
+    in ``hidden`` are covered up; ``readable`` paths are added read-only.
+    """
+    workdir = Path(workdir).resolve()
+    course_root = Path(course_root).resolve()
+    arguments = [prlimit, *limits.prlimit_arguments(), "--", bwrap]
+    _mount_system(arguments)
+    for path in (*python_paths(), *package_paths(), *(str(Path(p).resolve()) for p in readable)):
+        arguments += ["--ro-bind", path, path]
+    arguments += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", SANDBOX_TMP, "--dir", SANDBOX_HOME]
+    # Covered even if a mount above happened to include them (e.g. a venv inside the course).
+    covered = [course_root / "solutions", course_root / "course", *(Path(p).resolve() for p in hidden)]
+    for path in covered:
+        arguments += ["--tmpfs", str(path)]
+    arguments += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
+    if connection_file is not None:
+        real = str(Path(connection_file).resolve())
+        arguments += ["--ro-bind", real, real]
+    # Read-only once the mount points inside them exist; the sandbox's own root (a
+    # tmpfs holding the mount points) takes no writes either. Not recursive: the
+    # working folder and /tmp stay writable.
+    for path in [*covered, Path("/")]:
+        arguments += ["--remount-ro", str(path)]
+    if os.geteuid() != 0:
+        arguments += ["--unshare-user"]
+    arguments += [
+        "--unshare-pid",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--hostname",
+        "grading-sandbox",
+        "--cap-drop",
+        "ALL",
+        # jupyter_client sets this after our environment is built; the kernel's parent
+        # poller would take PID 1 of the new namespace for a dead parent. "1" turns the
+        # poller off (bubblewrap's --die-with-parent does its job).
+        "--setenv",
+        "JPY_PARENT_PID",
+        "1",
+        "--new-session",
+        "--die-with-parent",
+        "--",
+        *command,
+    ]
+    return arguments
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    ok: bool
+    detail: str
+
+
+@functools.cache
+def probe_sandbox(bwrap: str | None = None, prlimit: str | None = None) -> ProbeResult:
+    """Try the sandbox once (a ``true`` in it) and say whether it works here.
+
+    >>> probe_sandbox(bwrap="/nonexistent/bwrap").ok
+    False
+    """
+    bwrap_path = bwrap or shutil.which("bwrap")
+    prlimit_path = prlimit or shutil.which("prlimit")
+    if not bwrap_path or not Path(bwrap_path).is_file():
+        return ProbeResult(False, "bubblewrap (bwrap) is not installed; on Debian/Ubuntu: sudo apt-get install bubblewrap")
+    if not prlimit_path or not Path(prlimit_path).is_file():
+        return ProbeResult(False, "prlimit is not installed; on Debian/Ubuntu it comes with util-linux")
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="mlteam-sandbox-probe-") as folder:
+        # Laid out like a course: the working folder inside course/, beside solutions/.
+        workdir = Path(folder) / "course" / "autograded" / "probe"
+        workdir.mkdir(parents=True)
+        command = sandbox_command(
+            ["/bin/sh", "-c", "echo ok > probe"],
+            workdir=workdir,
+            course_root=Path(folder),
+            connection_file=None,
+            limits=SandboxLimits(),
+            bwrap=bwrap_path,
+            prlimit=prlimit_path,
+        )
+        try:
+            completed = subprocess.run(
+                command, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL, env={"PATH": "/usr/bin:/bin"}
+            )
+        except (OSError, subprocess.SubprocessError) as error:
+            return ProbeResult(False, f"bubblewrap could not be started: {error}")
+        if completed.returncode != 0 or not (workdir / "probe").is_file():
+            reason = (completed.stderr or completed.stdout).strip().splitlines()[-1:] or ["no output"]
+            return ProbeResult(
+                False,
+                f"bubblewrap cannot create a sandbox here ({reason[0]}); user namespaces may be disabled "
+                "(sysctl kernel.unprivileged_userns_clone / user.max_user_namespaces) or blocked by the container",
+            )
+    return ProbeResult(True, f"{bwrap_path} with {prlimit_path}")

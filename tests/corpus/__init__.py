@@ -1,0 +1,1 @@
+"""A corpus of hostile and broken submissions, each paired with the outcome it must get."""

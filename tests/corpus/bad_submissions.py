@@ -1,0 +1,340 @@
+"""Hostile and broken submissions of exercise 1, each with the outcome it must get.
+
+Every kind is built from the assignment's generated release, so the corpus never
+goes stale when the exercise changes. A kind says what a learner hands in (the
+notebook and any other files) and what ``mlteam-course grade`` must record:
+
+* ``failed``: the submission is not graded, and the reason names the problem;
+* ``at_most``: it is graded and scores no more than the honest submission it was
+  built from (a cheat earns nothing; a tamper is undone);
+* ``exactly``: it is graded and scores exactly the honest base (noise costs nothing),
+  or the stated number of points;
+* ``failed_or_at_most``: either is a clear outcome (a kernel that dies).
+
+``needs_isolation`` marks the attacks on the grader's files and on the machine:
+without isolation they are not contained, so they only run with it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from course_helpers import honest_submission
+from mlteam_utils.grading.settings import answers_filename
+
+ASSIGNMENT = "ex01_how_ml_projects_differ"
+NOTEBOOK = f"{ASSIGNMENT}.ipynb"
+ANSWERS = answers_filename(ASSIGNMENT)
+#: The code question's solution cell, where most attacks are typed.
+CODE_CELL = "q4_solution"
+#: Points of the code question alone (what a submission without answers file can earn).
+CODE_POINTS = 4.0
+#: Files an escaping submission would create: the test checks none appears.
+ESCAPE_MARKER = "mlteam-escaped"
+
+
+@dataclass(frozen=True)
+class Link:
+    """A symbolic link in a submission, pointing at ``target``."""
+
+    target: Path
+
+
+Files = dict[str, "bytes | str | Link"]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a builder may use: the temporary course and its learners' folders."""
+
+    course: Path
+    victim: str  # an honest learner whose files the cheats try to reach
+
+    @property
+    def release(self) -> Path:
+        return self.course / "exercises" / ASSIGNMENT / NOTEBOOK
+
+    def honest(self, kind: str) -> tuple[nbformat.NotebookNode, dict | None]:
+        submission = honest_submission(self.course, ASSIGNMENT, kind)
+        notebook = submission.notebook
+        assert isinstance(notebook, nbformat.NotebookNode)
+        return notebook, submission.answers
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    group: str
+    description: str
+    build: Callable[[Context], Files]
+    base: str  # the honest submission it starts from
+    expect: str  # failed | at_most | exactly | failed_or_at_most
+    reason: str = ""  # for failed: a text the recorded reason contains
+    points: float | None = None  # for exactly: the score, when not the base's
+    needs_isolation: bool = False
+    secrets_must_not_appear: bool = field(default=False)
+
+
+def _files(notebook: nbformat.NotebookNode | bytes | str | Link, answers: dict | bytes | str | Link | None) -> Files:
+    files: Files = {}
+    files[NOTEBOOK] = nbformat.writes(notebook) if isinstance(notebook, nbformat.NotebookNode) else notebook
+    if answers is not None:
+        files[ANSWERS] = json.dumps(answers) if isinstance(answers, dict) else answers
+    return files
+
+
+def _cell(notebook: nbformat.NotebookNode, grade_id: str) -> nbformat.NotebookNode:
+    return next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def _with_code(base: str, code: str, *, keep_answers: bool = True) -> Callable[[Context], Files]:
+    """The base submission with ``code`` appended to the code question's cell."""
+
+    def build(context: Context) -> Files:
+        notebook, answers = context.honest(base)
+        cell = _cell(notebook, CODE_CELL)
+        cell.source = cell.source + "\n" + code
+        return _files(notebook, answers if keep_answers else None)
+
+    return build
+
+
+def _notebook_bytes(build: Callable[[nbformat.NotebookNode], bytes | str], base: str = "solution") -> Callable[[Context], Files]:
+    def make(context: Context) -> Files:
+        notebook, answers = context.honest(base)
+        return _files(build(notebook), answers)
+
+    return make
+
+
+def _mutated(base: str, mutate: Callable[[nbformat.NotebookNode], None]) -> Callable[[Context], Files]:
+    def build(context: Context) -> Files:
+        notebook, answers = context.honest(base)
+        mutate(notebook)
+        return _files(notebook, answers)
+
+    return build
+
+
+def _answers(base: str, answers: Callable[[Context], bytes | str | Link]) -> Callable[[Context], Files]:
+    def build(context: Context) -> Files:
+        notebook, _ = context.honest(base)
+        return _files(notebook, answers(context))
+
+    return build
+
+
+# --- mutations -------------------------------------------------------------------
+
+
+def _delete_test_cells(notebook: nbformat.NotebookNode) -> None:
+    notebook.cells = [c for c in notebook.cells if not (c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade"))]
+
+
+def _strip_nbgrader_metadata(notebook: nbformat.NotebookNode) -> None:
+    for cell in notebook.cells:
+        cell.metadata.pop("nbgrader", None)
+
+
+def _tests_into_pass(notebook: nbformat.NotebookNode) -> None:
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade"):
+            cell.source = "pass"
+
+
+def _points_times_100(notebook: nbformat.NotebookNode) -> None:
+    for cell in notebook.cells:
+        nbgrader = cell.metadata.get("nbgrader", {})
+        if nbgrader.get("points"):
+            nbgrader["points"] = float(nbgrader["points"]) * 100
+
+
+def _fake_widget_credit(notebook: nbformat.NotebookNode) -> None:
+    """A widget question's test cell rewritten to print full marks."""
+    for cell in notebook.cells:
+        nbgrader = cell.metadata.get("nbgrader", {})
+        if nbgrader.get("grade") and "check_answered" in cell.source:
+            cell.source = f"{float(nbgrader['points'])!r}"
+
+
+def _other_assignment(context: Context) -> Files:
+    other = context.course / "exercises" / "ex02_the_ml_team" / "ex02_the_ml_team.ipynb"
+    return {NOTEBOOK: other.read_bytes()}
+
+
+def _empty_notebook(context: Context) -> Files:
+    notebook, _ = context.honest("blank")
+    notebook.cells = []
+    return _files(notebook, None)
+
+
+# --- code a cheat or a runaway learner types -------------------------------------
+
+_FIND_COURSE = '''
+import os as _os
+_root = _os.getcwd()
+while _root != "/" and not _os.path.isfile(_os.path.join(_root, "nbgrader_config.py")):
+    _root = _os.path.dirname(_root)
+'''
+
+READ_SOLUTIONS = _FIND_COURSE + f'''
+import json as _json, nbformat as _nbf
+try:
+    _key = open(_os.path.join(_root, "solutions", "{ASSIGNMENT}", "{ASSIGNMENT}.key.json")).read()
+    print(_key)
+    _sol = _nbf.read(_os.path.join(_root, "solutions", "{ASSIGNMENT}", "{NOTEBOOK}"), 4)
+    exec(next(c.source for c in _sol.cells if c.metadata.get("nbgrader", {{}}).get("grade_id") == "{CODE_CELL}"))
+except OSError as _error:
+    print("blocked:", type(_error).__name__)
+'''
+
+READ_GRADEBOOK = _FIND_COURSE + '''
+import sqlite3 as _sqlite3
+try:
+    _db = _sqlite3.connect("file:" + _os.path.join(_root, "course", "gradebook.db") + "?mode=rw", uri=True)
+    print(_db.execute("SELECT * FROM grade").fetchall())
+    _db.execute("UPDATE grade SET auto_score = 100")
+    _db.commit()
+except Exception as _error:
+    print("blocked:", type(_error).__name__)
+'''
+
+def _read_other_submission(victim: str) -> str:
+    return _FIND_COURSE + f'''
+import nbformat as _nbf
+try:
+    _theirs = _nbf.read(_os.path.join(_root, "course", "submitted", "{victim}", "{ASSIGNMENT}", "{NOTEBOOK}"), 4)
+    exec(next(c.source for c in _theirs.cells if c.metadata.get("nbgrader", {{}}).get("grade_id") == "{CODE_CELL}"))
+    print(open(_os.path.join(_root, "course", "submitted", "{victim}", "{ASSIGNMENT}", "{ANSWERS}")).read())
+except OSError as _error:
+    print("blocked:", type(_error).__name__)
+'''
+
+WRITE_OUTSIDE = _FIND_COURSE + f'''
+import tempfile as _tempfile, pathlib as _pathlib
+for _target in [_os.path.join(_root, "{ESCAPE_MARKER}.txt"),
+                _os.path.join(_root, "solutions", "{ESCAPE_MARKER}.txt"),
+                _os.path.join(_root, "course", "submitted", "{ESCAPE_MARKER}.txt"),
+                _os.path.join(_os.path.expanduser("~"), "{ESCAPE_MARKER}.txt"),
+                _os.path.join(_os.path.dirname(_os.getcwd()), "{ESCAPE_MARKER}.txt")]:
+    try:
+        _pathlib.Path(_target).write_text("escaped")
+        print("wrote", _target)
+    except OSError as _error:
+        print("blocked:", type(_error).__name__)
+'''
+
+REWRITE_ANSWERS = f'''
+import json as _json
+_json.dump({{"schema": "forged", "questions": {{}}}}, open("{ANSWERS}", "w"))
+'''
+
+REDEFINE_HELPERS = '''
+check_answered = lambda *args, **kwargs: None
+import mlteam_utils.answers, mlteam_utils.grading.widget_scores as _scores
+mlteam_utils.answers.check_answered = check_answered
+_scores.score_record = lambda *args, **kwargs: {"fraction": 1.0, "items": [], "problems": []}
+import builtins as _builtins
+_builtins.AssertionError = type("Quiet", (Exception,), {})
+'''
+
+MEMORY_BOMB = '''
+_chunks = []
+while True:
+    _chunks.append(bytearray(256 * 1024 * 1024))
+'''
+
+SHADOW_PACKAGE = '''"""A learner's own mlteam_utils, shadowing the real one during grading."""
+def check_answered(*args, **kwargs):
+    return None
+'''
+
+KINDS: list[Kind] = [
+    # --- broken files
+    Kind("invalid_json", "broken file", "notebook text that is not JSON",
+         lambda c: {NOTEBOOK: '{"cells": ['}, "blank", "failed", reason="NotJSONError"),
+    Kind("truncated_json", "broken file", "a notebook cut off halfway (a failed upload)",
+         _notebook_bytes(lambda nb: nbformat.writes(nb)[: len(nbformat.writes(nb)) // 2]), "solution", "failed", reason="NotJSONError"),
+    Kind("zero_bytes", "broken file", "an empty file where the notebook should be",
+         lambda c: {NOTEBOOK: b""}, "blank", "failed", reason="JSON"),
+    Kind("empty_notebook", "broken file", "a valid notebook with no cells",
+         _empty_notebook, "blank", "exactly", points=0.0),
+    Kind("other_assignment", "broken file", "exercise 2's notebook handed in as exercise 1",
+         _other_assignment, "blank", "failed_or_at_most"),
+    Kind("notebook_is_a_link", "broken file", "the notebook is a symbolic link to the instructor's solution",
+         lambda c: {NOTEBOOK: Link(c.course / "solutions" / ASSIGNMENT / NOTEBOOK)}, "blank", "failed", reason="symbolic link"),
+    # --- tampered cells
+    Kind("deleted_test_cells", "tampered", "every test cell deleted",
+         _mutated("solution", _delete_test_cells), "solution", "at_most"),
+    Kind("deleted_nbgrader_metadata", "tampered", "nbgrader's cell metadata stripped from every cell",
+         _mutated("half_right", _strip_nbgrader_metadata), "half_right", "failed_or_at_most"),
+    Kind("tests_edited_into_pass", "tampered", "every test cell's code replaced by `pass`",
+         _mutated("blank", _tests_into_pass), "blank", "at_most"),
+    Kind("points_changed", "tampered", "every cell's points multiplied by 100",
+         _mutated("half_right", _points_times_100), "half_right", "at_most"),
+    Kind("widget_test_prints_full_marks", "tampered", "widget test cells rewritten to output their full points",
+         _mutated("blank", _fake_widget_credit), "blank", "at_most"),
+    # --- runaway code
+    Kind("infinite_loop", "runaway", "an endless loop in the code question",
+         _with_code("solution", "while True:\n    pass"), "solution", "at_most"),
+    Kind("sys_exit", "runaway", "sys.exit() in the code question",
+         _with_code("solution", "import sys\nsys.exit(3)"), "solution", "at_most"),
+    Kind("os_exit", "runaway", "os._exit() kills the kernel",
+         _with_code("solution", "import os\nos._exit(1)"), "solution", "failed_or_at_most"),
+    Kind("kernel_segfault", "runaway", "a segmentation fault in the kernel",
+         _with_code("solution", "import ctypes\nctypes.string_at(0)"), "solution", "failed_or_at_most"),
+    Kind("memory_bomb", "runaway", "allocates 256 MB at a time without end",
+         _with_code("solution", MEMORY_BOMB), "solution", "at_most", needs_isolation=True),
+    Kind("megabytes_of_output", "runaway", "prints 20 MB of output",
+         _with_code("solution", "for _ in range(20_000):\n    print('x' * 1000)"), "solution", "at_most"),
+    # --- noise
+    Kind("stderr_and_warnings", "noise", "the learner's own cell writes to stderr and raises warnings",
+         _with_code("solution", "import sys, warnings\nprint('debug output', file=sys.stderr)\nwarnings.warn('a learner warning')"), "solution", "exactly"),
+    # --- answers file
+    Kind("answers_missing", "answers file", "no answers file handed in",
+         lambda c: _files(c.honest("solution")[0], None), "solution", "exactly", points=CODE_POINTS),
+    Kind("answers_empty", "answers file", "an empty answers file",
+         _answers("solution", lambda c: b""), "solution", "exactly", points=CODE_POINTS),
+    Kind("answers_garbled", "answers file", "binary garbage in the answers file",
+         _answers("solution", lambda c: b"\x00\xffnot json{{{"), "solution", "exactly", points=CODE_POINTS),
+    Kind("answers_wrong_schema", "answers file", "JSON of another shape in the answers file",
+         _answers("solution", lambda c: json.dumps({"schema": "someone-else/9", "answers": [1, 2, 3]})), "solution", "exactly", points=CODE_POINTS),
+    Kind("answers_enormous", "answers file", "a 40 MB answers file",
+         _answers("solution", lambda c: b'{"pad": "' + b"x" * (40 * 2**20) + b'"}'), "solution", "exactly", points=CODE_POINTS),
+    Kind("answers_link_to_another_learner", "answers file", "the answers file is a link to another learner's",
+         _answers("blank", lambda c: Link(c.course / "course" / "submitted" / c.victim / ASSIGNMENT / ANSWERS)), "blank", "exactly", points=0.0),
+    # --- cheating
+    Kind("redefined_grading_helpers", "cheat", "redefines check_answered, the widget scorer and AssertionError",
+         _with_code("blank", REDEFINE_HELPERS), "blank", "at_most"),
+    Kind("rewrites_answers_while_graded", "cheat", "rewrites its answers file while the grader runs it",
+         _with_code("blank", REWRITE_ANSWERS), "blank", "at_most"),
+    Kind("ships_its_own_mlteam_utils", "cheat", "hands in a mlteam_utils package and a pandas.py beside the notebook",
+         lambda c: {**_files(*c.honest("blank")), "mlteam_utils/__init__.py": SHADOW_PACKAGE, "pandas.py": "Series = object\n"}, "blank", "at_most"),
+    Kind("reads_solutions", "cheat", "reads the answer key and runs the instructor's solution",
+         _with_code("blank", READ_SOLUTIONS), "blank", "at_most", needs_isolation=True, secrets_must_not_appear=True),
+    Kind("reads_and_writes_gradebook", "cheat", "reads the gradebook and sets every score to 100",
+         _with_code("blank", READ_GRADEBOOK), "blank", "at_most", needs_isolation=True),
+    Kind("reads_another_submission", "cheat", "copies another learner's code and answers during grading",
+         lambda c: _with_code("blank", _read_other_submission(c.victim))(c), "blank", "at_most", needs_isolation=True),
+    Kind("writes_outside_its_folder", "cheat", "writes files in the course, in solutions/, in $HOME and next to its folder",
+         _with_code("blank", WRITE_OUTSIDE), "blank", "at_most", needs_isolation=True),
+]
+
+
+def write_submission(folder: Path, files: Files) -> None:
+    """Put a kind's files in its submission folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, Link):
+            path.symlink_to(content.target)
+        elif isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")

@@ -1,0 +1,207 @@
+"""Grade the corpus of bad submissions together with honest ones, and judge the outcome.
+
+Used by ``tests/test_bad_submissions.py`` and by ``benchmarks/bench_reliability.py``
+(``make bench``), which prints the figures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from corpus.bad_submissions import ASSIGNMENT, ESCAPE_MARKER, KINDS, NOTEBOOK, Context, Kind, write_submission
+from course_helpers import HONEST_KINDS, generate, honest_submission, make_course, scores, submit
+from mlteam_utils.cohort.feedback import assignment_secrets
+from mlteam_utils.nbgrader_runner import nbgrader_environment
+
+HONEST = {f"honest_{kind}": kind for kind in HONEST_KINDS}
+VICTIM = "honest_solution"
+#: Seconds per cell in the corpus course: the infinite loop costs this much.
+CELL_TIMEOUT = 10
+
+
+@dataclass(frozen=True)
+class Verdict:
+    kind: Kind
+    outcome: str  # graded | failed | missing
+    score: float | None
+    reason: str | None
+    ok: bool
+    detail: str
+
+
+@dataclass
+class CorpusReport:
+    verdicts: list[Verdict] = field(default_factory=list)
+    batch_completed: bool = False
+    batch_output: str = ""
+    honest_unchanged: int = 0
+    honest_total: int = 0
+    changed_outside: list[str] = field(default_factory=list)
+    isolation: bool = True
+
+    @property
+    def cheats(self) -> list[Verdict]:
+        return [v for v in self.verdicts if v.kind.group == "cheat"]
+
+    def figures(self) -> str:
+        contained = sum(v.ok for v in self.cheats)
+        return "\n".join([
+            f"kinds tried: {len(self.verdicts)} (in {len({v.kind.group for v in self.verdicts})} groups), isolation {'on' if self.isolation else 'OFF'}",
+            f"batch completed: {'yes' if self.batch_completed else 'NO'}",
+            f"outcomes as expected: {sum(v.ok for v in self.verdicts)}/{len(self.verdicts)}",
+            f"honest grades unchanged: {self.honest_unchanged}/{self.honest_total}",
+            f"cheats contained: {contained}/{len(self.cheats)}",
+            f"files changed outside the sandbox: {len(self.changed_outside)}",
+        ])
+
+    def table(self) -> str:
+        rows = [f"{'kind':34} {'outcome':8} {'score':>6}  {'ok':3} detail"]
+        for v in self.verdicts:
+            score = "" if v.score is None else f"{v.score:g}"
+            rows.append(f"{v.kind.name:34} {v.outcome:8} {score:>6}  {'yes' if v.ok else 'NO':3} {v.detail}")
+        return "\n".join(rows)
+
+
+def _snapshot(folder: Path, skip: tuple[Path, ...]) -> dict[str, str]:
+    digests = {}
+    for path in sorted(folder.rglob("*")):
+        if any(path == s or s in path.parents for s in skip) or path.is_dir():
+            continue
+        try:
+            digests[str(path)] = "link:" + os.readlink(path) if path.is_symlink() else hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            digests[str(path)] = "unreadable"
+    return digests
+
+
+def _grade(course: Path, home: Path, isolation: bool) -> subprocess.CompletedProcess[str]:
+    options = [] if isolation else ["--no-isolation"]
+    return subprocess.run(
+        [sys.executable, "-m", "mlteam_utils.cli", "grade", "--jobs", "2", "--quiet", *options],
+        cwd=course,
+        env=nbgrader_environment({"HOME": str(home)}),
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+
+
+def _course(root: Path) -> Path:
+    course = make_course(root, [ASSIGNMENT, "ex02_the_ml_team"])
+    with (course / "nbgrader_config.py").open("a", encoding="utf-8") as config:
+        config.write(f"\nc.Execute.timeout = {CELL_TIMEOUT}  # the corpus's infinite loop costs this long\n")
+    generate(course, ASSIGNMENT)
+    generate(course, "ex02_the_ml_team")
+    for learner, kind in HONEST.items():
+        submit(course, learner, ASSIGNMENT, {ASSIGNMENT: honest_submission(course, ASSIGNMENT, kind)})
+    return course
+
+
+def _outcomes(course: Path) -> dict[str, tuple[str, str | None]]:
+    import sqlite3
+
+    from mlteam_utils.cohort.gradebook_merge import OUTCOME_TABLE
+
+    with sqlite3.connect(course / "course" / "gradebook.db") as connection:
+        rows = connection.execute(f"SELECT student, outcome, reason FROM {OUTCOME_TABLE} WHERE assignment = ?", (ASSIGNMENT,)).fetchall()
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def _judge(kind: Kind, outcome: tuple[str, str | None] | None, score: float | None, honest_totals: dict[str, float], leaked: bool) -> Verdict:
+    if outcome is None:
+        return Verdict(kind, "missing", None, None, False, "no outcome was recorded")
+    state, reason = outcome
+    base = honest_totals[f"honest_{kind.base}"]
+    graded = state == "graded" and score is not None
+    if kind.expect == "failed":
+        ok = state == "failed" and kind.reason.lower() in (reason or "").lower()
+        detail = f"failed: {reason}" if state == "failed" else f"graded {score} instead of failing"
+    elif kind.expect == "exactly":
+        wanted = base if kind.points is None else kind.points
+        ok = graded and abs(score - wanted) < 1e-6
+        detail = f"scored {score} (expected exactly {wanted:g})" if graded else f"failed: {reason}"
+    elif kind.expect == "at_most":
+        ok = graded and score <= base + 1e-6
+        detail = f"scored {score} (honest base {base:g})" if graded else f"failed: {reason}"
+    else:  # failed_or_at_most
+        ok = state == "failed" or (graded and score <= base + 1e-6)
+        detail = f"failed: {reason}" if state == "failed" else f"scored {score} (honest base {base:g})"
+    if leaked:
+        ok, detail = False, detail + "; a secret appears in its autograded notebook"
+    return Verdict(kind, state, score, reason, ok, detail)
+
+
+def run_corpus(root: Path, isolation: bool = True) -> CorpusReport:
+    """Grade honest + bad submissions in one batch and the honest ones alone; judge each."""
+    report = CorpusReport(isolation=isolation)
+    kinds = [k for k in KINDS if isolation or not k.needs_isolation]
+    home = root / "home"
+    home.mkdir(parents=True)
+
+    alone = _course(root / "alone")
+    _grade(alone, home, isolation)
+    alone_scores = scores(alone, ASSIGNMENT)
+
+    course = _course(root / "batch")
+    context = Context(course, VICTIM)
+    for kind in kinds:
+        write_submission(course / "course" / "submitted" / kind.name / ASSIGNMENT, kind.build(context))
+    autograded = course / "course" / "autograded"
+    skip = (autograded, course / "course" / "gradebook.db", course / "course" / ".grading")
+    before = _snapshot(course, skip)
+    home_before = _snapshot(home, ())
+
+    completed = _grade(course, home, isolation)
+    report.batch_output = completed.stdout + completed.stderr[-3000:]
+    outcomes = _outcomes(course)
+    report.batch_completed = completed.returncode in (0, 1) and all(k.name in outcomes for k in kinds) and all(h in outcomes for h in HONEST)
+
+    batch_scores = scores(course, ASSIGNMENT)
+    report.honest_total = len(HONEST)
+    report.honest_unchanged = sum(batch_scores.get(h) == alone_scores.get(h) and h in alone_scores for h in HONEST)
+    honest_totals = {h: sum(v or 0 for v in alone_scores.get(h, {}).values()) for h in HONEST}
+
+    secrets = [s.text for s in assignment_secrets(course / "solutions" / ASSIGNMENT)]
+    for kind in kinds:
+        graded_nb = autograded / kind.name / ASSIGNMENT / NOTEBOOK
+        leaked = False
+        if kind.secrets_must_not_appear and graded_nb.is_file():
+            # The autograded notebook holds the hidden tests themselves; only what the
+            # learner's code printed must be free of them and of the key.
+            outputs = json.dumps([cell.get("outputs", []) for cell in nbformat.read(graded_nb, as_version=4).cells])
+            leaked = any(json.dumps(secret)[1:-1] in outputs for secret in secrets)
+        outcome = outcomes.get(kind.name)
+        score = sum(v or 0 for v in batch_scores[kind.name].values()) if outcome and outcome[0] == "graded" and kind.name in batch_scores else None
+        report.verdicts.append(_judge(kind, outcome, score, honest_totals, leaked))
+
+    after = _snapshot(course, skip)
+    changed = {path for path in set(before) | set(after) if before.get(path) != after.get(path)}
+    # Inside autograded/, only a learner's own <learner>/<assignment>/ folder may change.
+    for path in autograded.rglob("*"):
+        relative = path.relative_to(autograded).parts
+        if path.is_file() and len(relative) < 3:
+            changed.add(str(path))
+    home_after = _snapshot(home, ())
+    changed |= {p for p in set(home_before) | set(home_after) if home_before.get(p) != home_after.get(p)}
+    changed |= {str(p) for p in Path("/tmp").glob(f"*{ESCAPE_MARKER}*")}
+    changed |= {str(p) for p in course.rglob(f"*{ESCAPE_MARKER}*")}
+    report.changed_outside = sorted(changed)
+    return report
+
+
+def main_figures(isolation: bool = True) -> CorpusReport:
+    """Run the corpus in a temporary folder (for the benchmark)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="mlteam-corpus-") as scratch:
+        return run_corpus(Path(scratch), isolation)

@@ -1,0 +1,221 @@
+"""`mlteam-course grade` and `feedback` on real nbgrader, in temporary courses.
+
+One module-scoped cohort (two assignments, three honest learners each, one broken
+notebook) is graded once by plain sequential `nbgrader autograde` (the reference)
+and once by `mlteam-course grade --jobs 2`; the tests compare the two and then
+exercise reruns, interruption and feedback on the graded course.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from course_helpers import HONEST_KINDS, Submission, generate, honest_submission, make_course, scores, submit
+from mlteam_utils.cohort.gradebook_merge import OUTCOME_TABLE
+from mlteam_utils.nbgrader_runner import nbgrader_environment, run_nbgrader
+
+pytestmark = pytest.mark.nbgrader
+
+ASSIGNMENTS = ["ex01_how_ml_projects_differ", "ex02_the_ml_team"]
+BROKEN = ("broken", ASSIGNMENTS[0])
+
+
+def build_cohort(root: Path) -> Path:
+    course = make_course(root, ASSIGNMENTS)
+    for assignment in ASSIGNMENTS:
+        generate(course, assignment)
+        for kind in HONEST_KINDS:
+            submit(course, kind, assignment, {assignment: honest_submission(course, assignment, kind)})
+    submit(course, BROKEN[0], BROKEN[1], {BROKEN[1]: Submission('{"cells": [')})
+    return course
+
+
+def mlteam_course(course: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mlteam_utils.cli", *args],
+        cwd=course,
+        env=nbgrader_environment(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def outcomes(course: Path) -> dict[tuple[str, str], tuple[str, str | None]]:
+    with sqlite3.connect(course / "course" / "gradebook.db") as connection:
+        rows = connection.execute(f"SELECT student, assignment, outcome, reason FROM {OUTCOME_TABLE}").fetchall()
+    return {(r[0], r[1]): (r[2], r[3]) for r in rows}
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    """Per-cell scores from plain, sequential `nbgrader autograde` (honest learners only)."""
+    course = build_cohort(tmp_path_factory.mktemp("reference"))
+    shutil.rmtree(course / "course" / "submitted" / BROKEN[0])
+    result = {}
+    for assignment in ASSIGNMENTS:
+        run_nbgrader(course, "autograde", assignment, "--force")
+        result[assignment] = scores(course, assignment)
+    return result
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    course = build_cohort(tmp_path_factory.mktemp("cohort"))
+    return course, mlteam_course(course, "grade", "--jobs", "2")
+
+
+def test_every_honest_grade_equals_plain_nbgrader(graded, reference) -> None:
+    course, completed = graded
+    assert "graded: 6" in completed.stdout, completed.stdout + completed.stderr[-2000:]
+    for assignment in ASSIGNMENTS:
+        parallel = scores(course, assignment)
+        assert {k: v for k, v in parallel.items() if k != BROKEN[0]} == reference[assignment]
+        for kind in HONEST_KINDS:
+            assert (course / "course" / "autograded" / kind / assignment / f"{assignment}.ipynb").is_file()
+
+
+def test_a_broken_submission_is_reported_and_skipped(graded) -> None:
+    course, completed = graded
+    assert completed.returncode == 1, "exit status 1 says some submissions failed"
+    assert "failed: 1" in completed.stdout
+    assert "broken/ex01_how_ml_projects_differ: NotJSONError" in completed.stdout
+    assert outcomes(course)[BROKEN][0] == "failed"
+    assert not (course / "course" / "autograded" / BROKEN[0]).exists()
+
+
+def test_summary_counts_manual_grading_and_progress_shows_eta(graded) -> None:
+    _, completed = graded
+    assert "(6 need manual grading)" in completed.stdout, "each assignment has a reflection to grade by hand"
+    assert "7/7 done" in completed.stderr and "left" in completed.stderr
+
+
+def test_rerun_grades_only_what_changed_and_force_regrades_all(graded) -> None:
+    course, _ = graded
+    rerun = mlteam_course(course, "grade", "--jobs", "2", "--quiet")
+    assert "graded: 0" in rerun.stdout and "unchanged since the last run (not regraded): 6" in rerun.stdout
+    assert "failed: 1" in rerun.stdout, "a failed submission is retried, and fails again"
+
+    # The half-right learner hands in a corrected notebook: only that one is regraded.
+    assignment = ASSIGNMENTS[1]
+    before = sum(v or 0 for v in scores(course, assignment)["half_right"].values())
+    submit(course, "half_right", assignment, {assignment: honest_submission(course, assignment, "solution")})
+    changed = mlteam_course(course, "grade", assignment, "--quiet")
+    assert "graded: 1" in changed.stdout and "unchanged since the last run (not regraded): 2" in changed.stdout
+    after = sum(v or 0 for v in scores(course, assignment)["half_right"].values())
+    assert after > before
+
+    forced = mlteam_course(course, "grade", "--force", "--quiet", "--jobs", "2")
+    assert "graded: 6" in forced.stdout and "unchanged since the last run (not regraded): 0" in forced.stdout
+
+
+def test_a_manual_grade_survives_regrading(graded) -> None:
+    from nbgrader.api import Gradebook
+
+    course, _ = graded
+    assignment, student = ASSIGNMENTS[0], "solution"
+    url = f"sqlite:///{course / 'course' / 'gradebook.db'}"
+    with Gradebook(url) as gradebook:
+        notebook = gradebook.find_submission_notebook(assignment, assignment, student)
+        manual = [g for g in notebook.grades if g.needs_manual_grade]
+        assert manual, "the reflection needs manual grading"
+        manual[0].manual_score = 1.5
+        gradebook.db.commit()
+        name = manual[0].name
+    completed = mlteam_course(course, "grade", assignment, "--force", "--quiet")
+    assert "graded: 3" in completed.stdout
+    with Gradebook(url) as gradebook:
+        notebook = gradebook.find_submission_notebook(assignment, assignment, student)
+        assert {g.name: g.manual_score for g in notebook.grades}[name] == 1.5
+
+
+def test_interrupting_leaves_the_gradebook_consistent(tmp_path: Path) -> None:
+    course = make_course(tmp_path / "course", [ASSIGNMENTS[0]])
+    generate(course, ASSIGNMENTS[0])
+    learners = [f"learner{i}" for i in range(6)]
+    for index, learner in enumerate(learners):
+        kind = HONEST_KINDS[index % len(HONEST_KINDS)]
+        submit(course, learner, ASSIGNMENTS[0], {ASSIGNMENTS[0]: honest_submission(course, ASSIGNMENTS[0], kind)})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mlteam_utils.cli", "grade", "--jobs", "1", "--quiet"],
+        cwd=course, env=nbgrader_environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    database = course / "course" / "gradebook.db"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if len(outcomes(course)) >= 2:
+                break
+        except sqlite3.Error:
+            pass  # not created yet
+        time.sleep(0.2)
+    assert process.poll() is None, "grading ended before it could be interrupted"
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr[-2000:]
+    assert "interrupted" in stdout and "Run the command again" in stdout
+
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    saved = outcomes(course)
+    assert 2 <= len(saved) < len(learners)
+    for (student, assignment), (outcome, _) in saved.items():
+        assert outcome == "graded"
+        assert (course / "course" / "autograded" / student / assignment / f"{assignment}.ipynb").is_file()
+    assert sorted(scores(course, ASSIGNMENTS[0])) == sorted(student for student, _ in saved)
+    assert not list((course / "course" / ".grading").glob("run-*")), "no scratch folder is left behind"
+
+    rerun = mlteam_course(course, "grade", "--quiet")
+    assert f"graded: {len(learners) - len(saved)}" in rerun.stdout
+    assert f"unchanged since the last run (not regraded): {len(saved)}" in rerun.stdout
+
+
+def test_feedback_hides_hidden_tests_and_missed_answers(graded) -> None:
+    course, _ = graded
+    completed = mlteam_course(course, "feedback", ASSIGNMENTS[0])
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    page = course / "course" / "feedback" / "half_right" / ASSIGNMENTS[0] / f"{ASSIGNMENTS[0]}.html"
+    text = page.read_text(encoding="utf-8")
+    assert "Widget question:" in text, "the widget questions' scores and per-item feedback are shown"
+    assert "AssertionError" in text and "Traceback (most recent call last)" not in text
+    from mlteam_utils.cohort.feedback import assignment_secrets, find_feedback_leaks, secrets_for, shown_to_learner
+
+    secrets = assignment_secrets(course / "solutions" / ASSIGNMENTS[0])
+    assert any(s.kind == "hidden test" for s in secrets) and any(s.kind == "answer key" for s in secrets)
+    graded_nb = course / "course" / "autograded" / "half_right" / ASSIGNMENTS[0] / f"{ASSIGNMENTS[0]}.ipynb"
+    assert find_feedback_leaks(text, secrets_for(secrets, shown_to_learner(graded_nb))) == []
+    assert "no nbgrader exchange" in completed.stdout
+
+
+def test_feedback_withholds_a_page_that_would_leak(graded, tmp_path: Path) -> None:
+    """If a setting lets hidden tests through, the scan stops the page, not the learner."""
+    course, _ = graded
+    leaky = tmp_path / "leaky"
+    shutil.copytree(course, leaky, ignore=shutil.ignore_patterns("feedback"))
+    with (leaky / "nbgrader_config.py").open("a", encoding="utf-8") as config:
+        config.write("\nc.GenerateFeedback.preprocessors = ['nbgrader.preprocessors.GetGrades', 'nbconvert.preprocessors.CSSHTMLHeaderPreprocessor']\n")
+    completed = mlteam_course(leaky, "feedback", ASSIGNMENTS[0], "--no-release")
+    assert completed.returncode == 1
+    assert "WITHHELD" in completed.stdout and "hidden test line" in completed.stdout
+    assert not list((leaky / "course" / "feedback").glob(f"*/{ASSIGNMENTS[0]}/*.html")), "every leaking page was removed"
+
+
+def test_grade_with_nothing_submitted_says_so(tmp_path: Path) -> None:
+    course = make_course(tmp_path / "empty", [ASSIGNMENTS[0]])
+    completed = mlteam_course(course, "grade")
+    assert completed.returncode == 0 and "nothing to grade" in completed.stdout
+
+
+def test_grade_rejects_a_bad_jobs_value(tmp_path: Path) -> None:
+    course = make_course(tmp_path / "c", [ASSIGNMENTS[0]])
+    completed = mlteam_course(course, "grade", "--jobs", "0")
+    assert completed.returncode == 2 and "--jobs must be at least 1" in completed.stderr
