@@ -43,6 +43,7 @@ $(OVERRIDES): course/jupyterlab/overrides.json | $(BIN)/python
 	cp $< $@
 
 lab: install
+	@mkdir -p course/exchange
 	$(BIN)/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) \
 	    --ServerApp.root_dir="$(CURDIR)" \
 	    --LabApp.default_url=/lab/tree/course/index.ipynb $(ALLOW_ROOT)

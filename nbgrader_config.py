@@ -108,3 +108,10 @@ c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.ClearMarkScheme",
     "mlteam_utils.grading.preprocessors.ShortenTracebacks",
 ]
+
+# --- Exchange ------------------------------------------------------------------
+# Where release_assignment / submit / collect / release_feedback meet. This
+# course-local folder serves one machine (git ignores it; `make lab` creates it so
+# the formgrader finds it). On a shared machine or a JupyterHub, point it at a
+# folder every learner can write to, e.g. /srv/nbgrader/exchange.
+c.Exchange.root = str(course_root / "course" / "exchange")

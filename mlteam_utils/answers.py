@@ -39,7 +39,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from mlteam_utils.grading.settings import ANSWERS_SIDE_FILES_GLOB, answers_filename
 from mlteam_utils.questions.scoring import KINDS
@@ -563,6 +563,11 @@ def _join(names: list[str]) -> str:
     return ", ".join(names)
 
 
+def _not_answered(message: str) -> NoReturn:
+    """Fail a check cell with ``message`` (a short last frame in the learner's traceback)."""
+    raise AssertionError(message) from None
+
+
 def check_answered(notebook: str, *question_ids: str, directory: str | Path | None = None) -> None:
     """Assert that each question has a complete saved answer (for locked test cells).
 
@@ -578,6 +583,9 @@ def check_answered(notebook: str, *question_ids: str, directory: str | Path | No
     ...
     AssertionError: No answers are saved yet: there is no answers file ex00_demo.answers.json beside this notebook. Answer q1 in the widget above (run its cell first if you do not see it), then run this cell again.
     """
+    # IPython skips frames marked like this: a learner sees their cell and the message,
+    # not this function's source.
+    __tracebackhide__ = True  # noqa: F841
     if not question_ids:
         raise ValueError("name at least one question to check")
     stem = _notebook_stem(notebook)
@@ -586,16 +594,16 @@ def check_answered(notebook: str, *question_ids: str, directory: str | Path | No
     try:
         answers = read_answers_file(path, notebook=stem)
     except AnswersFileMissing:
-        raise AssertionError(
+        _not_answered(
             f"No answers are saved yet: there is no answers file {path.name} beside this notebook. "
             f"Answer {_join(list(question_ids))} in the widget above (run its cell first if you do not see it), "
             "then run this cell again."
-        ) from None
+        )
     except AnswersFileError as error:
-        raise AssertionError(
+        _not_answered(
             f"{error} Run the question cells above again and re-enter your answers: "
             "a fresh answers file is started and the old one is kept as a backup."
-        ) from None
+        )
     missing = [qid for qid in question_ids if qid not in answers]
     incomplete = [qid for qid in question_ids if qid in answers and not answers[qid]["complete"]]
     if missing or incomplete:
@@ -604,7 +612,7 @@ def check_answered(notebook: str, *question_ids: str, directory: str | Path | No
             parts.append(f"Not answered yet: {_join(missing)}.")
         if incomplete:
             parts.append(f"Started but not finished: {_join(incomplete)} (answer every part of the question).")
-        raise AssertionError(" ".join(parts) + " Answer in the widget above, then run this cell again.")
+        _not_answered(" ".join(parts) + " Answer in the widget above, then run this cell again.")
     print(
         f"✔ {_join(list(question_ids))} answered. Your answers are saved in {path.name}; "
         "they are scored when your instructor grades the notebook."

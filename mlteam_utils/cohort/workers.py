@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from mlteam_utils.cohort.submissions import Submission
+from mlteam_utils.grading.settings import ANSWERS_GLOB
 
 #: Config values each worker adds on top of the course's nbgrader_config.py.
 ConfigValues = dict[str, dict[str, Any]]
@@ -97,6 +98,9 @@ def _shorten(text: str, limit: int = 300) -> str:
 # --- inside a worker process ---------------------------------------------------
 
 KERNEL_START_RETRIES = 1
+#: Files besides notebooks that grading keeps from a submission: the widgets' answers
+#: and nbgrader's own bookkeeping (feedback needs the submission's timestamp).
+KEEP_FILES = (ANSWERS_GLOB, "timestamp.txt", "submission_secret.txt")
 
 
 def _kernel_did_not_start(text: str) -> bool:
@@ -133,7 +137,6 @@ def _worker_main(connection: Connection, course_root: str, worker_dir: str, extr
     from nbgrader.utils import capture_log, temp_attrs
 
     from mlteam_utils.cohort.submission_files import foreign_entries, linked_notebooks
-    from mlteam_utils.grading.settings import ANSWERS_GLOB
 
     config = _load_config(Path(course_root), extra)
     coursedir = CourseDirectory(config=config)
@@ -150,7 +153,7 @@ def _worker_main(connection: Connection, course_root: str, worker_dir: str, extr
             reason = f"the notebook {links[0]} is a symbolic link; only real files are graded"
             connection.send({"success": False, "log": f"[ERROR] {reason}", "error": ""})
             continue
-        ignore = base_ignore + foreign_entries(submitted, source, [ANSWERS_GLOB])
+        ignore = base_ignore + foreign_entries(submitted, source, KEEP_FILES)
         for attempt in range(1 + KERNEL_START_RETRIES):
             with temp_attrs(coursedir, assignment_id=assignment, student_id=student, ignore=ignore):
                 converter = Autograde(coursedir=coursedir, config=config)

@@ -1,0 +1,382 @@
+"""The cohort report: one HTML page, its PNG plots and its CSVs, in one folder.
+
+``write_report(frames, folder)`` writes:
+
+- ``index.html``: a self-contained page (no scripts, no web fonts, inline CSS)
+  that shows the plots below, each with a one-line *what to see* caption, and
+  short tables; long tables are capped (:data:`MAX_BEHIND_ROWS`,
+  :data:`MAX_ITEM_ROWS`) and sorted by need, with the full list in the CSV;
+- ``completion.png`` / ``completion.csv``: who submitted each assignment;
+- ``score_distributions.png`` / ``score_distribution.csv``: scores per assignment;
+- ``learners.png`` / ``learners.csv``: every learner's progress;
+  ``behind.csv``: the learners who are behind, most in need first;
+- ``item_analysis.png`` / ``item_analysis.csv``: difficulty and discrimination
+  per question, flags and hints.
+
+Plots are drawn on :class:`matplotlib.figure.Figure` objects with the Agg
+canvas, so nothing touches pyplot's global state. Every plot has one mark per
+assignment, per question or per score bin, never per learner, so it stays the
+same size for 5 learners and for 500.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mlteam_utils.reports import cohort_stats, item_analysis
+from mlteam_utils.reports.export import write_csv_atomically
+from mlteam_utils.reports.gradebook_frames import ReportError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
+
+    from mlteam_utils.reports.gradebook_frames import GradebookFrames
+
+MAX_BEHIND_ROWS = 25
+MAX_ITEM_ROWS = 30
+SHOW_EVERY_LEARNER_UP_TO = 40  # below this, the score plot shows each learner as a dot
+MAX_ITEM_LABELS = 12
+
+CAPTIONS = {
+    "completion": "What to see: a short bar is an assignment many learners have not submitted yet; chase those first.",
+    "scores": (
+        "What to see: each box holds the middle half of the scores (line = median); a low box is an assignment "
+        "that stumped the cohort, a tall one an assignment that split it."
+    ),
+    "learners": (
+        "What to see: learners left of the dashed line score below the 'behind' threshold on what they submitted; "
+        "a long left tail means a group needs help, a lone bar at the left one or two people."
+    ),
+    "items": (
+        "What to see: questions in the shaded bands are flagged: left = very hard, right = very easy, "
+        "bottom = scores that do not follow the rest of the exercise. The table below says what to do."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """What :func:`write_report` wrote."""
+
+    folder: Path
+    index: Path
+    plots: tuple[Path, ...]
+    tables: tuple[Path, ...]
+
+    @property
+    def all(self) -> tuple[Path, ...]:
+        return (self.index, *self.plots, *self.tables)
+
+
+# --- Plots: each takes and returns an Axes ---------------------------------------
+
+
+def plot_completion(ax: Axes, completion: pd.DataFrame) -> Axes:
+    """Horizontal bars: percent of learners who submitted each assignment, labelled n/N."""
+    labels = list(completion["assignment"])[::-1]
+    percents = list(completion["percent_submitted"])[::-1]
+    bars = ax.barh(labels, percents, color="#4c78a8")
+    for bar, submitted, learners in zip(bars, list(completion["submitted"])[::-1], list(completion["learners"])[::-1]):
+        ax.text(min(bar.get_width() + 1, 88), bar.get_y() + bar.get_height() / 2, f"{submitted}/{learners}", va="center", fontsize=9)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("learners who submitted (%)")
+    ax.set_title("Completion by assignment")
+    return ax
+
+
+def plot_score_distributions(ax: Axes, scores: pd.DataFrame, maxima: pd.Series) -> Axes:
+    """One horizontal box per assignment (percent of its maximum); every learner as a dot in small cohorts."""
+    import numpy as np
+
+    assignments = list(scores.columns)[::-1]
+    data = []
+    for assignment in assignments:
+        maximum = float(maxima[assignment])
+        values = scores[assignment].dropna().to_numpy(dtype=float)
+        data.append(100.0 * values / maximum if maximum else values * 0)
+    positions = list(range(1, len(assignments) + 1))
+    non_empty = [(p, d) for p, d in zip(positions, data) if len(d)]
+    if non_empty:
+        ax.boxplot([d for _, d in non_empty], positions=[p for p, _ in non_empty], widths=0.6,
+                   showfliers=max(len(d) for _, d in non_empty) > SHOW_EVERY_LEARNER_UP_TO, **_horizontal())
+    rng = np.random.default_rng(0)  # fixed jitter: the same data draws the same picture
+    for position, values in non_empty:
+        if len(values) <= SHOW_EVERY_LEARNER_UP_TO:
+            ax.scatter(values, position + rng.uniform(-0.15, 0.15, len(values)), s=14, color="#e45756", alpha=0.8, zorder=3)
+    ax.set_yticks(positions, assignments)
+    ax.set_xlim(-3, 103)
+    ax.set_xlabel("score (% of the assignment's points), learners who submitted")
+    ax.set_title("Score distribution by assignment")
+    return ax
+
+
+def _horizontal() -> dict[str, object]:
+    """Keyword for a horizontal boxplot: ``orientation`` since Matplotlib 3.10, ``vert`` before."""
+    import matplotlib
+
+    major, minor = (int(part) for part in matplotlib.__version__.split(".")[:2])
+    return {"orientation": "horizontal"} if (major, minor) >= (3, 10) else {"vert": False}
+
+
+def plot_learner_percents(ax: Axes, progress: pd.DataFrame, threshold: float) -> Axes:
+    """Histogram of learners' percent of submitted points (5-point bins) with the 'behind' threshold."""
+    values = progress["percent_of_submitted"].dropna().to_numpy(dtype=float)
+    ax.hist(values, bins=[5.0 * i for i in range(21)], color="#72b7b2", edgecolor="white")
+    if not math.isnan(threshold):
+        ax.axvline(threshold, color="#e45756", linestyle="--", label=f"behind below {threshold:.0f}%")
+        ax.legend(loc="upper left", frameon=False)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts of people: no 0.2 of a learner
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("score on submitted work (% of its points)")
+    ax.set_ylabel("learners")
+    ax.set_title("Learners by score")
+    return ax
+
+
+def plot_items(ax: Axes, items: pd.DataFrame) -> Axes:
+    """Difficulty (x) against discrimination (y), one dot per question, flagged zones shaded."""
+    ax.axvspan(0, item_analysis.VERY_HARD_BELOW, color="#f2cf5b", alpha=0.25, lw=0)
+    ax.axvspan(item_analysis.VERY_EASY_ABOVE, 1.05, color="#9ecae9", alpha=0.3, lw=0)
+    ax.axhspan(-1.05, item_analysis.LOW_DISCRIMINATION_BELOW, color="#e45756", alpha=0.12, lw=0)
+    defined = items.dropna(subset=["difficulty", "discrimination"])
+    flagged = defined["flags"].fillna("") != ""
+    ax.scatter(defined.loc[~flagged, "difficulty"], defined.loc[~flagged, "discrimination"], color="#4c78a8", s=22, label="fine")
+    ax.scatter(defined.loc[flagged, "difficulty"], defined.loc[flagged, "discrimination"], color="#e45756", s=30, marker="D", label="flagged")
+    for row in item_analysis.sort_by_need(defined[flagged]).head(MAX_ITEM_LABELS).itertuples(index=False):
+        near_right = row.difficulty > 0.8  # label to the left there, or it runs off the plot
+        ax.annotate(f"{short_assignment(row.assignment)} {row.question}", (row.difficulty, row.discrimination),
+                    textcoords="offset points", xytext=(-4 if near_right else 4, 4),
+                    ha="right" if near_right else "left", fontsize=7)
+    ax.axhline(0, color="grey", lw=0.6)
+    ax.set_xlim(-0.02, 1.05)
+    ax.set_ylim(-1.05, 1.05)
+    ax.set_xlabel("difficulty (mean score / max: 0 = nobody scored, 1 = everyone full marks)")
+    ax.set_ylabel("discrimination (item vs rest)")
+    undefined = len(items) - len(defined)
+    title = "Item analysis"
+    if undefined:
+        title += f" ({undefined} question(s) without a defined value not shown)"
+    ax.set_title(title, fontsize=10)
+    ax.legend(loc="lower right", frameon=False, fontsize=8)
+    return ax
+
+
+def short_assignment(name: str) -> str:
+    """``ex01_how_ml_projects_differ`` -> ``ex01``.
+
+    >>> short_assignment("ex01_how_ml_projects_differ"), short_assignment("final")
+    ('ex01', 'final')
+    """
+    return name.split("_", 1)[0]
+
+
+def _save(figure_size: tuple[float, float], draw, path: Path) -> Path:  # type: ignore[no-untyped-def]
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=figure_size, dpi=100, layout="constrained")
+    FigureCanvasAgg(figure)
+    draw(figure.add_subplot())
+    figure.savefig(path, format="png")
+    return path
+
+
+# --- HTML -------------------------------------------------------------------------
+
+
+def _cell(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".") if abs(value) < 1e6 else f"{value:.3g}"
+    return html.escape(str(value))
+
+
+def html_table(frame: pd.DataFrame, columns: Sequence[str], max_rows: int | None = None, full_csv: str | None = None) -> str:
+    """An escaped HTML table of ``columns``, at most ``max_rows`` rows, with a pointer to the full CSV.
+
+    >>> import pandas as pd
+    >>> print(html_table(pd.DataFrame({"a": ["<b>", "y", "z"]}), ["a"], max_rows=2, full_csv="a.csv"))
+    <table><thead><tr><th>a</th></tr></thead><tbody>
+    <tr><td>&lt;b&gt;</td></tr>
+    <tr><td>y</td></tr>
+    </tbody></table>
+    <p class="more">Showing 2 of 3 rows; all of them are in <a href="a.csv">a.csv</a>.</p>
+    """
+    shown = frame if max_rows is None else frame.head(max_rows)
+    header = "".join(f"<th>{html.escape(column.replace('_', ' '))}</th>" for column in columns)
+    body = "\n".join(
+        "<tr>" + "".join(f"<td>{_cell(value)}</td>" for value in row) + "</tr>" for row in shown[list(columns)].itertuples(index=False)
+    )
+    table = f"<table><thead><tr>{header}</tr></thead><tbody>\n{body}\n</tbody></table>"
+    if len(shown) < len(frame):
+        link = f'<a href="{html.escape(full_csv)}">{html.escape(full_csv)}</a>' if full_csv else "the CSV"
+        table += f'\n<p class="more">Showing {len(shown)} of {len(frame)} rows; all of them are in {link}.</p>'
+    return table
+
+
+STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; line-height: 1.45; }
+h1 { font-size: 1.6rem; } h2 { font-size: 1.25rem; margin-top: 2.2rem; border-bottom: 1px solid #ddd; }
+figure { margin: 1rem 0; } figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
+figcaption { font-size: 0.92rem; color: #444; }
+table { border-collapse: collapse; font-size: 0.88rem; margin: 0.6rem 0; }
+th, td { border: 1px solid #ddd; padding: 0.25rem 0.5rem; text-align: left; vertical-align: top; }
+th { background: #f4f4f4; } .more, .note { font-size: 0.88rem; color: #555; }
+.summary li { margin: 0.15rem 0; }
+"""
+
+
+def _figure(name: str, alt: str, caption_key: str) -> str:
+    return (
+        f'<figure><img src="{name}" alt="{html.escape(alt)}">'
+        f"<figcaption>{html.escape(CAPTIONS[caption_key])}</figcaption></figure>"
+    )
+
+
+def render_html(
+    *,
+    title: str,
+    generated: str,
+    completion: pd.DataFrame,
+    distribution: pd.DataFrame,
+    progress: pd.DataFrame,
+    behind: pd.DataFrame,
+    items: pd.DataFrame,
+    relative: float,
+    median_percent: float,
+) -> str:
+    """The report page. Every table is escaped; long ones are capped and point to their CSV."""
+    flagged = items[items["flags"].fillna("") != ""]
+    learners = len(progress)
+    graded = int(completion["submitted"].sum())
+    waiting = int(completion["waiting_manual_grade"].sum())
+    items_by_need = item_analysis.sort_by_need(items)
+    summary = [
+        f"{learners} learner(s), {len(completion)} assignment(s), {graded} graded submission(s).",
+        f"{len(behind)} learner(s) behind (definition below).",
+        f"{len(flagged)} of {len(items)} question(s) flagged in the item analysis.",
+    ]
+    if waiting:
+        summary.append(f"{waiting} submission(s) still have an item waiting for a manual grade (it counts 0 until graded).")
+    threshold = relative * median_percent
+    threshold_text = "" if math.isnan(threshold) else f" Here: below {threshold:.0f}% (the cohort median is {median_percent:.0f}%)."
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        f'<p class="note">Generated {html.escape(generated)} from the nbgrader gradebook.</p>',
+        '<ul class="summary">' + "".join(f"<li>{html.escape(line)}</li>" for line in summary) + "</ul>",
+        "<h2>Completion by assignment</h2>",
+        _figure("completion.png", "Bar chart of the share of learners who submitted each assignment", "completion"),
+        html_table(completion, ["assignment", "submitted", "not_submitted", "percent_submitted", "waiting_manual_grade"]),
+        "<h2>Score distributions</h2>",
+        _figure("score_distributions.png", "Box plots of the scores of each assignment", "scores"),
+        html_table(distribution, ["assignment", "max_score", "submitted", "mean", "median", "min", "q1", "q3", "max", "mean_percent"]),
+        "<h2>Learners who are behind</h2>",
+        f"<p>{html.escape(cohort_stats.behind_definition(relative))}{html.escape(threshold_text)}</p>",
+        _figure("learners.png", "Histogram of the learners' scores with the threshold for behind", "learners"),
+    ]
+    if len(behind):
+        parts.append("<p>Most in need first: most missing assignments, then the lowest score.</p>")
+        parts.append(html_table(
+            behind, ["student_id", "first_name", "last_name", "missing", "percent_of_submitted", "reason"],
+            MAX_BEHIND_ROWS, "behind.csv",
+        ))
+    else:
+        parts.append("<p>Nobody is behind.</p>")
+    parts += [
+        "<h2>Item analysis</h2>",
+        "<p><b>Difficulty</b> is the mean score on a question divided by its maximum (1 = everyone got full marks). "
+        "<b>Discrimination</b> is the correlation between a learner's score on the question and their score on the "
+        "rest of the same assignment (the question left out): high means the question separates learners who "
+        "master the assignment from those who do not; near zero or negative means it does not. It is left empty "
+        f"(see the note) with fewer than {item_analysis.MIN_LEARNERS} scored learners or when all scores are equal. "
+        f"Flags: very hard below {item_analysis.VERY_HARD_BELOW}, very easy above {item_analysis.VERY_EASY_ABOVE}, "
+        f"low discrimination below {item_analysis.LOW_DISCRIMINATION_BELOW}, negative below 0. Questions waiting for "
+        "a manual grade are left out until they are graded.</p>",
+        _figure("item_analysis.png", "Scatter plot of difficulty against discrimination per question", "items"),
+        "<p>Flagged questions first, each with a hint.</p>" if len(flagged) else
+        "<p>No question is flagged. Lowest discrimination first.</p>",
+        html_table(
+            items_by_need, ["assignment", "question", "learners", "difficulty", "discrimination", "flags", "hint", "note"],
+            MAX_ITEM_ROWS, "item_analysis.csv",
+        ),
+        "<h2>Files</h2><ul>",
+        *[f'<li><a href="{name}">{name}</a>: {html.escape(what)}</li>' for name, what in CSV_FILES.items()],
+        "</ul></body></html>",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+CSV_FILES = {
+    "completion.csv": "submissions per assignment",
+    "score_distribution.csv": "score statistics per assignment",
+    "learners.csv": "every learner's progress",
+    "behind.csv": "the learners who are behind, most in need first, with the reason",
+    "item_analysis.csv": "difficulty, discrimination, flags and hints for every question",
+}
+
+
+def write_report(
+    frames: GradebookFrames,
+    folder: Path,
+    *,
+    relative: float = cohort_stats.DEFAULT_RELATIVE,
+    title: str = "Cohort report",
+    now: dt.datetime | None = None,
+) -> ReportFiles:
+    """Write the report into ``folder`` (created if needed) and return what was written.
+
+    Raises :class:`ReportError` when ``folder`` is an existing file.
+    """
+    if folder.exists() and not folder.is_dir():
+        raise ReportError(f"{folder} is a file: give a folder for the report, e.g. {folder.with_suffix('')}-report/")
+    folder.mkdir(parents=True, exist_ok=True)
+    now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+    completion = cohort_stats.completion_by_assignment(frames)
+    distribution = cohort_stats.score_distribution(frames)
+    progress = cohort_stats.learner_progress(frames, now)
+    behind = cohort_stats.learners_behind(frames, relative, now)
+    items = item_analysis.item_statistics(frames.items)
+    median_percent = float(progress["percent_of_submitted"].median())
+    scores = cohort_stats.assignment_scores(frames)
+    maxima = frames.assignments.set_index("assignment")["max_score"]
+
+    tables = []
+    for name, frame in (
+        ("completion.csv", completion),
+        ("score_distribution.csv", distribution),
+        ("learners.csv", progress),
+        ("behind.csv", behind),
+        ("item_analysis.csv", item_analysis.sort_by_need(items)),
+    ):
+        write_csv_atomically(frame, folder / name)
+        tables.append(folder / name)
+
+    rows = max(len(completion), 1)
+    plots = (
+        _save((7.5, 1.2 + 0.45 * rows), lambda ax: plot_completion(ax, completion), folder / "completion.png"),
+        _save((7.5, 1.4 + 0.55 * rows), lambda ax: plot_score_distributions(ax, scores, maxima), folder / "score_distributions.png"),
+        _save((7.5, 3.6), lambda ax: plot_learner_percents(ax, progress, relative * median_percent), folder / "learners.png"),
+        _save((7.5, 5.0), lambda ax: plot_items(ax, items), folder / "item_analysis.png"),
+    )
+    page = render_html(
+        title=title, generated=now.strftime("%Y-%m-%d %H:%M UTC"), completion=completion, distribution=distribution,
+        progress=progress, behind=behind, items=items, relative=relative, median_percent=median_percent,
+    )
+    index = folder / "index.html"
+    index.write_text(page, encoding="utf-8")
+    return ReportFiles(folder, index, plots, tuple(tables))

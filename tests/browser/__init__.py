@@ -1,0 +1,1 @@
+"""Browser tests: JupyterLab in Debian's Chromium, driven by Playwright along the course's paths."""

@@ -1,0 +1,146 @@
+"""Path 2, a learner in an exercise: Run All, answer the widgets, answers saved to disk and
+restored after a reload and a kernel restart, then nbgrader's Validate."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import nbformat
+import pytest
+
+from browser.notebook_ui import (
+    ERROR_MIME,
+    cells,
+    feedback,
+    notebook_panel,
+    question,
+    restart_and_run_all,
+    run_all,
+    save_notebook,
+    show,
+    wait_for_notebook,
+    wait_for_widgets,
+    workspace_url,
+)
+from course_helpers import load_fixture
+from mlteam_utils.answers import read_answers_file
+from mlteam_utils.grading.settings import answers_filename
+
+pytestmark = pytest.mark.browser
+
+ASSIGNMENT = "ex01_how_ml_projects_differ"
+NOTEBOOK = f"exercises/{ASSIGNMENT}/{ASSIGNMENT}.ipynb"
+ORDERING, MATCHING, NUMERIC = "q1_crisp_dm_order", "q2_waterfall_agile_ml", "q3_portfolio_chance"
+
+
+def widget_cells(notebook: nbformat.NotebookNode, question_ids: list[str]) -> list[int]:
+    """The cells that build each question's widget (its check cell, a graded cell, names it too)."""
+    return sorted(
+        index for index, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code" and not cell.metadata.get("nbgrader", {}).get("grade")
+        and any(f'"{question_id}"' in cell.source for question_id in question_ids)
+    )
+
+
+def check_cell(notebook: nbformat.NotebookNode, question_id: str) -> int:
+    return next(
+        index for index, cell in enumerate(notebook.cells)
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == question_id
+    )
+
+
+def option_values(box) -> list[str]:
+    return box.locator("select option").evaluate_all("options => options.map(option => option.value)")
+
+
+def put_in_order(box, target: list[str]) -> None:
+    """Select each item in turn and press Move up until it sits where ``target`` has it."""
+    from playwright.sync_api import expect
+
+    options = box.locator("select option")
+    for position, item in enumerate(target):
+        current = option_values(box).index(item)
+        box.locator("select").select_option(value=item)
+        while current > position:
+            box.get_by_role("button", name="Move up").click()
+            current -= 1
+            expect(options.nth(current)).to_have_attribute("value", item)
+    assert option_values(box) == target
+
+
+def test_learner_answers_are_saved_restored_and_validated(lab_page, lab_server, lab_course, shots) -> None:
+    from playwright.sync_api import expect
+
+    page = lab_page
+    release = nbformat.read(lab_course / NOTEBOOK, as_version=4)
+    question_ids = list(json.loads(
+        (lab_course / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.key.json").read_text(encoding="utf-8")
+    )["questions"])
+    assert question_ids == [ORDERING, MATCHING, NUMERIC]
+    answers = {qid: entry["value"] for qid, entry in load_fixture(ASSIGNMENT, "half_right.answers.json")["answers"].items()}
+
+    answers_file = lab_course / "exercises" / ASSIGNMENT / answers_filename(ASSIGNMENT)
+    assert not answers_file.exists(), "the course copy should start without answers"
+
+    page.goto(lab_server.url(workspace_url("learner", NOTEBOOK)))
+    wait_for_notebook(page, NOTEBOOK)
+    run_all(page)
+    # Every widget renders, also those below a check cell that fails (nothing answered yet).
+    wait_for_widgets(page, widget_cells(release, question_ids))
+    first_check = cells(page).nth(check_cell(release, ORDERING))
+    failed = first_check.locator(f'.jp-OutputArea-output[data-mime-type="{ERROR_MIME}"]')
+    expect(failed).to_contain_text("AssertionError")
+    expect(failed).to_contain_text(ORDERING)
+    for question_id in question_ids:
+        expect(feedback(question(page, question_id))).to_contain_text("Not answered yet.")
+    show(failed, at_top=True)
+    expect(question(page, MATCHING)).to_be_in_viewport()
+    shots.take("widgets_below_failing_check")
+
+    ordering = question(page, ORDERING)
+    put_in_order(ordering, answers[ORDERING])
+    expect(feedback(ordering)).to_contain_text("Saved. All 6 items are in your order.")
+
+    matching = question(page, MATCHING)
+    for item, category in answers[MATCHING].items():
+        matching.locator(".widget-hbox", has_text=item).locator("select").select_option(label=category)
+    expect(feedback(matching)).to_contain_text(f"Saved. {len(answers[MATCHING])} of {len(answers[MATCHING])} items matched.")
+
+    estimate = question(page, NUMERIC)
+    estimate.locator("input[type=number]").fill(str(answers[NUMERIC]))
+    estimate.locator("input[type=number]").press("Enter")
+    expect(feedback(estimate)).to_contain_text(f"Saved. Your estimate: {answers[NUMERIC]:g}%.")
+    show(matching)
+    shots.take("answered")
+
+    saved = read_answers_file(answers_file, notebook=ASSIGNMENT)
+    assert {qid: entry["value"] for qid, entry in saved.items()} == answers
+    assert all(entry["complete"] for entry in saved.values())
+
+    # Reload the page and start again from a fresh kernel: the widgets read the file.
+    save_notebook(page)
+    page.reload()
+    wait_for_notebook(page, NOTEBOOK)
+    restart_and_run_all(page)
+    for question_id in question_ids:
+        expect(feedback(question(page, question_id))).to_contain_text("Restored your saved answer.")
+    assert option_values(ordering) == answers[ORDERING]
+    for item, category in answers[MATCHING].items():
+        expect(matching.locator(".widget-hbox", has_text=item).locator("select")).to_have_value(category)
+    expect(estimate.locator("input[type=number]")).to_have_value(re.compile(rf"^{answers[NUMERIC]:g}(\.0+)?$"))
+    show(ordering)
+    shots.take("restored_after_reload")
+
+    notebook_panel(page).locator(".validate-button").get_by_role("button", name="Validate").click()
+    dialog = page.locator(".jp-Dialog")
+    expect(dialog.locator(".jp-Dialog-header")).to_have_text("Validation Results")
+    shots.take("validate_result")
+    # The pandas question is still open, so validation fails there, and only there:
+    # the widget checks pass because Validate reads the saved answers file.
+    expect(dialog.locator(".validation-failed")).to_contain_text("The following cell failed")
+    expect(dialog).to_contain_text("first_good_week")
+    for question_id in question_ids:
+        expect(dialog).not_to_contain_text(f'"{question_id}"')
+    dialog.locator(".jp-mod-accept").click()
+    expect(dialog).to_have_count(0)
