@@ -67,3 +67,47 @@ def foreign_entries(submission: Path, source: Path, keep: Sequence[str]) -> list
             if not (source / relative_dir / name).is_file():
                 ignored.add(glob.escape(name))
     return sorted(ignored)
+
+
+def _grade_ids(notebook_path: Path) -> set[str] | None:
+    import json
+
+    try:
+        document = json.loads(notebook_path.read_text(encoding="utf-8"))
+        return {
+            cell["metadata"]["nbgrader"]["grade_id"]
+            for cell in document.get("cells", [])
+            if isinstance(cell, dict) and isinstance(cell.get("metadata", {}).get("nbgrader"), dict)
+            and "grade_id" in cell["metadata"]["nbgrader"]
+        }
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None  # unreadable: nbgrader reports it in its own words
+
+
+def foreign_notebook(submission: Path, source: Path) -> str | None:
+    """Why a handed-in notebook is not this assignment's, or None.
+
+    A notebook whose nbgrader cells all belong to another notebook (a learner who
+    handed in the wrong exercise) would otherwise fail deep inside nbgrader with a
+    bare ``KeyError``.
+
+    >>> import json, tempfile
+    >>> root = Path(tempfile.mkdtemp()); (root / "sub").mkdir(); (root / "src").mkdir()
+    >>> def notebook(*ids):
+    ...     return json.dumps({"cells": [{"metadata": {"nbgrader": {"grade_id": i}}} for i in ids]})
+    >>> _ = (root / "src" / "ex01.ipynb").write_text(notebook("q1", "q2"))
+    >>> _ = (root / "sub" / "ex01.ipynb").write_text(notebook("roles_q1", "roles_q2"))
+    >>> print(foreign_notebook(root / "sub", root / "src"))
+    ex01.ipynb has none of this assignment's graded cells (it looks like another exercise's notebook)
+    >>> _ = (root / "sub" / "ex01.ipynb").write_text(notebook("q1"))
+    >>> foreign_notebook(root / "sub", root / "src") is None
+    True
+    """
+    for source_notebook in sorted(source.glob("*.ipynb")):
+        submitted = submission / source_notebook.name
+        if not submitted.is_file():
+            continue
+        theirs, ours = _grade_ids(submitted), _grade_ids(source_notebook)
+        if theirs and ours and not theirs & ours:
+            return f"{submitted.name} has none of this assignment's graded cells (it looks like another exercise's notebook)"
+    return None

@@ -136,7 +136,7 @@ def _worker_main(connection: Connection, course_root: str, worker_dir: str, extr
     from nbgrader.coursedir import CourseDirectory
     from nbgrader.utils import capture_log, temp_attrs
 
-    from mlteam_utils.cohort.submission_files import foreign_entries, linked_notebooks
+    from mlteam_utils.cohort.submission_files import foreign_entries, foreign_notebook, linked_notebooks
 
     config = _load_config(Path(course_root), extra)
     coursedir = CourseDirectory(config=config)
@@ -149,8 +149,8 @@ def _worker_main(connection: Connection, course_root: str, worker_dir: str, extr
         submitted = Path(coursedir.format_path(coursedir.submitted_directory, student, assignment))
         source = Path(coursedir.format_path(coursedir.source_directory, ".", assignment))
         links = linked_notebooks(submitted)
-        if links:
-            reason = f"the notebook {links[0]} is a symbolic link; only real files are graded"
+        reason = f"the notebook {links[0]} is a symbolic link; only real files are graded" if links else foreign_notebook(submitted, source)
+        if reason:
             connection.send({"success": False, "log": f"[ERROR] {reason}", "error": ""})
             continue
         ignore = base_ignore + foreign_entries(submitted, source, KEEP_FILES)

@@ -265,7 +265,7 @@ KINDS: list[Kind] = [
     Kind("empty_notebook", "broken file", "a valid notebook with no cells",
          _empty_notebook, "blank", "exactly", points=0.0),
     Kind("other_assignment", "broken file", "exercise 2's notebook handed in as exercise 1",
-         _other_assignment, "blank", "failed_or_at_most"),
+         _other_assignment, "blank", "failed", reason="another exercise's notebook"),
     Kind("notebook_is_a_link", "broken file", "the notebook is a symbolic link to the instructor's solution",
          lambda c: {NOTEBOOK: Link(c.course / "solutions" / ASSIGNMENT / NOTEBOOK)}, "blank", "failed", reason="symbolic link"),
     # --- tampered cells
