@@ -219,3 +219,29 @@ def test_grade_rejects_a_bad_jobs_value(tmp_path: Path) -> None:
     course = make_course(tmp_path / "c", [ASSIGNMENTS[0]])
     completed = mlteam_course(course, "grade", "--jobs", "0")
     assert completed.returncode == 2 and "--jobs must be at least 1" in completed.stderr
+
+
+def test_a_hand_grade_given_during_a_run_is_not_lost_by_the_merge(graded, tmp_path: Path) -> None:
+    """The instructor grades a reflection while a worker regrades the same submission."""
+    from nbgrader.api import Gradebook
+
+    from mlteam_utils.cohort.gradebook_merge import copy_gradebook, merge_submission
+
+    course, _ = graded
+    assignment, student = ASSIGNMENTS[1], "blank"
+    database = course / "course" / "gradebook.db"
+    worker_copy = tmp_path / "worker.db"
+    copy_gradebook(database, worker_copy)  # the worker's copy, taken at the start of the run
+    with Gradebook(f"sqlite:///{database}") as gradebook:  # meanwhile, in the formgrader
+        notebook = gradebook.find_submission_notebook(assignment, assignment, student)
+        reflection = next(g for g in notebook.grades if g.needs_manual_grade)
+        reflection.manual_score = 2.0
+        name = reflection.name
+        comment = next(c for c in notebook.comments if c.name == name)
+        comment.manual_comment = "Good example from your own team."
+        gradebook.db.commit()
+    merge_submission(database, worker_copy, student, assignment, "fingerprint")
+    with Gradebook(f"sqlite:///{database}") as gradebook:
+        notebook = gradebook.find_submission_notebook(assignment, assignment, student)
+        assert {g.name: g.manual_score for g in notebook.grades}[name] == 2.0
+        assert {c.name: c.manual_comment for c in notebook.comments}[name] == "Good example from your own team."

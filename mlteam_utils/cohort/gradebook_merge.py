@@ -149,7 +149,21 @@ def merge_submission(db: Path, worker_db: Path, student: str, assignment: str, f
             if new_id is None:
                 raise GradebookError(f"the worker's gradebook has no submission {student}/{assignment}")
             old_id = _submission_id(connection, "main", student, assignment)
+            hand_grades: list[tuple] = []
+            hand_comments: list[tuple] = []
             if old_id is not None:
+                # Hand grades entered in the formgrader while this run was grading: the
+                # worker's copy predates them, so carry them over rather than lose them.
+                hand_grades = connection.execute(
+                    "SELECT g.id, g.manual_score, g.extra_credit FROM main.grade g JOIN main.submitted_notebook sn "
+                    "ON sn.id = g.notebook_id WHERE sn.assignment_id = ? AND (g.manual_score IS NOT NULL OR g.extra_credit IS NOT NULL)",
+                    (old_id,),
+                ).fetchall()
+                hand_comments = connection.execute(
+                    "SELECT c.id, c.manual_comment FROM main.comment c JOIN main.submitted_notebook sn "
+                    "ON sn.id = c.notebook_id WHERE sn.assignment_id = ? AND c.manual_comment IS NOT NULL",
+                    (old_id,),
+                ).fetchall()
                 old_notebooks = "SELECT id FROM main.submitted_notebook WHERE assignment_id = ?"
                 connection.execute(f"DELETE FROM main.comment WHERE notebook_id IN ({old_notebooks})", (old_id,))
                 connection.execute(f"DELETE FROM main.grade WHERE notebook_id IN ({old_notebooks})", (old_id,))
@@ -161,6 +175,15 @@ def merge_submission(db: Path, worker_db: Path, student: str, assignment: str, f
             new_notebooks = "SELECT id FROM worker.submitted_notebook WHERE assignment_id = ?"
             connection.execute(f"INSERT INTO main.grade SELECT * FROM worker.grade WHERE notebook_id IN ({new_notebooks})", (new_id,))
             connection.execute(f"INSERT INTO main.comment SELECT * FROM worker.comment WHERE notebook_id IN ({new_notebooks})", (new_id,))
+            for grade_id, manual_score, extra_credit in hand_grades:
+                connection.execute(
+                    "UPDATE main.grade SET manual_score = COALESCE(manual_score, ?), extra_credit = COALESCE(extra_credit, ?) WHERE id = ?",
+                    (manual_score, extra_credit, grade_id),
+                )
+            for comment_id, manual_comment in hand_comments:
+                connection.execute(
+                    "UPDATE main.comment SET manual_comment = COALESCE(manual_comment, ?) WHERE id = ?", (manual_comment, comment_id)
+                )
             score, max_score, manual = _totals(connection, new_id)
             outcome = Outcome(student, assignment, fingerprint, "graded", None, score, max_score, manual)
             _record(connection, outcome)
