@@ -362,3 +362,31 @@ def test_selfgrade_without_a_sandbox_says_so_and_names_no_isolation(tmp_path: Pa
     assert "grading isolation is not available" in completed.stderr
     assert "bwrap" in completed.stderr and "--no-isolation" in completed.stderr
     assert tree_state(notebook.parent) == before
+
+
+def test_software_under_tmp_stays_visible_above_the_private_tmp(tmp_path: Path) -> None:
+    """A checkout or venv under /tmp (a CI clone) must not vanish under the sandbox's /tmp.
+
+    ``readable`` folders are mounted like the interpreter's and ``mlteam_utils``'s own.
+    """
+    from mlteam_utils.grading.sandbox import SandboxLimits, sandbox_command
+
+    status = isolation_status()
+    require_optional(status.available, "grading isolation (bubblewrap)", "apt-get install bubblewrap; " + status.reason)
+    software = tmp_path / "checkout" / "lib"
+    software.mkdir(parents=True)
+    (software / "module.txt").write_text("still here", encoding="utf-8")
+    workdir = tmp_path / "course" / "work"
+    workdir.mkdir(parents=True)
+    assert str(tmp_path).startswith("/tmp/"), "the point of the test is a folder under /tmp"
+    command = sandbox_command(
+        ["cat", str(software / "module.txt")],
+        workdir=workdir,
+        course_root=tmp_path / "course",
+        connection_file=None,
+        limits=SandboxLimits(),
+        readable=[software],
+    )
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout == "still here"

@@ -264,9 +264,11 @@ def sandbox_command(
     course_root = Path(course_root).resolve()
     arguments = [prlimit, *limits.prlimit_arguments(), "--", bwrap]
     _mount_system(arguments)
+    # The private /tmp first: bubblewrap stacks mounts in order, and a venv or a
+    # checkout under /tmp (a CI clone) must stay visible above it.
+    arguments += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", SANDBOX_TMP, "--dir", SANDBOX_HOME]
     for path in (*python_paths(), *package_paths(), *(str(Path(p).resolve()) for p in readable)):
         arguments += ["--ro-bind", path, path]
-    arguments += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", SANDBOX_TMP, "--dir", SANDBOX_HOME]
     # Covered even if a mount above happened to include them (e.g. a venv inside the course).
     covered = [course_root / "solutions", course_root / "course", *(Path(p).resolve() for p in hidden)]
     for path in covered:
