@@ -69,45 +69,45 @@ def foreign_entries(submission: Path, source: Path, keep: Sequence[str]) -> list
     return sorted(ignored)
 
 
-def _grade_ids(notebook_path: Path) -> set[str] | None:
+def _cell_checksums(notebook_path: Path) -> dict[str, str] | None:
     import json
 
     try:
         document = json.loads(notebook_path.read_text(encoding="utf-8"))
-        return {
-            cell["metadata"]["nbgrader"]["grade_id"]
-            for cell in document.get("cells", [])
-            if isinstance(cell, dict) and isinstance(cell.get("metadata", {}).get("nbgrader"), dict)
-            and "grade_id" in cell["metadata"]["nbgrader"]
-        }
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        checksums = {}
+        for cell in document.get("cells", []):
+            nbgrader = cell.get("metadata", {}).get("nbgrader") if isinstance(cell, dict) else None
+            # A blank answer cell has the same checksum in every exercise: only locked,
+            # non-answer cells tell exercises apart.
+            if isinstance(nbgrader, dict) and nbgrader.get("grade_id") and nbgrader.get("checksum") and not nbgrader.get("solution"):
+                checksums[str(nbgrader["grade_id"])] = str(nbgrader["checksum"])
+        return checksums
+    except (OSError, ValueError, TypeError, AttributeError):
         return None  # unreadable: nbgrader reports it in its own words
 
 
-def foreign_notebook(submission: Path, source: Path) -> str | None:
+def foreign_notebook(submitted_notebook: Path, source_checksums: dict[str, str]) -> str | None:
     """Why a handed-in notebook is not this assignment's, or None.
 
-    A notebook whose nbgrader cells all belong to another notebook (a learner who
-    handed in the wrong exercise) would otherwise fail deep inside nbgrader with a
-    bare ``KeyError``.
+    Every locked cell of a released notebook carries the checksum nbgrader gave it.
+    A notebook none of whose checksums match this assignment's cells is another
+    exercise's (exercises share cell names such as ``q4_shape``); nbgrader would
+    otherwise fail on it deep inside with a bare ``KeyError``.
 
     >>> import json, tempfile
-    >>> root = Path(tempfile.mkdtemp()); (root / "sub").mkdir(); (root / "src").mkdir()
-    >>> def notebook(*ids):
-    ...     return json.dumps({"cells": [{"metadata": {"nbgrader": {"grade_id": i}}} for i in ids]})
-    >>> _ = (root / "src" / "ex01.ipynb").write_text(notebook("q1", "q2"))
-    >>> _ = (root / "sub" / "ex01.ipynb").write_text(notebook("roles_q1", "roles_q2"))
-    >>> print(foreign_notebook(root / "sub", root / "src"))
-    ex01.ipynb has none of this assignment's graded cells (it looks like another exercise's notebook)
-    >>> _ = (root / "sub" / "ex01.ipynb").write_text(notebook("q1"))
-    >>> foreign_notebook(root / "sub", root / "src") is None
+    >>> path = Path(tempfile.mkdtemp()) / "ex01.ipynb"
+    >>> def notebook(**sums):
+    ...     return json.dumps({"cells": [{"metadata": {"nbgrader": {"grade_id": k, "checksum": v}}} for k, v in sums.items()]})
+    >>> _ = path.write_text(notebook(q4_shape="bbb", setup="ccc"))
+    >>> print(foreign_notebook(path, {"q4_shape": "aaa", "setup": "ddd"}))
+    ex01.ipynb has none of this assignment's locked cells (it looks like another exercise's notebook)
+    >>> _ = path.write_text(notebook(q4_shape="aaa", setup="ccc"))
+    >>> foreign_notebook(path, {"q4_shape": "aaa", "setup": "ddd"}) is None
     True
     """
-    for source_notebook in sorted(source.glob("*.ipynb")):
-        submitted = submission / source_notebook.name
-        if not submitted.is_file():
-            continue
-        theirs, ours = _grade_ids(submitted), _grade_ids(source_notebook)
-        if theirs and ours and not theirs & ours:
-            return f"{submitted.name} has none of this assignment's graded cells (it looks like another exercise's notebook)"
+    theirs = _cell_checksums(submitted_notebook)
+    if not theirs or not source_checksums:
+        return None  # unreadable, or stripped of metadata: nbgrader restores what it can
+    if not any(source_checksums.get(grade_id) == checksum for grade_id, checksum in theirs.items()):
+        return f"{submitted_notebook.name} has none of this assignment's locked cells (it looks like another exercise's notebook)"
     return None

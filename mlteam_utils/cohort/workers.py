@@ -123,6 +123,17 @@ def _load_config(course_root: Path, extra: ConfigValues) -> Any:
     return config
 
 
+def _source_checksums(db_url: str, assignment: str, notebook: str) -> dict[str, str]:
+    """grade_id -> checksum of the released notebook's locked cells, from the gradebook."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    try:
+        with Gradebook(db_url) as gradebook:
+            return {cell.name: cell.checksum for cell in gradebook.find_notebook(notebook, assignment).source_cells if cell.checksum}
+    except MissingEntry:
+        return {}
+
+
 def _worker_main(connection: Connection, course_root: str, worker_dir: str, extra: ConfigValues) -> None:
     """The loop of one worker: receive a submission, autograde it, send the result."""
     os.setsid()  # Ctrl-C at the terminal goes to the parent, which stops workers cleanly.
@@ -149,7 +160,9 @@ def _worker_main(connection: Connection, course_root: str, worker_dir: str, extr
         submitted = Path(coursedir.format_path(coursedir.submitted_directory, student, assignment))
         source = Path(coursedir.format_path(coursedir.source_directory, ".", assignment))
         links = linked_notebooks(submitted)
-        reason = f"the notebook {links[0]} is a symbolic link; only real files are graded" if links else foreign_notebook(submitted, source)
+        reason = f"the notebook {links[0]} is a symbolic link; only real files are graded" if links else None
+        for notebook_path in sorted(submitted.glob("*.ipynb")):
+            reason = reason or foreign_notebook(notebook_path, _source_checksums(coursedir.db_url, assignment, notebook_path.stem))
         if reason:
             connection.send({"success": False, "log": f"[ERROR] {reason}", "error": ""})
             continue

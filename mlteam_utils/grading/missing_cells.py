@@ -5,7 +5,9 @@ after the cell that preceded it in the source notebook, but only looks for that
 neighbour among solution and grade cells. In this course a test cell follows a
 read-only widget cell, so nbgrader 0.9.6 raises ``KeyError`` and the whole
 submission fails to grade. :class:`OverwriteCellsKeepingOrder` finds the nearest
-earlier source cell that the submission still has (of any kind) instead.
+earlier source cell that the submission still has (of any kind) instead, and
+tolerates cells whose nbgrader metadata lacks a ``grade_id`` when restoring
+task cells (another ``KeyError`` in nbgrader).
 """
 
 from __future__ import annotations
@@ -59,4 +61,13 @@ class OverwriteCellsKeepingOrder(OverwriteCells):
                 source_by_id[grade_cell.name], grade_cell.max_score, is_solution=grade_cell.name in solution_ids
             )
             nb.cells.insert(insertion_index(source_ids, grade_cell.name, present), restored)
+        return nb, resources
+
+    def add_missing_task_cells(self, nb: NotebookNode, resources: Any) -> tuple[NotebookNode, Any]:
+        source_nb = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
+        source_by_id = {cell.name: cell for cell in source_nb.source_cells}
+        present = _present(nb)
+        for task_cell in source_nb.task_cells:
+            if task_cell.name not in present and task_cell.name in source_by_id:
+                nb.cells.append(self.missing_cell_transform(source_by_id[task_cell.name], task_cell.max_score, is_task=True))
         return nb, resources
