@@ -148,6 +148,8 @@ def test_interrupting_leaves_the_gradebook_consistent(tmp_path: Path) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "mlteam_utils.cli", "grade", "--jobs", "1", "--quiet"],
         cwd=course, env=nbgrader_environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # As at a terminal: a test run started in the background inherits SIGINT ignored.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     database = course / "course" / "gradebook.db"
     deadline = time.monotonic() + 300
