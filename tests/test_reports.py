@@ -19,23 +19,13 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pandas as pd
 import pytest
 from nbgrader.api import Gradebook, MissingEntry
 from sqlalchemy import text as sql
 
-from course_helpers import (
-    Submission,
-    autograde,
-    fill_cells,
-    generate,
-    load_fixture,
-    make_course,
-    solution_cells,
-    submit,
-)
+from course_helpers import autograde, generate, honest_submission, make_course, submit
 from mlteam_utils.cli import main
 from mlteam_utils.reports import cohort_report, item_analysis
 from mlteam_utils.reports.cohort_stats import learners_behind
@@ -60,23 +50,6 @@ def db_url(course: Path) -> str:
     return f"sqlite:///{course / 'course' / 'gradebook.db'}"
 
 
-def reference_submission(course: Path, assignment: str, kind: str) -> Submission:
-    release_nb = course / "exercises" / assignment / f"{assignment}.ipynb"
-    if kind == "solution":
-        source_nb = course / "solutions" / assignment / f"{assignment}.ipynb"
-        return Submission(
-            fill_cells(release_nb, solution_cells(source_nb), reflection="A model answer."),
-            load_fixture(assignment, "solution.answers.json"),
-        )
-    if kind == "half_right":
-        half = load_fixture(assignment, "half_right.cells.json")
-        return Submission(
-            fill_cells(release_nb, half["cells"], reflection=half.get("reflection")),
-            load_fixture(assignment, "half_right.answers.json"),
-        )
-    return Submission(nbformat.read(release_nb, as_version=4))
-
-
 def task_cell_names(gradebook: Gradebook, assignment: str) -> list[tuple[str, str]]:
     return [(nb.name, cell.name) for nb in gradebook.find_assignment(assignment).notebooks for cell in nb.task_cells]
 
@@ -90,7 +63,7 @@ def graded_course(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for learner, plan in COHORT.items():
             kind = plan[assignment]
             if kind is not None:
-                submit(course, learner, assignment, {assignment: reference_submission(course, assignment, kind)})
+                submit(course, learner, assignment, {assignment: honest_submission(course, assignment, kind)})
         completed = autograde(course, assignment)
         assert completed.returncode == 0, completed.stderr[-3000:]
     # What the formgrader does when an instructor grades a reflection by hand.
