@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def nbgrader_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -52,6 +53,20 @@ def run_nbgrader(
     if check and completed.returncode != 0:
         raise NbgraderFailed(command, completed)
     return completed
+
+
+def load_course_config(course_root: Path) -> Any:
+    """The course's ``nbgrader_config.py`` as a traitlets ``Config``, read as nbgrader reads it.
+
+    Raises ``FileNotFoundError`` when the file is missing.
+
+    >>> from mlteam_utils.paths import find_course_root
+    >>> load_course_config(find_course_root()).CourseDirectory.course_id
+    'mlteam-onboarding'
+    """
+    from traitlets.config.loader import PyFileConfigLoader
+
+    return PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config()
 
 
 class NbgraderFailed(RuntimeError):

@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 
 from mlteam_utils.release import FORBIDDEN_MARKERS, key_texts
-from mlteam_utils.nbgrader_runner import NbgraderFailed, run_nbgrader
+from mlteam_utils.nbgrader_runner import NbgraderFailed, load_course_config, run_nbgrader
 
 #: Lines shorter than this (``assert x``, ``pass``) are too common to be secrets.
 MIN_SECRET_LINE = 20
@@ -148,17 +148,11 @@ class FeedbackResult:
         return "\n".join(lines)
 
 
-def _config(course_root: Path):  # type: ignore[no-untyped-def]
-    from traitlets.config.loader import PyFileConfigLoader
-
-    return PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config()
-
-
 def exchange_root(course_root: Path) -> Path | None:
     """The nbgrader exchange folder configured for the course, if it exists."""
     from nbgrader.exchange.default.exchange import Exchange
 
-    root = Path(Exchange(config=_config(course_root)).root)
+    root = Path(Exchange(config=load_course_config(course_root)).root)
     return root if root.is_dir() else None
 
 
@@ -166,7 +160,7 @@ def answers_revealed(course_root: Path) -> bool:
     """Whether the instructor lets feedback show the widget questions' answers."""
     from mlteam_utils.grading.widget_scores import ScoreWidgetAnswers
 
-    return bool(ScoreWidgetAnswers(config=_config(course_root)).show_correct_answers)
+    return bool(ScoreWidgetAnswers(config=load_course_config(course_root)).show_correct_answers)
 
 
 def _graded_assignments(autograded: Path) -> list[str]:

@@ -53,11 +53,11 @@ class CourseFolders:
 
 def course_folders(course_root: Path) -> CourseFolders:
     """Read the course's nbgrader_config.py the way nbgrader does."""
-    from traitlets.config.loader import PyFileConfigLoader
     from nbgrader.coursedir import CourseDirectory
 
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config()
-    coursedir = CourseDirectory(config=config)
+    from mlteam_utils.nbgrader_runner import load_course_config
+
+    coursedir = CourseDirectory(config=load_course_config(course_root))
     root = Path(coursedir.root)
     return CourseFolders(
         root=root,

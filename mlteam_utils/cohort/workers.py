@@ -116,9 +116,10 @@ def _kernel_did_not_start(text: str) -> bool:
 
 def _load_config(course_root: Path, extra: ConfigValues) -> Any:
     from traitlets.config import Config
-    from traitlets.config.loader import PyFileConfigLoader
 
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config()
+    from mlteam_utils.nbgrader_runner import load_course_config
+
+    config = load_course_config(course_root)
     config.merge(Config(extra))
     return config
 

@@ -169,11 +169,11 @@ class IsolatedExecute(Execute):
 def _course_preprocessors(course_root: Path) -> list[str]:
     """``Autograde.autograde_preprocessors`` as the course's ``nbgrader_config.py`` sets them."""
     from nbgrader.converters import Autograde
-    from traitlets.config.loader import PyFileConfigLoader
 
-    config_file = Path(course_root) / "nbgrader_config.py"
-    if config_file.is_file():
-        loaded = PyFileConfigLoader(config_file.name, path=str(config_file.parent)).load_config()
+    from mlteam_utils.nbgrader_runner import load_course_config
+
+    if (Path(course_root) / "nbgrader_config.py").is_file():
+        loaded = load_course_config(Path(course_root))
         if "autograde_preprocessors" in loaded.get("Autograde", {}):
             return [_dotted(p) for p in loaded.Autograde.autograde_preprocessors]
     return [_dotted(p) for p in Autograde.autograde_preprocessors.default_value]

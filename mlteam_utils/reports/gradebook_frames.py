@@ -143,10 +143,11 @@ def course_gradebook_url(course_root: Path) -> tuple[str, str]:
     (True, 'mlteam-onboarding')
     """
     from nbgrader.coursedir import CourseDirectory
-    from traitlets.config.loader import PyFileConfigLoader
+
+    from mlteam_utils.nbgrader_runner import load_course_config
 
     try:
-        config = PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config()
+        config = load_course_config(course_root)
         course_directory = CourseDirectory(config=config)
         if not config.CourseDirectory.get("root"):
             course_directory.root = str(course_root)
