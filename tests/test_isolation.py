@@ -37,6 +37,7 @@ HONEST_MARKER = "HONEST-REFLECTION-MARKER-4711"
 HOME_SECRET = "INSTRUCTOR-HOME-SECRET-0815"
 ORPHAN_MARKER = "mlteam-isolation-orphan-marker"
 REPORT = "attack_report.jsonl"
+REPORT_BEGIN, REPORT_END = "---attack report---", "---end of attack report---"
 MEMORY_CAP_MB = 512
 
 # Runs as `python attack.py WHO TARGETS_JSON` (and, for the kernel itself, through runpy).
@@ -122,6 +123,10 @@ def attack_cell(targets: dict) -> str:
         subprocess.run([sys.executable, "attack.py", "subprocess", json.dumps(targets)], check=False)
         # A process that tries to outlive grading.
         subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)", {ORPHAN_MARKER!r}], start_new_session=True)
+        # The working folder is a disposable copy the grader deletes: the report leaves as output.
+        print({REPORT_BEGIN!r})
+        print(Path(targets["report"]).read_text())
+        print({REPORT_END!r})
         print("attacks done")
         '''
     )
@@ -156,11 +161,21 @@ def orphan_pids() -> list[int]:
     return pids
 
 
-def read_report(folder: Path) -> list[dict]:
-    path = folder / REPORT
-    if not path.is_file():
+def read_report(notebook_path: Path) -> list[dict]:
+    """The attack report the hostile cell printed, from the autograded notebook."""
+    if not notebook_path.is_file():
         return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    printed = "".join(
+        output.get("text", "")
+        for cell in nbformat.read(notebook_path, as_version=4).cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "stream"
+    )
+    if REPORT_BEGIN not in printed:
+        return []
+    body = printed.split(REPORT_BEGIN, 1)[1].split(REPORT_END, 1)[0]
+    return [json.loads(line) for line in body.splitlines() if line.strip()]
 
 
 @pytest.fixture(scope="module")
@@ -257,7 +272,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory):
         "course": course,
         "runs": runs,
         "honest_scores_before_attack": honest_scores,
-        "report": read_report(attacker_folder),
+        "report": read_report(attacker_folder / f"{ASSIGNMENT}.ipynb"),
         "changes": {root: sorted(set(before[root].items()) ^ set(after[root].items())) for root in before},
         "orphans": orphans,
         "write_targets": targets["writes"],
@@ -310,7 +325,8 @@ def test_every_attack_is_blocked(graded) -> None:
 def test_no_write_reached_the_real_files(graded) -> None:
     for attack, path in graded["write_targets"].items():
         if "(control)" in attack:
-            assert "written by learner code" in Path(path).read_text(encoding="utf-8")
+            # It wrote in a disposable copy of its folder, which the grader threw away.
+            assert not Path(path).exists(), attack
         else:
             assert not Path(path).exists() or b"written by learner code" not in Path(path).read_bytes(), attack
 

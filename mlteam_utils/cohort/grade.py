@@ -99,6 +99,10 @@ class GradeSummary:
             *[f"  {o.student}/{o.assignment}: {o.reason}" for o in self.failed],
             f"unchanged since the last run (not regraded): {len(self.unchanged)}",
         ]
+        noted = [o for o in self.graded if o.reason]
+        if noted:
+            lines.append(f"graded without some of their files: {len(noted)}")
+            lines.extend(f"  {o.student}/{o.assignment}: {o.reason}" for o in noted)
         if self.interrupted:
             lines.append(
                 f"interrupted: {len(self.not_reached)} submission(s) not graded; the gradebook holds every "
@@ -251,7 +255,7 @@ def grade_cohort(
             if result.ok and result.worker_db is not None and result.staged_folder is not None and result.staged_folder.is_dir():
                 _replace_folder(result.staged_folder, folders.autograded / submission.student / submission.assignment)
                 summary.graded.append(
-                    merge_submission(folders.gradebook, result.worker_db, submission.student, submission.assignment, fingerprints[submission])
+                    merge_submission(folders.gradebook, result.worker_db, submission.student, submission.assignment, fingerprints[submission], result.note)
                 )
             else:
                 reason = result.reason or "nbgrader wrote no autograded notebook"

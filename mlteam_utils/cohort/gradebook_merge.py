@@ -136,8 +136,10 @@ def _transaction(connection: sqlite3.Connection) -> Iterator[None]:
     connection.execute("COMMIT")
 
 
-def merge_submission(db: Path, worker_db: Path, student: str, assignment: str, fingerprint: str) -> Outcome:
+def merge_submission(db: Path, worker_db: Path, student: str, assignment: str, fingerprint: str, note: str | None = None) -> Outcome:
     """Replace the course gradebook's rows for one submission by the worker's.
+
+    ``note`` is kept as the outcome's reason (e.g. files that were not graded).
 
     Returns the recorded outcome, with the submission's total and whether any of
     its cells still needs manual grading.
@@ -185,7 +187,7 @@ def merge_submission(db: Path, worker_db: Path, student: str, assignment: str, f
                     "UPDATE main.comment SET manual_comment = COALESCE(manual_comment, ?) WHERE id = ?", (manual_comment, comment_id)
                 )
             score, max_score, manual = _totals(connection, new_id)
-            outcome = Outcome(student, assignment, fingerprint, "graded", None, score, max_score, manual)
+            outcome = Outcome(student, assignment, fingerprint, "graded", note or None, score, max_score, manual)
             _record(connection, outcome)
         connection.execute("DETACH DATABASE worker")
     return outcome

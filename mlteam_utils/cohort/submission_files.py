@@ -1,72 +1,56 @@
-"""Which files of a submission the grader may use.
+"""Which files of a submission the grader may use, copied without trusting any.
 
 nbgrader copies every file of a submission into the autograded folder, following
 symbolic links, and runs the notebook there. So a learner could hand in a
 ``mlteam_utils/`` or ``pandas.py`` that shadows the real package during grading,
-or a link that makes the grader copy (and learner code then print) a file of the
-instructor's. Only the notebooks, the widget answers files and files the exercise
-itself ships are kept; symbolic links are never followed.
+a link that makes the grader copy (and learner code then print) a file of the
+instructor's, or a FIFO that blocks the grader. The grader therefore works on a
+private copy: only the notebooks, the widget answers files, nbgrader's own
+bookkeeping and files the exercise itself ships are copied, only if they are
+plain regular files (see :mod:`mlteam_utils.grading.safe_files`).
 """
 
 from __future__ import annotations
 
 import fnmatch
-import glob
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
-
-def linked_notebooks(folder: Path) -> list[str]:
-    """Notebooks of a submission that are symbolic links (graded as nothing).
-
-    >>> import tempfile
-    >>> folder = Path(tempfile.mkdtemp())
-    >>> _ = (folder / "real.ipynb").write_text("{}")
-    >>> (folder / "linked.ipynb").symlink_to(folder / "real.ipynb")
-    >>> linked_notebooks(folder)
-    ['linked.ipynb']
-    """
-    return sorted(path.relative_to(folder).as_posix() for path in folder.rglob("*.ipynb") if path.is_symlink())
+from mlteam_utils.grading.safe_files import StagingReport, stage_tree
 
 
-def foreign_entries(submission: Path, source: Path, keep: Sequence[str]) -> list[str]:
-    """Names (as nbgrader ignore globs) of entries the grader must not copy.
+def stage_submission(submission: Path, source: Path, destination: Path, keep: Sequence[str]) -> StagingReport:
+    """Copy what the grader uses of ``submission`` into ``destination``.
 
-    Kept: notebooks, files matching ``keep`` (the answers files) and paths the
-    exercise's source folder also has. Everything else, and every symbolic link,
-    is listed. nbgrader matches ignore globs against base names, so names are
-    escaped to match only themselves.
+    Kept: top-level notebooks, files matching ``keep`` (the answers files,
+    nbgrader's timestamp) and paths the exercise's ``source`` folder also has.
+    Symbolic links, hard links, FIFOs, sockets and devices are dropped and
+    reported; anything else the learner added is left out silently.
 
-    >>> import tempfile
+    >>> import os, tempfile
     >>> root = Path(tempfile.mkdtemp())
     >>> sub, src = root / "sub", root / "src"
     >>> for path in ("sub/mlteam_utils/__init__.py", "sub/data/x.csv", "src/data/x.csv", "sub/pandas.py"):
     ...     (root / path).parent.mkdir(parents=True, exist_ok=True); _ = (root / path).write_text("")
     >>> _ = (sub / "ex.ipynb").write_text("{}"); _ = (sub / "ex.answers.json").write_text("{}")
     >>> (sub / "key.json").symlink_to(root / "src" / "data" / "x.csv")
-    >>> foreign_entries(sub, src, ["*.answers.json"])
-    ['key.json', 'mlteam_utils', 'pandas.py']
+    >>> os.mkfifo(sub / "ex.answers.json.pipe")
+    >>> report = stage_submission(sub, src, root / "staged", ["*.answers.json"])
+    >>> report.copied
+    ['data/x.csv', 'ex.answers.json', 'ex.ipynb']
+    >>> report.dropped_text()
+    'not graded: ex.answers.json.pipe (a named pipe (FIFO)), key.json (a symbolic link)'
     """
-    ignored: set[str] = set()
-    for directory, subfolders, files in os.walk(submission, followlinks=False):
-        here = Path(directory)
-        relative_dir = here.relative_to(submission)
-        for name in list(subfolders):
-            path = here / name
-            if path.is_symlink() or not (source / relative_dir / name).is_dir():
-                ignored.add(glob.escape(name))
-                subfolders.remove(name)  # nothing inside is copied either
-        for name in files:
-            path = here / name
-            if path.is_symlink():
-                ignored.add(glob.escape(name))
-                continue
-            if name.endswith(".ipynb") or any(fnmatch.fnmatch(name, pattern) for pattern in keep):
-                continue
-            if not (source / relative_dir / name).is_file():
-                ignored.add(glob.escape(name))
-    return sorted(ignored)
+
+    def wanted(relative: str, is_folder: bool) -> bool:
+        if is_folder:
+            return (source / relative).is_dir() and not (source / relative).is_symlink()
+        name = relative.rsplit("/", 1)[-1]
+        if "/" not in relative and (name.endswith(".ipynb") or any(fnmatch.fnmatch(name, pattern) for pattern in keep)):
+            return True
+        return (source / relative).is_file()
+
+    return stage_tree(submission, destination, wanted)
 
 
 def _cell_checksums(notebook_path: Path) -> dict[str, str] | None:

@@ -11,9 +11,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Sequence
+import stat
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from mlteam_utils.grading.safe_files import describe_entry, open_regular_file, walk_entries
 
 #: nbgrader's own ids are folder names; anything else is not a submission.
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]*$")
@@ -59,26 +62,21 @@ def find_submissions(submitted_root: Path, assignments: Sequence[str] | None = N
     wanted = set(assignments or ())
     found = []
     for student_folder in submitted_root.iterdir():
-        if not (student_folder.is_dir() and _ID.match(student_folder.name)):
+        if student_folder.is_symlink() or not (student_folder.is_dir() and _ID.match(student_folder.name)):
             continue
         for folder in student_folder.iterdir():
-            if folder.is_dir() and _ID.match(folder.name) and (not wanted or folder.name in wanted):
+            if not folder.is_symlink() and folder.is_dir() and _ID.match(folder.name) and (not wanted or folder.name in wanted):
                 found.append(Submission(student_folder.name, folder.name, folder))
     return sorted(found)
 
 
-def _files(folder: Path) -> Iterable[Path]:
-    for directory, subfolders, files in os.walk(folder, followlinks=False):
-        subfolders[:] = sorted(d for d in subfolders if d != ".ipynb_checkpoints")
-        for name in sorted(files):
-            yield Path(directory) / name
-
-
 def fingerprint(folder: Path) -> str:
-    """A digest of the names and contents of every file under ``folder``.
+    """A digest of the names and contents of every entry under ``folder``.
 
-    Symbolic links are fingerprinted by their target's text, not followed, so a
-    link pointing outside the submission is neither read nor trusted.
+    Nothing is followed or opened unless it is a plain regular file: a symbolic
+    link counts by its target's text, a FIFO, socket, device or hard link by its
+    kind, so a special file left in a submission can neither block nor mislead a
+    rerun.
 
     >>> import tempfile
     >>> folder = Path(tempfile.mkdtemp())
@@ -89,20 +87,30 @@ def fingerprint(folder: Path) -> str:
     >>> _ = (folder / "a.ipynb").write_text("{ }")
     >>> before == fingerprint(folder)
     False
+    >>> os.mkfifo(folder / "pipe")
+    >>> len(fingerprint(folder))
+    64
     """
     digest = hashlib.sha256()
-    for path in _files(folder):
-        relative = path.relative_to(folder).as_posix()
+    for relative, info in walk_entries(folder):
+        if ".ipynb_checkpoints" in relative.split("/"):
+            continue
         digest.update(relative.encode("utf-8", "surrogateescape") + b"\0")
-        if path.is_symlink():
-            digest.update(b"link:" + os.readlink(path).encode("utf-8", "surrogateescape"))
+        if stat.S_ISDIR(info.st_mode):
+            digest.update(b"folder\0")
             continue
-        stat = path.stat()
-        if stat.st_size > _HASH_LIMIT:
-            digest.update(f"big:{stat.st_size}:{stat.st_mtime_ns}".encode())
+        if stat.S_ISLNK(info.st_mode):
+            digest.update(b"link:" + os.readlink(folder / relative).encode("utf-8", "surrogateescape") + b"\0")
             continue
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
+        why = describe_entry(info)
+        if why is not None or info.st_size > _HASH_LIMIT:
+            digest.update(f"{why or 'big'}:{info.st_size}:{info.st_mtime_ns}".encode() + b"\0")
+            continue
+        try:
+            with os.fdopen(open_regular_file(folder / relative), "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+        except OSError as error:  # swapped or unreadable since the listing: count it as such
+            digest.update(f"unreadable:{error.__class__.__name__}".encode())
         digest.update(b"\0")
     return digest.hexdigest()

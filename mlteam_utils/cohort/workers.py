@@ -39,6 +39,7 @@ class WorkerResult:
     log: str = ""
     worker_db: Path | None = None
     staged_folder: Path | None = None
+    note: str = ""  # entries of the submission that were not graded (links, FIFOs, ...)
 
 
 _LOG_LINE = re.compile(r"^\[(?P<level>[A-Z]+)\]\s*(?P<text>.*)$")
@@ -148,28 +149,32 @@ def _worker_main(connection: Connection, course_root: str, worker_dir: str, extr
     from nbgrader.coursedir import CourseDirectory
     from nbgrader.utils import capture_log, temp_attrs
 
-    from mlteam_utils.cohort.submission_files import foreign_entries, foreign_notebook, linked_notebooks
+    from mlteam_utils.cohort.submission_files import foreign_notebook, stage_submission
 
     config = _load_config(Path(course_root), extra)
     coursedir = CourseDirectory(config=config)
-    base_ignore = list(coursedir.ignore)
+    source_root = Path(coursedir.format_path(coursedir.source_directory, ".", "."))
+    # nbgrader reads submissions from this private copy, never from the learner's folder.
+    staged_root = Path(worker_dir) / "submitted"
+    coursedir.submitted_directory = str(staged_root)
     while True:
         task = connection.recv()
         if task is None:
             return
-        student, assignment = task
-        submitted = Path(coursedir.format_path(coursedir.submitted_directory, student, assignment))
-        source = Path(coursedir.format_path(coursedir.source_directory, ".", assignment))
-        links = linked_notebooks(submitted)
-        reason = f"the notebook {links[0]} is a symbolic link; only real files are graded" if links else None
-        for notebook_path in sorted(submitted.glob("*.ipynb")):
+        student, assignment, submitted_folder = task
+        staged = staged_root / student / assignment
+        shutil.rmtree(staged_root, ignore_errors=True)
+        staging = stage_submission(Path(submitted_folder), source_root / assignment, staged, KEEP_FILES)
+        note = staging.dropped_text()
+        unsafe_notebooks = [entry for entry in staging.dropped if entry.path.endswith(".ipynb") and "/" not in entry.path]
+        reason = f"the notebook {unsafe_notebooks[0].path} is {unsafe_notebooks[0].why}; only plain files are graded" if unsafe_notebooks else None
+        for notebook_path in sorted(staged.glob("*.ipynb")):
             reason = reason or foreign_notebook(notebook_path, _source_checksums(coursedir.db_url, assignment, notebook_path.stem))
         if reason:
-            connection.send({"success": False, "log": f"[ERROR] {reason}", "error": ""})
+            connection.send({"success": False, "log": f"[ERROR] {reason}", "error": "", "note": note})
             continue
-        ignore = base_ignore + foreign_entries(submitted, source, KEEP_FILES)
         for attempt in range(1 + KERNEL_START_RETRIES):
-            with temp_attrs(coursedir, assignment_id=assignment, student_id=student, ignore=ignore):
+            with temp_attrs(coursedir, assignment_id=assignment, student_id=student):
                 converter = Autograde(coursedir=coursedir, config=config)
                 converter.force = True
                 converter.create_student = True
@@ -178,7 +183,8 @@ def _worker_main(connection: Connection, course_root: str, worker_dir: str, extr
             # problem, not the learner's: try once more before calling it a failure.
             if result.get("success") or not _kernel_did_not_start(result.get("log", "") + result.get("error", "")):
                 break
-        connection.send({"success": bool(result.get("success")), "log": result.get("log", ""), "error": result.get("error", "")})
+        shutil.rmtree(staged_root, ignore_errors=True)
+        connection.send({"success": bool(result.get("success")), "log": result.get("log", ""), "error": result.get("error", ""), "note": note})
 
 
 # --- in the parent -------------------------------------------------------------
@@ -286,7 +292,7 @@ class WorkerPool:
                     worker.task = pending.pop()
                     worker.deadline = time.monotonic() + self.timeout
                     shutil.rmtree(self._staged(worker, worker.task), ignore_errors=True)
-                    worker.connection.send((worker.task.student, worker.task.assignment))
+                    worker.connection.send((worker.task.student, worker.task.assignment, str(worker.task.folder)))
             busy = [w for w in self._workers if w.task]
             if not busy:
                 break
@@ -305,9 +311,13 @@ class WorkerPool:
                     if reply is not None:
                         worker.task = None
                         if reply["success"]:
-                            on_result(WorkerResult(submission, True, "", reply["log"], worker.folder / "gradebook.db", self._staged(worker, submission)))
+                            on_result(WorkerResult(submission, True, "", reply["log"], worker.folder / "gradebook.db",
+                                                   self._staged(worker, submission), note=reply.get("note", "")))
                         else:
-                            on_result(WorkerResult(submission, False, failure_reason(reply["log"], reply["error"]), reply["log"]))
+                            reason = failure_reason(reply["log"], reply["error"])
+                            if reply.get("note"):
+                                reason = f"{reason} ({reply['note']})"
+                            on_result(WorkerResult(submission, False, reason, reply["log"]))
                         continue
                 if not worker.process.is_alive() or worker.connection in ready:
                     code = worker.process.exitcode

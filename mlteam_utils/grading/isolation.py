@@ -25,6 +25,8 @@ True
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,12 +37,14 @@ from nbgrader.preprocessors import Execute
 from traitlets import Integer, List, Unicode
 from traitlets.config import Config
 
+from mlteam_utils.grading.safe_files import stage_tree
 from mlteam_utils.grading.sandbox import (
     SandboxLimits,
     probe_sandbox,
     process_cap_note,
     sandbox_command,
     sandbox_environment,
+    sandbox_user_id,
 )
 
 __all__ = [
@@ -80,7 +84,7 @@ class IsolationUnavailable(RuntimeError):
 def isolation_status() -> IsolationStatus:
     """Probe (once per process) whether bubblewrap can sandbox a kernel on this machine.
 
-    >>> isolation_status() is isolation_status() or True
+    >>> isolation_status().method in {"bubblewrap", "none"}
     True
     """
     probe = probe_sandbox()
@@ -131,26 +135,74 @@ class IsolatedKernelManager(AsyncKernelManager):
                 "or nbgrader_isolation_args(course_root)"
             )
         require_isolation()
+        workdir = Path(kw.get("cwd") or os.getcwd())
+        user_id = sandbox_user_id()
+        self._scratch = Path(tempfile.mkdtemp(prefix="mlteam-kernel-"))
+        scratch_work, sockets = disposable_workdir(workdir, self._scratch, user_id)
+        # No network in the sandbox: the kernel's channels are Unix sockets in a folder of its own.
+        self.transport = "ipc"
+        self.ip = str(sockets / "kernel")
         kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
         assert self.kernel_spec is not None
+        if user_id is not None:
+            os.chown(self.connection_file, user_id, user_id)
         # A SIGINT sent to the process group would reach bubblewrap itself, which
         # then takes the sandbox down; interrupting by message only stops the cell.
         self.kernel_spec.interrupt_mode = "message"
-        workdir = Path(kw.get("cwd") or os.getcwd())
         kw["env"] = sandbox_environment(kw.get("env") or os.environ)
         wrapped = sandbox_command(
             kernel_cmd,
             workdir=workdir,
+            workdir_source=scratch_work,
             course_root=Path(self.course_root),
             connection_file=Path(self.connection_file),
             limits=self.limits(),
             hidden=[Path(p) for p in self.hidden_paths],
             readable=[Path(p) for p in self.readable_paths],
+            writable=[sockets],
+            user_id=user_id,
         )
         self.log.debug("Sandboxed kernel command: %s", wrapped)
         return wrapped, kw
 
     pre_start_kernel = _async_pre_start_kernel  # type: ignore[assignment]
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        self.discard_scratch()
+
+    cleanup_resources = _async_cleanup_resources  # type: ignore[assignment]
+
+    def discard_scratch(self) -> None:
+        """Delete the disposable working copy and socket folder (links inside are not followed)."""
+        scratch = getattr(self, "_scratch", None)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+            self._scratch = None
+
+
+def disposable_workdir(workdir: Path, scratch: Path, user_id: int | None) -> tuple[Path, Path]:
+    """A throwaway copy of ``workdir`` for learner code, and a folder for the kernel's sockets.
+
+    Only plain files are copied. Whatever the code leaves behind (links to the
+    gradebook, FIFOs, hard links) stays in the copy, which the grader deletes
+    unread: nbgrader then writes, chmods and copies only in the real folder, which
+    the code never had. Both belong to ``user_id`` when given.
+
+    >>> import tempfile
+    >>> folder, scratch = Path(tempfile.mkdtemp()), Path(tempfile.mkdtemp())
+    >>> _ = (folder / "ex.ipynb").write_text("{}")
+    >>> work, sockets = disposable_workdir(folder, scratch, None)
+    >>> sorted(p.name for p in work.iterdir()), sockets.is_dir()
+    (['ex.ipynb'], True)
+    """
+    work, sockets = scratch / "work", scratch / "sockets"
+    stage_tree(workdir, work)
+    sockets.mkdir(mode=0o700)
+    if user_id is not None:
+        for path in [work, sockets, *work.rglob("*")]:
+            os.chown(path, user_id, user_id, follow_symlinks=False)
+    return work, sockets
 
 
 class IsolatedExecute(Execute):
@@ -164,6 +216,14 @@ class IsolatedExecute(Execute):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("kernel_manager_class", IsolatedKernelManager)
         super().__init__(*args, **kwargs)
+
+    def preprocess(self, nb: Any, resources: Any = None, km: Any = None) -> Any:
+        try:
+            return super().preprocess(nb, resources, km)
+        finally:
+            manager = getattr(self, "km", None)
+            if isinstance(manager, IsolatedKernelManager):
+                manager.discard_scratch()
 
 
 def _course_preprocessors(course_root: Path) -> list[str]:

@@ -9,12 +9,15 @@ The sandbox is an allow-list, not a deny-list: its root is an empty tmpfs into
 which only what the Python kernel needs is mounted read-only (the system's
 ``/usr``, ``/etc`` less its private files, the Python installation and the
 ``mlteam_utils`` package), plus the one folder the code may write (its working
-folder) and its own connection file. ``solutions/`` and ``course/`` of the course
-being graded are covered with empty tmpfs as well, in case one of those mounts
-contains them. All capabilities are dropped, so the code cannot unmount anything;
-process, IPC and UTS namespaces are new; the network is shared because the kernel
-talks to the grader over TCP on 127.0.0.1. ``prlimit`` caps address space, CPU
-time, file size and process count.
+folder, a disposable copy that the grader throws away afterwards) and its own
+connection file. ``solutions/`` and ``course/`` of the course being graded are
+covered with empty tmpfs as well, in case one of those mounts contains them. All
+capabilities are dropped, so the code cannot unmount anything; process, IPC, UTS
+and network namespaces are new: the sandbox has no network at all, not even
+loopback, and the kernel talks to the grader over Unix sockets in a folder of its
+own. ``prlimit`` caps address space, CPU time, file size and process count; when
+the grader runs as root, the code runs as an unprivileged user (see
+:func:`sandbox_user_id`), so the process cap holds.
 
 >>> limits = SandboxLimits(memory_mb=512)
 >>> command = sandbox_command(
@@ -25,6 +28,8 @@ time, file size and process count.
 ...     limits=limits,
 ... )
 >>> command[:2] == ["prlimit", f"--as={512 * 1024 * 1024}"]
+True
+>>> "--unshare-net" in command
 True
 >>> hidden = [command[i + 1] for i, arg in enumerate(command) if arg == "--tmpfs"]
 >>> "/srv/course/solutions" in hidden and "/srv/course/course" in hidden
@@ -37,6 +42,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
@@ -107,14 +113,40 @@ class SandboxLimits:
         ]
 
 
-def process_cap_note() -> str:
-    """Why the process count cap may not hold here (empty when it does).
+#: The first of the user ids the sandboxed code runs as when the grader is root.
+SANDBOX_UID_BASE = 0x2_0000
 
-    >>> isinstance(process_cap_note(), str)
+
+def sandbox_user_id(euid: int | None = None, pid: int | None = None) -> int | None:
+    """The unprivileged user id sandboxed code runs as, or None to keep the grader's own.
+
+    Linux does not enforce the process cap (RLIMIT_NPROC) for root, so a root
+    grader runs learner code as a user id of its own, one per grading process so
+    that one learner's fork bomb cannot use up another worker's processes. A
+    non-root grader keeps its own id (it cannot change it).
+
+    >>> sandbox_user_id(euid=0, pid=42) == SANDBOX_UID_BASE + 42
+    True
+    >>> sandbox_user_id(euid=1000, pid=42) is None
     True
     """
-    if os.geteuid() == 0:
-        return "the process-count cap (RLIMIT_NPROC) is not enforced for root; processes still end with the kernel"
+    euid = os.geteuid() if euid is None else euid
+    if euid != 0:
+        return None
+    return SANDBOX_UID_BASE + (os.getpid() if pid is None else pid) % 0x1_0000
+
+
+def process_cap_note(euid: int | None = None) -> str:
+    """Why the process count cap may not hold here (empty when it does).
+
+    >>> process_cap_note(euid=0)
+    ''
+    >>> process_cap_note(euid=1000)
+    'the process-count cap (RLIMIT_NPROC) counts all processes of the grading user, not only the sandbox\'s'
+    """
+    euid = os.geteuid() if euid is None else euid
+    if euid != 0:
+        return "the process-count cap (RLIMIT_NPROC) counts all processes of the grading user, not only the sandbox's"
     return ""
 
 
@@ -141,19 +173,11 @@ def private_system_files(root: str = "/etc") -> tuple[str, ...]:
         subfolders[:] = kept
         for name in files:
             path = os.path.join(folder, name)
-            with _suppress_oserror():
+            with contextlib.suppress(OSError):
                 info = os.lstat(path)
                 if stat.S_ISREG(info.st_mode) and not info.st_mode & 0o004:
                     hidden.append(path)
     return tuple(sorted(hidden))
-
-
-class _suppress_oserror:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: type[BaseException] | None, *_: object) -> bool:
-        return kind is not None and issubclass(kind, OSError)
 
 
 def python_paths() -> tuple[str, ...]:
@@ -242,6 +266,20 @@ def _mount_system(arguments: list[str]) -> None:
             arguments += ["--ro-bind", "/dev/null", path]
 
 
+def _open_parents(arguments: list[str], path: str, made: set[str]) -> None:
+    """Create ``path``'s parent folders world-traversable inside the sandbox.
+
+    bubblewrap creates a mount point's missing parents with the mode of the real
+    ones; a Python under ``/root`` (mode 0700) would then be out of reach of the
+    unprivileged sandbox user.
+    """
+    parents = [str(parent) for parent in reversed(Path(path).parents) if str(parent) != "/"]
+    for parent in parents:
+        if parent not in made and not any(parent == system or parent.startswith(system + "/") for system in SYSTEM_PATHS):
+            arguments += ["--perms", "0755", "--dir", parent]
+            made.add(parent)
+
+
 def sandbox_command(
     command: Sequence[str],
     *,
@@ -251,14 +289,21 @@ def sandbox_command(
     limits: SandboxLimits,
     hidden: Iterable[Path] = (),
     readable: Iterable[Path] = (),
+    writable: Iterable[Path] = (),
+    workdir_source: Path | None = None,
+    user_id: int | None = None,
     bwrap: str = "bwrap",
     prlimit: str = "prlimit",
+    setpriv: str = "setpriv",
 ) -> list[str]:
     """``command`` wrapped so that it runs in the sandbox described in this module.
 
     ``workdir`` is the only folder it may write (besides its private tmpfs
-    ``/tmp``); ``course_root``'s ``solutions/`` and ``course/`` and every path
-    in ``hidden`` are covered up; ``readable`` paths are added read-only.
+    ``/tmp`` and the ``writable`` folders, such as the kernel's socket folder);
+    when ``workdir_source`` is given, that folder (a disposable copy) is what the
+    code sees at ``workdir``. ``course_root``'s ``solutions/`` and ``course/`` and
+    every path in ``hidden`` are covered up; ``readable`` paths are added
+    read-only. With ``user_id`` (a root grader), the code runs as that user.
     """
     workdir = Path(workdir).resolve()
     course_root = Path(course_root).resolve()
@@ -266,16 +311,25 @@ def sandbox_command(
     _mount_system(arguments)
     # The private /tmp first: bubblewrap stacks mounts in order, and a venv or a
     # checkout under /tmp (a CI clone) must stay visible above it.
-    arguments += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", SANDBOX_TMP, "--dir", SANDBOX_HOME]
+    arguments += ["--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", SANDBOX_TMP,
+                  "--perms", "0777", "--dir", SANDBOX_HOME]
+    made: set[str] = {SANDBOX_TMP, SANDBOX_HOME}
     for path in (*python_paths(), *package_paths(), *(str(Path(p).resolve()) for p in readable)):
+        _open_parents(arguments, path, made)
         arguments += ["--ro-bind", path, path]
     # Covered even if a mount above happened to include them (e.g. a venv inside the course).
     covered = [course_root / "solutions", course_root / "course", *(Path(p).resolve() for p in hidden)]
     for path in covered:
         arguments += ["--tmpfs", str(path)]
-    arguments += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
+    _open_parents(arguments, str(workdir), made)
+    arguments += ["--bind", str(Path(workdir_source).resolve() if workdir_source else workdir), str(workdir), "--chdir", str(workdir)]
+    for path in writable:
+        real = str(Path(path).resolve())
+        _open_parents(arguments, real, made)
+        arguments += ["--bind", real, real]
     if connection_file is not None:
         real = str(Path(connection_file).resolve())
+        _open_parents(arguments, real, made)
         arguments += ["--ro-bind", real, real]
     # Read-only once the mount points inside them exist; the sandbox's own root (a
     # tmpfs holding the mount points) takes no writes either. Not recursive: the
@@ -288,11 +342,19 @@ def sandbox_command(
         "--unshare-pid",
         "--unshare-ipc",
         "--unshare-uts",
+        "--unshare-net",
         "--unshare-cgroup-try",
         "--hostname",
         "grading-sandbox",
         "--cap-drop",
         "ALL",
+    ]
+    inner = list(command)
+    if user_id is not None:
+        # Only to become the unprivileged user: setpriv drops every capability with root.
+        arguments += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+        inner = [setpriv, f"--reuid={user_id}", f"--regid={user_id}", "--clear-groups", "--inh-caps=-all", "--", *inner]
+    arguments += [
         # jupyter_client sets this after our environment is built; the kernel's parent
         # poller would take PID 1 of the new namespace for a dead parent. "1" turns the
         # poller off (bubblewrap's --die-with-parent does its job).
@@ -302,7 +364,7 @@ def sandbox_command(
         "--new-session",
         "--die-with-parent",
         "--",
-        *command,
+        *inner,
     ]
     return arguments
 
@@ -315,7 +377,7 @@ class ProbeResult:
 
 @functools.cache
 def probe_sandbox(bwrap: str | None = None, prlimit: str | None = None) -> ProbeResult:
-    """Try the sandbox once (a ``true`` in it) and say whether it works here.
+    """Try the sandbox once (this Python writing a file in it) and say whether it works here.
 
     >>> probe_sandbox(bwrap="/nonexistent/bwrap").ok
     False
@@ -326,20 +388,28 @@ def probe_sandbox(bwrap: str | None = None, prlimit: str | None = None) -> Probe
         return ProbeResult(False, "bubblewrap (bwrap) is not installed; on Debian/Ubuntu: sudo apt-get install bubblewrap")
     if not prlimit_path or not Path(prlimit_path).is_file():
         return ProbeResult(False, "prlimit is not installed; on Debian/Ubuntu it comes with util-linux")
+    user_id = sandbox_user_id()
+    setpriv_path = shutil.which("setpriv")
+    if user_id is not None and not setpriv_path:
+        return ProbeResult(False, "setpriv is not installed; on Debian/Ubuntu it comes with util-linux")
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="mlteam-sandbox-probe-") as folder:
         # Laid out like a course: the working folder inside course/, beside solutions/.
         workdir = Path(folder) / "course" / "autograded" / "probe"
         workdir.mkdir(parents=True)
+        if user_id is not None:
+            os.chown(workdir, user_id, user_id)
         command = sandbox_command(
-            ["/bin/sh", "-c", "echo ok > probe"],
+            [str(Path(sys.executable).resolve()), "-I", "-S", "-c", "open('probe', 'w').write('ok')"],
             workdir=workdir,
             course_root=Path(folder),
             connection_file=None,
             limits=SandboxLimits(),
+            user_id=user_id,
             bwrap=bwrap_path,
             prlimit=prlimit_path,
+            setpriv=setpriv_path or "setpriv",
         )
         try:
             completed = subprocess.run(
