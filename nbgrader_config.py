@@ -72,9 +72,11 @@ c.Execute.interrupt_on_timeout = True
 # A learner who deletes a test cell gets it back, so its points are not lost silently.
 c.OverwriteCells.add_missing_cells = True
 
-# --- Widget questions ----------------------------------------------------------
-# Scored in the grader's own process from the answers file *as submitted*, before
-# any learner code runs (see mlteam_utils/grading/).
+# --- Widget and code questions ---------------------------------------------------
+# Widget questions are scored in the grader's own process from the answers file
+# *as submitted*, before any learner code runs. Code questions are scored by the
+# instructor's tests, run outside the learner's kernel on the values it hands over
+# as data (see mlteam_utils/grading/).
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
@@ -82,11 +84,15 @@ c.Autograde.sanitize_preprocessors = [
     # nbgrader's OverwriteCells, with deleted test cells restored without crashing
     "mlteam_utils.grading.preprocessors.OverwriteCellsKeepingOrder",
     "mlteam_utils.grading.preprocessors.ScoreWidgetAnswers",
+    # Code-question tests never reach the learner's kernel: it hands over values instead.
+    "mlteam_utils.grading.preprocessors.HandOverCodeAnswers",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.Execute",
     "mlteam_utils.grading.preprocessors.ApplyWidgetScores",
+    # The tests run on those values in a fresh interpreter (see mlteam_utils/grading/code_questions.py).
+    "mlteam_utils.grading.preprocessors.ScoreCodeAnswers",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",

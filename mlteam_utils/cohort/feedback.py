@@ -6,18 +6,30 @@ tracebacks to one line). Before anything is released, every page is scanned for
 text that only the instructor should see: hidden-test lines, mark-scheme lines,
 solution markers and the answer key's explanations. A page that contains any is
 withheld and reported, never released.
+
+nbgrader copies every file of the autograded folder into the feedback folder,
+following links. It therefore works on a private copy holding only each
+learner's graded notebooks and nbgrader's timestamp, taken without following
+links or opening special files (see :mod:`mlteam_utils.grading.safe_files`);
+every file that ends up in a feedback folder is scanned, and anything but the
+pages and nbgrader's bookkeeping is removed before release.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import html
+import os
 import re
+import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
+from mlteam_utils.grading.safe_files import UnsafeEntry, describe_entry, read_regular_file, stage_tree, walk_entries
 from mlteam_utils.release import FORBIDDEN_MARKERS, key_texts
 from mlteam_utils.nbgrader_runner import NbgraderFailed, load_course_config, run_nbgrader
 
@@ -169,6 +181,50 @@ def _graded_assignments(autograded: Path) -> list[str]:
     return sorted({folder.name for student in autograded.iterdir() if student.is_dir() for folder in student.iterdir() if folder.is_dir() and not folder.name.endswith(".previous")})
 
 
+#: What nbgrader needs from an autograded folder to write and release feedback.
+FEEDBACK_INPUTS = ("*.ipynb", "timestamp.txt", "submission_secret.txt")
+#: What may stay in a feedback folder: the pages and nbgrader's bookkeeping.
+FEEDBACK_OUTPUTS = ("*.html", "timestamp.txt", "submission_secret.txt")
+
+
+def _matches(name: str, patterns: Sequence[str]) -> bool:
+    return any(fnmatch.fnmatch(name, pattern) for pattern in patterns)
+
+
+def stage_autograded(autograded: Path, assignment: str, destination: Path) -> list[str]:
+    """Copy each learner's graded notebooks and timestamp for ``assignment`` into ``destination``.
+
+    Returns a problem line for every entry left out because it is a link or a
+    special file (never opened, so a FIFO cannot block feedback for the cohort).
+    """
+    problems: list[str] = []
+    if not autograded.is_dir():
+        return problems
+    for student in sorted(os.listdir(autograded)):
+        if (autograded / student).is_symlink() or not (autograded / student).is_dir():
+            continue
+        folder = autograded / student / assignment
+        if folder.is_symlink() or not folder.is_dir():
+            continue
+        report = stage_tree(folder, destination / student / assignment, lambda relative, is_folder: "/" not in relative and not is_folder and _matches(relative, FEEDBACK_INPUTS))
+        problems.extend(f"{student}/{assignment}: left out {entry.path} ({entry.why})" for entry in report.dropped)
+    return problems
+
+
+def _tidy_feedback_folder(folder: Path) -> list[Path]:
+    """Remove from a learner's feedback folder everything but pages and bookkeeping; return what stays."""
+    kept = []
+    for relative, info in list(walk_entries(folder)):
+        path = folder / relative
+        if "/" not in relative and _matches(relative, FEEDBACK_OUTPUTS) and describe_entry(info) is None and not path.is_dir():
+            kept.append(path)
+        elif path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    return kept
+
+
 def generate_feedback(course_root: Path, assignments: Sequence[str] | None = None, *, release: bool = True) -> FeedbackResult:
     """Generate, scan and (when an exchange exists) release feedback."""
     from mlteam_utils.cohort.grade import course_folders
@@ -179,25 +235,39 @@ def generate_feedback(course_root: Path, assignments: Sequence[str] | None = Non
     reveal = answers_revealed(course_root)
     feedback_root = folders.root / "course" / "feedback"
     for assignment in wanted:
-        try:
-            run_nbgrader(folders.root, "generate_feedback", assignment, "--force")
-        except NbgraderFailed as error:
-            result.problems.append(f"{assignment}: nbgrader generate_feedback failed: {error}")
-            continue
+        with tempfile.TemporaryDirectory(prefix="mlteam-feedback-") as staging:
+            result.problems.extend(stage_autograded(folders.autograded, assignment, Path(staging)))
+            try:
+                run_nbgrader(folders.root, "generate_feedback", assignment, "--force",
+                             f"--CourseDirectory.autograded_directory={staging}")
+            except NbgraderFailed as error:
+                result.problems.append(f"{assignment}: nbgrader generate_feedback failed: {error}")
+                continue
         secrets = assignment_secrets(folders.source / assignment)
         if reveal:
             secrets = [secret for secret in secrets if secret.kind != "answer key"]
         clean_students = []
-        for page in sorted(feedback_root.glob(f"*/{assignment}/*.html")):
-            result.pages.append(page)
-            student = page.parent.parent.name
-            graded = folders.autograded / student / assignment / f"{page.stem}.ipynb"
-            leaks = find_feedback_leaks(page.read_text(encoding="utf-8", errors="replace"), secrets_for(secrets, shown_to_learner(graded)))
-            if leaks:
-                result.withheld[page] = leaks
-                page.unlink()  # a leaking page must not be released by anyone, later or by hand
-            else:
-                clean_students.append(page.parent.parent.name)
+        for folder in sorted(feedback_root.glob(f"*/{assignment}")):
+            student = folder.parent.name
+            files = _tidy_feedback_folder(folder)
+            pages = [path for path in files if path.suffix == ".html"]
+            result.pages.extend(pages)
+            leaks_in_folder: dict[Path, list[str]] = {}
+            for path in files:
+                graded = folders.autograded / student / assignment / f"{path.stem}.ipynb"
+                try:
+                    text = read_regular_file(path).decode("utf-8", errors="replace")
+                except (UnsafeEntry, OSError) as error:
+                    leaks_in_folder[path] = [f"unreadable ({error})"]
+                    continue
+                leaks = find_feedback_leaks(text, secrets_for(secrets, shown_to_learner(graded)))
+                if leaks:
+                    leaks_in_folder[path] = leaks
+            for path, leaks in leaks_in_folder.items():
+                result.withheld[path] = leaks
+                path.unlink(missing_ok=True)  # a leaking page must not be released by anyone, later or by hand
+            if any(path.suffix == ".html" and path not in leaks_in_folder for path in pages):
+                clean_students.append(student)
         if result.exchange is not None and clean_students:
             # Withheld pages are deleted above, so one call releases exactly the clean ones.
             try:

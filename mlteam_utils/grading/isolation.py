@@ -116,7 +116,7 @@ class IsolatedKernelManager(AsyncKernelManager):
     memory_mb = Integer(SandboxLimits.memory_mb, help="Address-space cap of each sandboxed process, in MB.").tag(config=True)
     cpu_seconds = Integer(SandboxLimits.cpu_seconds, help="CPU-time cap of each sandboxed process, in seconds.").tag(config=True)
     max_file_mb = Integer(SandboxLimits.max_file_mb, help="Largest file the sandboxed code may write, in MB.").tag(config=True)
-    max_processes = Integer(SandboxLimits.max_processes, help="Process cap (RLIMIT_NPROC; not enforced for root).").tag(config=True)
+    max_processes = Integer(SandboxLimits.max_processes, help="Process cap (RLIMIT_NPROC); a root grader runs learner code as an unprivileged user so that it holds.").tag(config=True)
     hidden_paths = List(Unicode(), help="More paths to cover up inside the sandbox.").tag(config=True)
     readable_paths = List(Unicode(), help="More paths the sandboxed code may read.").tag(config=True)
 
@@ -298,6 +298,10 @@ def nbgrader_isolation_config(
     config.IsolatedKernelManager.max_file_mb = limits.max_file_mb
     config.IsolatedKernelManager.max_processes = limits.max_processes
     config.IsolatedKernelManager.hidden_paths = [str(Path(p).resolve()) for p in hidden_paths]
+    # The code-question tests run in the same kind of sandbox, in a fresh interpreter.
+    config.ScoreCodeAnswers.isolate = True
+    config.ScoreCodeAnswers.course_root = str(root)
+    config.ScoreCodeAnswers.hidden_paths = [str(Path(p).resolve()) for p in hidden_paths]
     return config
 
 

@@ -2,7 +2,11 @@
 
 A key file maps each widget question of one notebook to its *spec*: the kind of
 question, the correct answers and the explanations (see
-:mod:`mlteam_utils.questions.scoring`). Key files exist only under ``solutions/``.
+:mod:`mlteam_utils.questions.scoring`). Its optional ``code`` section says how the
+code questions are graded outside the learner's kernel (see
+:mod:`mlteam_utils.grading.code_questions`): which locked cells set up the data
+the tests need, and which values each test cell takes from the learner's
+notebook. Key files exist only under ``solutions/``.
 
 >>> import json, tempfile
 >>> from pathlib import Path
@@ -11,13 +15,14 @@ question, the correct answers and the explanations (see
 ...     "questions": {"q1": {"kind": "numeric", "target": 10, "tolerance": 1,
 ...                          "zero_beyond": 5, "unit": "weeks", "explanation": "..."}}}))
 >>> key = load_key(path)
->>> key.notebook, sorted(key.questions)
-('ex00_demo', ['q1'])
+>>> key.notebook, sorted(key.questions), key.code
+('ex00_demo', ['q1'], None)
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,13 +35,54 @@ class AnswerKeyError(ValueError):
     """An answer-key file is missing, unreadable or invalid (an instructor's error)."""
 
 
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class CodeQuestions:
+    """How a notebook's code questions are graded outside the learner's kernel.
+
+    ``setup``: grade ids of locked cells (from ``solutions/``) that the grader runs
+    first, in a fresh interpreter, to set up data and constants. ``tests``: each
+    test cell's grade id and the names of the values it takes from the learner.
+    """
+
+    setup: tuple[str, ...]
+    tests: Mapping[str, tuple[str, ...]]
+
+
 @dataclass(frozen=True)
 class AnswerKey:
-    """The key for the widget questions of one notebook."""
+    """The key for the widget questions (and code questions) of one notebook."""
 
     notebook: str
     questions: Mapping[str, Mapping[str, Any]]
     path: Path
+    code: CodeQuestions | None = None
+
+
+def parse_code_section(section: Any) -> CodeQuestions:
+    """Validate a key's ``code`` section.
+
+    >>> parse_code_section({"setup": ["q4_data"], "tests": {"q4_shape": {"values": ["answer"]}}})
+    CodeQuestions(setup=('q4_data',), tests={'q4_shape': ('answer',)})
+    >>> parse_code_section({"setup": [], "tests": {"q4_shape": {"values": ["not a name"]}}})
+    Traceback (most recent call last):
+    ...
+    ValueError: test 'q4_shape': values must be a list of Python names, not ['not a name']
+    """
+    if not isinstance(section, dict) or not isinstance(section.get("tests"), dict) or not section["tests"]:
+        raise ValueError("needs 'setup' (a list of grade ids) and 'tests' (grade id -> {'values': [names]})")
+    setup = section.get("setup", [])
+    if not isinstance(setup, list) or not all(isinstance(item, str) and item for item in setup):
+        raise ValueError(f"setup must be a list of grade ids, not {setup!r}")
+    tests: dict[str, tuple[str, ...]] = {}
+    for grade_id, spec in section["tests"].items():
+        values = spec.get("values") if isinstance(spec, dict) else None
+        if not isinstance(values, list) or not values or not all(isinstance(v, str) and _IDENTIFIER.match(v) for v in values):
+            raise ValueError(f"test {grade_id!r}: values must be a list of Python names, not {values!r}")
+        tests[grade_id] = tuple(values)
+    return CodeQuestions(setup=tuple(setup), tests=tests)
 
 
 def load_key(path: Path | str) -> AnswerKey:
@@ -60,7 +106,13 @@ def load_key(path: Path | str) -> AnswerKey:
             validate_spec(spec)
         except ValueError as error:
             raise AnswerKeyError(f"{path}: question {question_id!r}: {error}") from None
-    return AnswerKey(notebook=notebook, questions=questions, path=path)
+    code = None
+    if "code" in data:
+        try:
+            code = parse_code_section(data["code"])
+        except ValueError as error:
+            raise AnswerKeyError(f"{path}: code section: {error}") from None
+    return AnswerKey(notebook=notebook, questions=questions, path=path, code=code)
 
 
 def find_key(source_directory: Path, assignment: str, notebook: str) -> AnswerKey | None:

@@ -141,8 +141,8 @@ def process_cap_note(euid: int | None = None) -> str:
 
     >>> process_cap_note(euid=0)
     ''
-    >>> process_cap_note(euid=1000)
-    'the process-count cap (RLIMIT_NPROC) counts all processes of the grading user, not only the sandbox\'s'
+    >>> print(process_cap_note(euid=1000))
+    the process-count cap (RLIMIT_NPROC) counts all processes of the grading user, not only the sandbox's
     """
     euid = os.geteuid() if euid is None else euid
     if euid != 0:
@@ -401,7 +401,7 @@ def probe_sandbox(bwrap: str | None = None, prlimit: str | None = None) -> Probe
         if user_id is not None:
             os.chown(workdir, user_id, user_id)
         command = sandbox_command(
-            [str(Path(sys.executable).resolve()), "-I", "-S", "-c", "open('probe', 'w').write('ok')"],
+            [sys.executable, "-I", "-S", "-c", "open('probe', 'w').write('ok')"],
             workdir=workdir,
             course_root=Path(folder),
             connection_file=None,
