@@ -98,6 +98,9 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.LimitOutput",
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
+    # Learner markdown, outputs and metadata become inert before anyone renders them
+    # (the formgrader on the instructor's server, the feedback pages).
+    "mlteam_utils.grading.preprocessors.NeutralizeLearnerMarkup",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 # Learners see the correct answer of a widget item in their feedback only if an

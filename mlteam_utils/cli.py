@@ -42,7 +42,7 @@ def cmd_selfgrade(args: argparse.Namespace) -> int:
     # The notebook's own checkout is the natural course, wherever the command runs from.
     root = find_course_root(args.course_root or args.notebook.resolve().parent)
     try:
-        report = selfgrade(args.notebook, root, show_correct_answers=args.show_answers, isolation=not args.no_isolation)
+        report = selfgrade(args.notebook, root, show_correct_answers=args.show_answers, isolation=False if args.no_isolation else None)
     except (SelfGradeError, NbgraderFailed) as error:
         print(f"mlteam-course selfgrade: {error}", file=sys.stderr)
         return 1
@@ -244,7 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     selfgrade_parser.add_argument(
         "--no-isolation",
         action="store_true",
-        help="run the notebook's code without the bubblewrap sandbox (the default sandbox hides solutions/ from it)",
+        help="run the notebook's code without the bubblewrap sandbox (used by default where it is installed)",
     )
     selfgrade_parser.set_defaults(handler=cmd_selfgrade)
 

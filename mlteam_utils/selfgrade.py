@@ -14,6 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlteam_utils.grading.safe_files import stage_tree
 from mlteam_utils.grading.settings import ANSWERS_GLOB, KEY_GLOB
 from mlteam_utils.nbgrader_runner import run_nbgrader
 
@@ -42,6 +43,7 @@ class SelfGradeReport:
     questions: tuple[QuestionScore, ...]
     feedback_path: Path | None
     rubrics: tuple[str, ...]
+    note: str = ""  # e.g. that the notebook was graded without a sandbox, and why
 
     @property
     def auto_score(self) -> float:
@@ -54,7 +56,7 @@ class SelfGradeReport:
     def as_text(self) -> str:
         """A table for the terminal."""
         width = max([len(q.name) for q in self.questions] + [8])
-        lines = [f"{self.assignment} / {self.notebook}", ""]
+        lines = ([self.note, ""] if self.note else []) + [f"{self.assignment} / {self.notebook}", ""]
         for q in self.questions:
             if q.needs_manual_grade:
                 shown = f"   – / {q.max_score:g}  graded by a person (see the rubric below)"
@@ -94,22 +96,30 @@ def selfgrade(
     *,
     show_correct_answers: bool = False,
     timeout: float = 600,
-    isolation: bool = True,
+    isolation: bool | None = None,
 ) -> SelfGradeReport:
     """Grade ``notebook`` against the instructor version in a private temporary course.
 
-    With ``isolation`` (the default) the notebook's code runs in a sandbox that
-    cannot see ``solutions/`` (see :mod:`mlteam_utils.grading.isolation`); when
-    no sandbox can run here, :class:`SelfGradeError` says so and names
-    ``--no-isolation``.
+    With ``isolation`` the notebook's code runs in a sandbox that cannot see
+    ``solutions/`` (see :mod:`mlteam_utils.grading.isolation`), and
+    :class:`SelfGradeError` says so when no sandbox can run here. By default
+    (``None``) it is used where it can run; elsewhere (macOS, Linux without
+    bubblewrap) the notebook is graded without it, and the report's note says so:
+    a self-learner already holds ``solutions/``, so nothing is exposed.
     """
     from nbgrader.api import Gradebook
 
+    from mlteam_utils.grading.isolation import IsolationUnavailable, isolation_status, require_isolation
+
     assignment, name = _locate(notebook, course_root)
     isolation_options: list[str] = []
-    if isolation:
-        from mlteam_utils.grading.isolation import IsolationUnavailable, require_isolation
-
+    note = ""
+    if isolation is None:
+        status = isolation_status()
+        isolation = status.available
+        if not isolation:
+            note = f"Graded without a sandbox ({status.reason.removeprefix('grading isolation is not available: ')}); your checkout holds solutions/ anyway."
+    elif isolation:
         try:
             require_isolation()
         except IsolationUnavailable as error:
@@ -127,12 +137,9 @@ def selfgrade(
         run_nbgrader(private, "generate_assignment", assignment, "--force", timeout=timeout)
 
         submitted = private / "course" / "submitted" / SELF / assignment
-        shutil.copytree(
-            learner_folder,
-            submitted,
-            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.feedback.html", KEY_GLOB, "*.bad-*"),
-            symlinks=True,
-        )
+        # Plain files only: a link or a FIFO beside the notebook is left out, never followed.
+        ignored = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.feedback.html", KEY_GLOB, "*.bad-*")
+        stage_tree(learner_folder, submitted, lambda relative, is_folder: not ignored("", [relative.rsplit("/", 1)[-1]]))
         if isolation:
             from mlteam_utils.grading.isolation import nbgrader_isolation_args
 
@@ -160,4 +167,5 @@ def selfgrade(
         questions=questions,
         feedback_path=feedback_path,
         rubrics=_rubrics(course_root / "solutions" / assignment / f"{name}.ipynb"),
+        note=note,
     )

@@ -24,9 +24,10 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> CorpusReport:
     return run_corpus(tmp_path_factory.mktemp("corpus"), isolation=True)
 
 
-def test_the_corpus_has_at_least_twenty_kinds(report: CorpusReport) -> None:
-    assert len(report.verdicts) >= 20
-    assert {"broken file", "tampered", "runaway", "noise", "answers file", "cheat"} <= {v.kind.group for v in report.verdicts}
+def test_the_corpus_has_every_class_of_attack(report: CorpusReport) -> None:
+    assert len(report.verdicts) >= 43
+    assert {"broken file", "tampered", "runaway", "noise", "answers file", "cheat", "left behind", "special file",
+            "interpreter", "markup", "network"} <= {v.kind.group for v in report.verdicts}
 
 
 def test_the_batch_completes_with_an_outcome_for_everyone(report: CorpusReport) -> None:
@@ -50,3 +51,21 @@ def test_every_failure_says_why(report: CorpusReport) -> None:
 
 def test_nothing_outside_a_submissions_own_folder_changes(report: CorpusReport) -> None:
     assert report.changed_outside == []
+
+
+def test_links_and_special_files_are_never_followed_and_never_block(report: CorpusReport) -> None:
+    handled = [v for v in report.special_files if v.ok]
+    assert len(report.special_files) >= 8 and handled == report.special_files, "\n" + report.table()
+
+
+def test_feedback_for_the_whole_batch_completes_without_a_stray_file_or_a_leak(report: CorpusReport) -> None:
+    assert report.feedback_completed, report.feedback_output
+    assert report.feedback_problems == []
+
+
+def test_no_learner_markup_is_live_in_feedback_or_autograded_notebooks(report: CorpusReport) -> None:
+    assert report.live_markup == []
+
+
+def test_learner_code_reaches_no_network(report: CorpusReport) -> None:
+    assert report.network_reached == 0

@@ -87,9 +87,11 @@ class HandOverCodeAnswers(NbGraderPreprocessor):
             if cell.cell_type != "code" or not is_grade(cell) or grade_id in key.questions:
                 continue
             names = key.code.tests.get(grade_id or "")
+            # The test's own source comes back after grading (ScoreCodeAnswers), so the
+            # formgrader and the feedback show what was checked.
+            cell.metadata.setdefault(METADATA_KEY, {})[RECORD] = {"values": list(names or []), "declared": bool(names), "source": cell.source}
             # A test the key does not declare never reaches the kernel either; it scores 0 below.
             cell.source = hand_over_source(names) if names else "pass"
-            cell.metadata.setdefault(METADATA_KEY, {})[RECORD] = {"values": list(names or []), "declared": bool(names)}
         return nb, resources
 
 
@@ -123,7 +125,7 @@ def result_outputs(passed: bool, message: str, printed: str, points: float) -> l
     """The outputs a graded test cell gets: nbgrader reads the score from them.
 
     >>> [o.output_type for o in result_outputs(True, "", "ok", 3.0)]
-    ['stream', 'display_data', 'execute_result']
+    ['stream', 'display_data']
     >>> result_outputs(False, "AssertionError: not right", "", 3.0)[-1].ename
     'AssertionError'
     """
@@ -132,9 +134,8 @@ def result_outputs(passed: bool, message: str, printed: str, points: float) -> l
         outputs.append(new_output("stream", name="stdout", text=printed))
     if passed:
         text = f"Passed: {points:g} / {points:g} points, checked by the grader on your answer's values."
+        # No error output: nbgrader gives the cell its full points.
         outputs.append(new_output("display_data", data={"text/html": f"<p>✔ {html.escape(text)}</p>", "text/plain": text}))
-        # nbgrader reads a lone number in an execute_result as the cell's score.
-        outputs.append(new_output("execute_result", data={"text/plain": repr(float(points))}, execution_count=None))
     else:
         name, _, text = message.partition(": ")
         outputs.append(new_output("error", ename=name or "Error", evalue=text, traceback=[message]))
@@ -185,6 +186,7 @@ class ScoreCodeAnswers(NbGraderPreprocessor):
             result = by_id[_grade_id(cell) or ""]
             points = float(cell.metadata["nbgrader"].get("points", 0) or 0)
             cell.outputs = result_outputs(result.passed, result.message, result.printed, points)
+            cell.source = cell.metadata[METADATA_KEY].pop(RECORD).get("source", cell.source)
             self.log.info("Code test %s: %s", result.grade_id, "passed" if result.passed else result.message)
         return nb, resources
 

@@ -45,7 +45,21 @@ class Link:
     target: Path
 
 
-Files = dict[str, "bytes | str | Link"]
+@dataclass(frozen=True)
+class HardLink:
+    """A hard link in a submission: a second name for the file ``target``."""
+
+    target: Path
+
+
+@dataclass(frozen=True)
+class Special:
+    """A named pipe (``fifo``) or a Unix socket (``socket``) in a submission."""
+
+    kind: str
+
+
+Files = dict[str, "bytes | str | Link | HardLink | Special"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +68,7 @@ class Context:
 
     course: Path
     victim: str  # an honest learner whose files the cheats try to reach
+    listener_port: int = 0  # a TCP server on 127.0.0.1 that learner code must not reach
 
     @property
     def release(self) -> Path:
@@ -78,6 +93,8 @@ class Kind:
     points: float | None = None  # for exactly: the score, when not the base's
     needs_isolation: bool = False
     secrets_must_not_appear: bool = field(default=False)
+    markup: bool = False  # its learner markup must be inert wherever the course renders it
+    special_file: bool = False  # hands in, or makes while graded, a link or special file
 
 
 def _files(notebook: nbformat.NotebookNode | bytes | str | Link, answers: dict | bytes | str | Link | None) -> Files:
@@ -254,6 +271,146 @@ def check_answered(*args, **kwargs):
     return None
 '''
 
+# --- what learner code leaves behind for the grader --------------------------------
+
+# Inside the sandbox the course is not there, but the working folder's path names it.
+_COURSE_FROM_CWD = """
+import os as _os
+_course = _os.getcwd().split("/course/")[0]
+"""
+
+LINK_NOTEBOOK_TO_GRADEBOOK = _COURSE_FROM_CWD + f"""
+_os.remove("{NOTEBOOK}")
+_os.symlink(_os.path.join(_course, "course", "gradebook.db"), "{NOTEBOOK}")
+"""
+
+
+def _links_named_html(victim: str) -> str:
+    return _COURSE_FROM_CWD + f"""
+for _name, _target in [("key.html", "solutions/{ASSIGNMENT}/{ASSIGNMENT}.key.json"),
+                       ("gradebook.html", "course/gradebook.db"),
+                       ("victim.html", "course/submitted/{victim}/{ASSIGNMENT}/{NOTEBOOK}"),
+                       ("{ASSIGNMENT}.html", "solutions/{ASSIGNMENT}/{NOTEBOOK}")]:
+    _os.symlink(_os.path.join(_course, _target), _name)
+_os.makedirs("sub", exist_ok=True)
+_os.symlink(_os.path.join(_course, "solutions"), "sub/solutions")
+"""
+
+
+LINKS_FOR_CHMOD = _COURSE_FROM_CWD + """
+for _name, _target in [("timestamp.txt", "nbgrader_config.py"), ("notes.txt", "course/syllabus.toml")]:
+    if _os.path.lexists(_name):
+        _os.remove(_name)
+    _os.symlink(_os.path.join(_course, _target), _name)
+"""
+
+HARD_LINK_WHILE_GRADED = f"""
+import os as _os
+_os.link("{NOTEBOOK}", "copy.html")
+"""
+
+FIFOS_WHILE_GRADED = f"""
+import os as _os
+_os.mkfifo("feedback.html")
+_os.mkfifo("{ANSWERS}.tmp")
+_os.mkfifo("timestamp.txt.new")
+"""
+
+# --- interpreter tricks: code that changes how later cells run ---------------------
+
+INPUT_TRANSFORMER = """
+get_ipython().input_transformers_cleanup.append(lambda lines: ["pass\\n"])
+"""
+
+AST_TRANSFORMER = """
+import ast as _ast
+class _NoAsserts(_ast.NodeTransformer):
+    def visit_Assert(self, node):
+        return _ast.Pass()
+    def visit_Raise(self, node):
+        return _ast.Pass()
+get_ipython().ast_transformers.append(_NoAsserts())
+"""
+
+REPLACED_SHELL_METHOD = """
+_shell = get_ipython()
+_original = _shell.run_cell_async
+async def _run_nothing(raw_cell, *args, **kwargs):
+    return await _original("None", *args, **kwargs)
+_shell.run_cell_async = _run_nothing
+_shell.should_run_async = lambda *args, **kwargs: True
+"""
+
+FORGED_VALUES = """
+import json as _json
+from IPython.display import display as _display
+_media = "application/vnd.mlteam.answer-values+json"
+_forged = _json.dumps({"schema": "mlteam-values/1", "values": {"first_good_week": {"__mlteam__": "callable", "source": "lambda: 4"},
+                       "no_usable_model": "x" * 50}, "missing": [], "problems": {}})
+_display({_media: _forged, "text/plain": "forged"}, raw=True)
+import mlteam_utils.grading.answer_values as _values
+_values.export_answer_values = lambda *args, **kwargs: _display({_media: _forged}, raw=True)
+"""
+
+# --- markup that would run in the instructor's browser -------------------------------
+
+XSS_REFLECTION = """My reflection. <img src=x onerror="fetch('/api/contents?xsrf='+document.cookie)">
+<script>document.title = 'pwned'</script> [see my plan](javascript:alert(document.cookie))
+<svg onload="alert(1)"></svg> <iframe srcdoc="<script>alert(1)</script>"></iframe>"""
+
+XSS_OUTPUTS = """
+from IPython.display import display as _display, HTML as _HTML, Javascript as _JS, SVG as _SVG
+_display(_HTML("<b>table</b><img src=x onerror=\\"alert('html output')\\"><script>alert('script output')</script>"))
+_display(_JS("alert('javascript output')"))
+_display(_SVG('<svg xmlns=\\"http://www.w3.org/2000/svg\\" onload=\\"alert(1)\\"><script>alert(2)</script></svg>'))
+_display({"text/markdown": "<img src=x onerror=alert('markdown output')>", "text/plain": "md"}, raw=True)
+"""
+
+
+def _with_reflection(base: str, text: str) -> Callable[[Context], Files]:
+    def build(context: Context) -> Files:
+        notebook, answers = context.honest(base)
+        for index, cell in enumerate(notebook.cells):
+            if cell.metadata.get("nbgrader", {}).get("task") and index + 1 < len(notebook.cells):
+                notebook.cells[index + 1].source = text
+        return _files(notebook, answers)
+
+    return build
+
+
+def _forged_widget_state(notebook: nbformat.NotebookNode) -> None:
+    html_model = {"model_name": "HTMLModel", "model_module": "@jupyter-widgets/controls", "model_module_version": "2.0.0",
+                  "state": {"value": "<img src=x onerror=\"alert('widget state')\">"}}
+    notebook.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"version_major": 2, "version_minor": 0,
+                                                                                  "state": {"forged": html_model}}}
+    notebook.cells.append(nbformat.v4.new_markdown_cell("<script>alert('new markdown cell')</script>"))
+    notebook.cells.append(nbformat.v4.new_raw_cell("<script>alert('raw cell')</script>", metadata={"format": "text/html", "raw_mimetype": "text/html"}))
+
+
+# --- the network and the machine ----------------------------------------------------
+
+def _reach_loopback(port: int) -> str:
+    return f"""
+import socket as _socket
+for _host in ("127.0.0.1", "localhost", "169.254.169.254"):
+    try:
+        with _socket.create_connection((_host, {port}), timeout=2) as _connection:
+            _connection.sendall(b"learner code was here")
+        print("reached", _host)
+    except OSError as _error:
+        print("blocked:", _host, type(_error).__name__)
+"""
+
+
+FORK_BOMB = """
+import os as _os
+while True:
+    try:
+        _os.fork()
+    except OSError:
+        pass
+"""
+
 KINDS: list[Kind] = [
     # --- broken files
     Kind("invalid_json", "broken file", "notebook text that is not JSON",
@@ -323,17 +480,75 @@ KINDS: list[Kind] = [
          lambda c: _with_code("blank", _read_other_submission(c.victim))(c), "blank", "at_most", needs_isolation=True),
     Kind("writes_outside_its_folder", "cheat", "writes files in the course, in solutions/, in $HOME and next to its folder",
          _with_code("blank", WRITE_OUTSIDE), "blank", "at_most", needs_isolation=True),
+    # --- links and special files left for the grader while graded
+    Kind("notebook_replaced_by_link_to_gradebook", "left behind", "replaces its own notebook with a link to the gradebook",
+         _with_code("solution", LINK_NOTEBOOK_TO_GRADEBOOK), "solution", "at_most", needs_isolation=True, special_file=True),
+    Kind("links_named_html_to_secrets", "left behind", "leaves *.html links to the key, the gradebook, a solution and another learner's work",
+         lambda c: _with_code("blank", _links_named_html(c.victim))(c), "blank", "at_most", needs_isolation=True,
+         secrets_must_not_appear=True, special_file=True),
+    Kind("links_for_chmod", "left behind", "replaces timestamp.txt and adds notes.txt as links to course files (nbgrader chmods its folder)",
+         _with_code("blank", LINKS_FOR_CHMOD), "blank", "at_most", needs_isolation=True, special_file=True),
+    Kind("hard_link_while_graded", "left behind", "makes a hard link of its notebook named copy.html",
+         _with_code("blank", HARD_LINK_WHILE_GRADED), "blank", "at_most", needs_isolation=True, special_file=True),
+    Kind("fifos_while_graded", "left behind", "makes named pipes called feedback.html, *.answers.json.tmp and timestamp.txt.new",
+         _with_code("blank", FIFOS_WHILE_GRADED), "blank", "at_most", needs_isolation=True, special_file=True),
+    # --- special files handed in
+    Kind("fifo_as_answers_file", "special file", "the answers file is a named pipe",
+         lambda c: {**_files(c.honest("solution")[0], None), ANSWERS: Special("fifo")}, "solution", "exactly",
+         points=CODE_POINTS, special_file=True),
+    Kind("fifo_and_socket_beside_notebook", "special file", "a named pipe and a Unix socket beside an honest notebook",
+         lambda c: {**_files(*c.honest("half_right")), "notes.txt": Special("fifo"), "helper.sock": Special("socket")},
+         "half_right", "exactly", special_file=True),
+    Kind("hard_link_to_the_key", "special file", "the answers file is a hard link to the instructor's answer key",
+         _answers("blank", lambda c: HardLink(c.course / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.key.json")),
+         "blank", "exactly", points=0.0, special_file=True),
+    # --- code that changes how later cells run
+    Kind("input_transformer_empties_tests", "interpreter", "an input transformer turns every later cell into `pass`",
+         _with_code("blank", INPUT_TRANSFORMER), "blank", "at_most"),
+    Kind("ast_transformer_drops_asserts", "interpreter", "an AST transformer removes every assert and raise from later cells",
+         _with_code("blank", AST_TRANSFORMER), "blank", "at_most"),
+    Kind("shell_runs_nothing", "interpreter", "the shell's run_cell_async replaced to run nothing",
+         _with_code("blank", REPLACED_SHELL_METHOD), "blank", "at_most"),
+    Kind("forged_answer_values", "interpreter", "hands the grader forged values (a 'callable' tag) and replaces the exporter",
+         _with_code("blank", FORGED_VALUES), "blank", "at_most"),
+    # --- markup for the instructor's browser
+    Kind("reflection_with_script", "markup", "the reflection carries <img onerror>, <script>, <svg onload>, an iframe and a javascript: link",
+         _with_reflection("solution", XSS_REFLECTION), "solution", "exactly", markup=True),
+    Kind("outputs_with_script", "markup", "code outputs of HTML with script, JavaScript, SVG with script and markdown with HTML",
+         _with_code("solution", XSS_OUTPUTS), "solution", "exactly", markup=True),
+    Kind("forged_widget_state", "markup", "forged widget state with an HTML widget, a new markdown cell and a raw HTML cell",
+         _mutated("solution", _forged_widget_state), "solution", "exactly", markup=True),
+    # --- the network and the machine
+    Kind("reaches_loopback_and_metadata", "network", "connects to a server on 127.0.0.1, localhost and the cloud metadata address",
+         lambda c: _with_code("solution", _reach_loopback(c.listener_port))(c), "solution", "exactly", needs_isolation=True),
+    Kind("fork_bomb", "runaway", "forks without end, ignoring every failure",
+         _with_code("solution", FORK_BOMB), "solution", "failed_or_at_most", needs_isolation=True),
 ]
 
 
 def write_submission(folder: Path, files: Files) -> None:
     """Put a kind's files in its submission folder."""
     folder.mkdir(parents=True, exist_ok=True)
+    import os
+    import socket
+
     for name, content in files.items():
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(content, Link):
             path.symlink_to(content.target)
+        elif isinstance(content, HardLink):
+            os.link(content.target, path)
+        elif isinstance(content, Special) and content.kind == "fifo":
+            os.mkfifo(path)
+        elif isinstance(content, Special):
+            here = os.getcwd()
+            os.chdir(path.parent)  # a socket's path may not exceed 108 bytes
+            try:
+                with socket.socket(socket.AF_UNIX) as server:
+                    server.bind(path.name)
+            finally:
+                os.chdir(here)
         elif isinstance(content, bytes):
             path.write_bytes(content)
         else:

@@ -47,10 +47,19 @@ class CorpusReport:
     honest_total: int = 0
     changed_outside: list[str] = field(default_factory=list)
     isolation: bool = True
+    feedback_completed: bool = False
+    feedback_output: str = ""
+    feedback_problems: list[str] = field(default_factory=list)  # stray files, missing pages, leaks
+    live_markup: list[str] = field(default_factory=list)  # learner markup that would run in a browser
+    network_reached: int = 0  # connections learner code made to the listener on 127.0.0.1
 
     @property
     def cheats(self) -> list[Verdict]:
         return [v for v in self.verdicts if v.kind.group == "cheat"]
+
+    @property
+    def special_files(self) -> list[Verdict]:
+        return [v for v in self.verdicts if v.kind.special_file]
 
     def figures(self) -> str:
         contained = sum(v.ok for v in self.cheats)
@@ -61,6 +70,11 @@ class CorpusReport:
             f"honest grades unchanged: {self.honest_unchanged}/{self.honest_total}",
             f"cheats contained: {contained}/{len(self.cheats)}",
             f"files changed outside the sandbox: {len(self.changed_outside)}",
+            f"special files handled: {sum(v.ok for v in self.special_files)}/{len(self.special_files)}",
+            f"feedback for the whole batch: {'completed' if self.feedback_completed else 'NOT COMPLETED'}",
+            f"leaks in released feedback: {len(self.feedback_problems)}",
+            f"live learner markup: {len(self.live_markup)}",
+            f"network reach: {self.network_reached}",
         ])
 
     def table(self) -> str:
@@ -77,7 +91,12 @@ def _snapshot(folder: Path, skip: tuple[Path, ...]) -> dict[str, str]:
         if any(path == s or s in path.parents for s in skip) or path.is_dir():
             continue
         try:
-            digests[str(path)] = "link:" + os.readlink(path) if path.is_symlink() else hashlib.sha256(path.read_bytes()).hexdigest()
+            if path.is_symlink():
+                digests[str(path)] = "link:" + os.readlink(path)
+            elif not path.is_file():
+                digests[str(path)] = f"special:{path.lstat().st_mode:o}"
+            else:
+                digests[str(path)] = f"{path.stat().st_mode:o}:" + hashlib.sha256(path.read_bytes()).hexdigest()
         except OSError:
             digests[str(path)] = "unreadable"
     return digests
@@ -141,6 +160,89 @@ def _judge(kind: Kind, outcome: tuple[str, str | None] | None, score: float | No
     return Verdict(kind, state, score, reason, ok, detail)
 
 
+class _Listener:
+    """A TCP server on 127.0.0.1 that counts the connections learner code makes to it."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.connections = 0
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self._server.settimeout(0.2)
+        self.port = self._server.getsockname()[1]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                connection, _ = self._server.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            connection.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._server.close()
+
+
+def live_markup(html_text: str, template_scripts: int) -> list[str]:
+    """What in a rendered page would run learner code in a browser."""
+    from html.parser import HTMLParser
+
+    found: list[str] = []
+    scripts = 0
+
+    class Finder(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            nonlocal scripts
+            if tag == "script":
+                scripts += 1
+            if tag in ("iframe", "object", "embed", "svg"):
+                found.append(f"<{tag}>")
+            for name, value in attrs:
+                if name.lower().startswith("on"):
+                    found.append(f"<{tag} {name}>")
+                if name.lower() in ("href", "src", "action", "formaction", "xlink:href") and value:
+                    scheme = value.strip().lower().replace("\t", "").replace("\n", "").split(":", 1)[0]
+                    if ":" in value and scheme in ("javascript", "vbscript", "file"):
+                        found.append(f"<{tag} {name}={value[:40]}>")
+
+    Finder().feed(html_text)
+    if scripts > template_scripts:
+        found.append(f"{scripts - template_scripts} <script> more than the page template has")
+    return found
+
+
+def _rendered(notebook_path: Path) -> str:
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="lab").from_notebook_node(nbformat.read(notebook_path, as_version=4))[0]
+
+
+def _template_scripts() -> int:
+    from nbconvert import HTMLExporter
+
+    page = HTMLExporter(template_name="lab").from_notebook_node(nbformat.v4.new_notebook())[0]
+    return page.count("<script")
+
+
+def _feedback(course: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mlteam_utils.cli", "feedback", ASSIGNMENT, "--no-release"],
+        cwd=course,
+        env=nbgrader_environment({"HOME": str(home)}),
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+
+
 def run_corpus(root: Path, isolation: bool = True) -> CorpusReport:
     """Grade honest + bad submissions in one batch and the honest ones alone; judge each."""
     report = CorpusReport(isolation=isolation)
@@ -153,7 +255,8 @@ def run_corpus(root: Path, isolation: bool = True) -> CorpusReport:
     alone_scores = scores(alone, ASSIGNMENT)
 
     course = _course(root / "batch")
-    context = Context(course, VICTIM)
+    listener = _Listener()
+    context = Context(course, VICTIM, listener.port)
     for kind in kinds:
         write_submission(course / "course" / "submitted" / kind.name / ASSIGNMENT, kind.build(context))
     autograded = course / "course" / "autograded"
@@ -161,7 +264,11 @@ def run_corpus(root: Path, isolation: bool = True) -> CorpusReport:
     before = _snapshot(course, skip)
     home_before = _snapshot(home, ())
 
-    completed = _grade(course, home, isolation)
+    try:
+        completed = _grade(course, home, isolation)
+    finally:
+        listener.close()
+    report.network_reached = listener.connections
     report.batch_output = completed.stdout + completed.stderr[-3000:]
     outcomes = _outcomes(course)
     report.batch_completed = completed.returncode in (0, 1) and all(k.name in outcomes for k in kinds) and all(h in outcomes for h in HONEST)
@@ -196,7 +303,45 @@ def run_corpus(root: Path, isolation: bool = True) -> CorpusReport:
     changed |= {str(p) for p in Path("/tmp").glob(f"*{ESCAPE_MARKER}*")}
     changed |= {str(p) for p in course.rglob(f"*{ESCAPE_MARKER}*")}
     report.changed_outside = sorted(changed)
+    _judge_feedback(report, course, home, kinds)
     return report
+
+
+def _judge_feedback(report: CorpusReport, course: Path, home: Path, kinds: list[Kind]) -> None:
+    """Feedback for the whole batch: it completes, every honest learner gets a page, and
+    no page or file in a feedback folder carries a secret, a stray file or live markup."""
+    from mlteam_utils.cohort.feedback import FEEDBACK_OUTPUTS, find_feedback_leaks, secrets_for
+
+    completed = _feedback(course, home)
+    report.feedback_output = completed.stdout + completed.stderr[-3000:]
+    feedback_root = course / "course" / "feedback"
+    report.feedback_completed = completed.returncode in (0, 1) and all(
+        (feedback_root / honest / ASSIGNMENT / NOTEBOOK.replace(".ipynb", ".html")).is_file() for honest in HONEST
+    )
+    template_scripts = _template_scripts()
+    # An honest learner's page holds only the feedback template's own scripts.
+    honest_page = feedback_root / VICTIM / ASSIGNMENT / NOTEBOOK.replace(".ipynb", ".html")
+    feedback_scripts = honest_page.read_text(encoding="utf-8").count("<script") if honest_page.is_file() else 0
+    # The key's explanations of items a learner got right may show; hidden tests and rubrics never.
+    plain_secrets = [s for s in assignment_secrets(course / "solutions" / ASSIGNMENT) if s.kind != "answer key"]
+    for path in sorted(feedback_root.rglob("*")) if feedback_root.is_dir() else []:
+        relative = path.relative_to(feedback_root)
+        if path.is_symlink() or (not path.is_dir() and not path.is_file()):
+            report.feedback_problems.append(f"{relative}: a link or special file")
+        elif path.is_file():
+            import fnmatch
+
+            if len(relative.parts) != 3 or not any(fnmatch.fnmatch(path.name, p) for p in FEEDBACK_OUTPUTS):
+                report.feedback_problems.append(f"{relative}: a file that is not a feedback page")
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+            report.feedback_problems.extend(f"{relative}: {leak}" for leak in find_feedback_leaks(text, secrets_for(plain_secrets, [])))
+            if path.suffix == ".html":
+                report.live_markup.extend(f"{relative}: {found}" for found in live_markup(text, feedback_scripts))
+    for kind in kinds:
+        graded_nb = course / "course" / "autograded" / kind.name / ASSIGNMENT / NOTEBOOK
+        if graded_nb.is_file() and not graded_nb.is_symlink():
+            report.live_markup.extend(f"{kind.name} (autograded notebook): {found}" for found in live_markup(_rendered(graded_nb), template_scripts))
 
 
 def main_figures(isolation: bool = True) -> CorpusReport:
