@@ -1,10 +1,12 @@
 """Reliability figures: the corpus of bad submissions graded in one batch.
 
-Runs ``tests/corpus`` (31 kinds of broken, tampered, runaway, noisy and cheating
+Runs ``tests/corpus`` (48 kinds of broken, tampered, runaway, noisy and hostile
 submissions of exercise 1, plus three honest ones) through
 ``mlteam-course grade --jobs 2`` with grading isolation, and prints:
 kinds tried, whether the batch completed, honest grades unchanged n/n, cheats
-contained n/n, files changed outside the sandbox, and each kind's outcome.
+contained n/n, files changed outside the sandbox, special files handled n/n,
+whether feedback for the whole batch completed, leaks in released feedback,
+live learner markup, network reach, and each kind's outcome.
 
 Run with ``python -m benchmarks reliability``.
 """
@@ -30,7 +32,10 @@ def main() -> None:
     print(report.table())
     if report.changed_outside:
         print("changed outside the sandbox:", *report.changed_outside, sep="\n  ")
-    if not report.batch_completed or any(not v.ok for v in report.verdicts):
+    if report.live_markup or report.feedback_problems:
+        print("live markup or feedback problems:", *report.live_markup, *report.feedback_problems, sep="\n  ")
+    if not report.batch_completed or any(not v.ok for v in report.verdicts) or not report.feedback_completed \
+            or report.live_markup or report.feedback_problems or report.network_reached:
         raise RuntimeError("the corpus did not get the expected outcomes")
 
 

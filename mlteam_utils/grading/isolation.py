@@ -24,9 +24,12 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import tempfile
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +43,7 @@ from traitlets.config import Config
 from mlteam_utils.grading.safe_files import stage_tree
 from mlteam_utils.grading.sandbox import (
     SandboxLimits,
+    count_tasks,
     probe_sandbox,
     process_cap_note,
     sandbox_command,
@@ -167,18 +171,62 @@ class IsolatedKernelManager(AsyncKernelManager):
 
     pre_start_kernel = _async_pre_start_kernel  # type: ignore[assignment]
 
+    async def _async_start_kernel(self, **kw: Any) -> None:
+        await super()._async_start_kernel(**kw)
+        user_id = sandbox_user_id()
+        process = getattr(self.provisioner, "process", None)
+        if user_id is not None and process is not None:
+            self.process_watch = ProcessWatch(user_id, process.pid, self.max_processes)
+            self.process_watch.start()
+
+    start_kernel = _async_start_kernel  # type: ignore[assignment]
+
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
         self.discard_scratch()
 
+    process_watch: ProcessWatch | None = None
+
     cleanup_resources = _async_cleanup_resources  # type: ignore[assignment]
 
     def discard_scratch(self) -> None:
-        """Delete the disposable working copy and socket folder (links inside are not followed)."""
+        """Stop the process watch; delete the disposable working copy and socket folder (links inside are not followed)."""
+        if self.process_watch is not None:
+            self.process_watch.stop()
         scratch = getattr(self, "_scratch", None)
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
             self._scratch = None
+
+
+class ProcessWatch(threading.Thread):
+    """Stops a sandbox whose processes come close to the process cap (a fork bomb).
+
+    The cap alone only stops the growth: the processes already started would spin
+    until the cell's time limit, slowing every other submission on the machine.
+    This watch counts the sandbox user's processes a few times a second and kills
+    the sandbox when they reach ``cap - margin``; the submission then fails with a
+    reason that says so.
+    """
+
+    def __init__(self, user_id: int, sandbox_pid: int, cap: int, interval: float = 0.2, margin: int = 16) -> None:
+        super().__init__(name=f"mlteam-process-watch-{sandbox_pid}", daemon=True)
+        self.user_id, self.sandbox_pid = user_id, sandbox_pid
+        self.limit = max(1, cap - margin)
+        self.interval = interval
+        self.tripped = False
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self.interval):
+            if count_tasks(self.user_id) >= self.limit:
+                self.tripped = True
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(self.sandbox_pid, signal.SIGKILL)  # its processes die with it (--die-with-parent)
+                return
+
+    def stop(self) -> None:
+        self._stop_event.set()
 
 
 def disposable_workdir(workdir: Path, scratch: Path, user_id: int | None) -> tuple[Path, Path]:
@@ -217,13 +265,30 @@ class IsolatedExecute(Execute):
         kwargs.setdefault("kernel_manager_class", IsolatedKernelManager)
         super().__init__(*args, **kwargs)
 
+    def create_kernel_manager(self) -> Any:
+        # Kept: nbclient forgets its kernel manager when the kernel is gone, and the
+        # manager knows whether the sandbox was stopped for starting too many processes.
+        self.isolated_manager = super().create_kernel_manager()
+        return self.isolated_manager
+
     def preprocess(self, nb: Any, resources: Any = None, km: Any = None) -> Any:
+        self.isolated_manager = None
         try:
             return super().preprocess(nb, resources, km)
+        except Exception as error:
+            watch = getattr(self.isolated_manager, "process_watch", None)
+            if watch is not None and watch.tripped:
+                raise ProcessCapError(
+                    f"learner code started processes up to the cap of {watch.limit} (a fork bomb?); grading stopped it"
+                ) from error
+            raise
         finally:
-            manager = getattr(self, "km", None)
-            if isinstance(manager, IsolatedKernelManager):
-                manager.discard_scratch()
+            if isinstance(self.isolated_manager, IsolatedKernelManager):
+                self.isolated_manager.discard_scratch()
+
+
+class ProcessCapError(RuntimeError):
+    """The sandbox was stopped because learner code started too many processes."""
 
 
 def _course_preprocessors(course_root: Path) -> list[str]:

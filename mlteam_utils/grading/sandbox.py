@@ -150,6 +150,25 @@ def process_cap_note(euid: int | None = None) -> str:
     return ""
 
 
+def count_tasks(user_id: int, proc: Path = Path("/proc")) -> int:
+    """Processes and threads whose real user is ``user_id`` (what RLIMIT_NPROC counts).
+
+    >>> count_tasks(os.getuid()) >= 1
+    True
+    """
+    total = 0
+    for entry in os.scandir(proc):
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.stat(entry.path).st_uid != user_id:
+                continue
+            total += len(os.listdir(f"{entry.path}/task"))
+        except OSError:
+            continue  # ended while counted
+    return total
+
+
 @functools.cache
 def private_system_files(root: str = "/etc") -> tuple[str, ...]:
     """Files and folders under ``root`` that other users may not read (e.g. /etc/shadow).

@@ -18,6 +18,7 @@ without isolation they are not contained, so they only run with it.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -521,15 +522,17 @@ KINDS: list[Kind] = [
     # --- the network and the machine
     Kind("reaches_loopback_and_metadata", "network", "connects to a server on 127.0.0.1, localhost and the cloud metadata address",
          lambda c: _with_code("solution", _reach_loopback(c.listener_port))(c), "solution", "exactly", needs_isolation=True),
+    # A root grader runs learner code as a user of its own and stops it at the process cap;
+    # another grader's own process cap (RLIMIT_NPROC) holds the bomb until the cell times out.
     Kind("fork_bomb", "runaway", "forks without end, ignoring every failure",
-         _with_code("solution", FORK_BOMB), "solution", "failed_or_at_most", needs_isolation=True),
+         _with_code("solution", FORK_BOMB), "solution", "failed" if os.geteuid() == 0 else "failed_or_at_most",
+         reason="fork bomb", needs_isolation=True),
 ]
 
 
 def write_submission(folder: Path, files: Files) -> None:
     """Put a kind's files in its submission folder."""
     folder.mkdir(parents=True, exist_ok=True)
-    import os
     import socket
 
     for name, content in files.items():
