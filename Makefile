@@ -25,6 +25,7 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 help:
 	@echo "make lab     - start JupyterLab on http://127.0.0.1:$(PORT) (set PORT=... to change)"
 	@echo "make test    - run the whole test suite"
+	@echo "make test-fast - the inner loop: no browser, no real-nbgrader grading runs"
 	@echo "make bench   - print the performance figures"
 	@echo "make release - regenerate exercises/ from solutions/"
 	@echo "make clean   - remove .venv and nbgrader's runtime folders"
@@ -50,6 +51,10 @@ lab: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The inner loop: everything but the browser paths and the real-nbgrader grading runs.
+test-fast: install
+	$(BIN)/python -m pytest -m "not browser and not nbgrader" $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m benchmarks

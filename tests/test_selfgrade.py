@@ -61,6 +61,9 @@ def test_selfgrade_without_bubblewrap_grades_unsandboxed_and_says_so(learner_cop
     for name in ("alembic", "jupyter"):
         (tools / name).symlink_to(Path(sys.executable).parent / name)
     environment = {**os.environ, "PATH": str(tools)}
+    # A named pipe and a link beside the notebook are left out, never opened or followed.
+    os.mkfifo(notebook.with_name("notes.txt"))
+    notebook.with_name("answers-link.json").symlink_to(course / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.key.json")
     completed = run_selfgrade(notebook, cwd=course, env=environment)
     assert completed.returncode == 0, completed.stderr[-3000:]
     first_line = completed.stdout.splitlines()[0]

@@ -152,7 +152,7 @@ class ScoreCodeAnswers(NbGraderPreprocessor):
     max_values_mb = Float(2.0, help="Largest answer a test cell may hand over, in MB.").tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
-        from mlteam_utils.grading.code_tests import CodeTestsFailed, TestCase, TestJob, run_tests
+        from mlteam_utils.grading.code_tests import CodeTestsFailed, CodeTest, CodeTestJob, run_tests
 
         key, source_path = _key_for(self.config, resources, self.log)
         if key is None or key.code is None or source_path is None:
@@ -170,11 +170,11 @@ class ScoreCodeAnswers(NbGraderPreprocessor):
             grade_id = _grade_id(cell) or ""
             if not cell.metadata[METADATA_KEY][RECORD].get("declared") or grade_id not in trusted:
                 self.log.error("Test cell %s is not declared in %s's code section: it scores 0", grade_id, key.path.name)
-                tests.append(TestCase(grade_id, "", None, "this check is not set up for grading; tell your instructor"))
+                tests.append(CodeTest(grade_id, "", None, "this check is not set up for grading; tell your instructor"))
                 continue
             values, problem = handed_over_values(cell, int(self.max_values_mb * 1024 * 1024))
-            tests.append(TestCase(grade_id, trusted[grade_id], values, problem))
-        job = TestJob(setup=[trusted[g] for g in key.code.setup], tests=tests, timeout=self.timeout)
+            tests.append(CodeTest(grade_id, trusted[grade_id], values, problem))
+        job = CodeTestJob(setup=[trusted[g] for g in key.code.setup], tests=tests, timeout=self.timeout)
         try:
             outcome = run_tests(job, sandbox=self._sandbox() if self.isolate else None)
         except CodeTestsFailed as error:

@@ -18,9 +18,9 @@ The process reads one JSON job on stdin and writes one JSON result on stdout::
 
 :func:`run_tests` starts it, in the grading sandbox when asked.
 
->>> job = TestJob(setup=["LIMIT = 3"], tests=[
-...     TestCase("q_shape", "assert isinstance(answer, int), 'answer should be a whole number'", '{"schema": "mlteam-values/1", "values": {"answer": 2}, "missing": [], "problems": {}}'),
-...     TestCase("q_value", "assert answer == LIMIT, 'answer is not right'", '{"schema": "mlteam-values/1", "values": {"answer": 2}, "missing": [], "problems": {}}'),
+>>> job = CodeTestJob(setup=["LIMIT = 3"], tests=[
+...     CodeTest("q_shape", "assert isinstance(answer, int), 'answer should be a whole number'", '{"schema": "mlteam-values/1", "values": {"answer": 2}, "missing": [], "problems": {}}'),
+...     CodeTest("q_value", "assert answer == LIMIT, 'answer is not right'", '{"schema": "mlteam-values/1", "values": {"answer": 2}, "missing": [], "problems": {}}'),
 ... ])
 >>> [(r.grade_id, r.passed, r.message) for r in run_job(job).results]
 [('q_shape', True, ''), ('q_value', False, 'AssertionError: answer is not right')]
@@ -42,7 +42,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CodeTestsFailed", "JobResult", "TestCase", "TestJob", "TestResult", "run_job", "run_tests"]
+__all__ = ["CodeTestsFailed", "JobResult", "CodeTest", "CodeTestJob", "CodeTestResult", "run_job", "run_tests"]
 
 #: Printed text kept per test, in characters.
 MAX_PRINTED = 2000
@@ -55,7 +55,7 @@ class CodeTestsFailed(RuntimeError):
 
 
 @dataclass(frozen=True)
-class TestCase:
+class CodeTest:
     """One test cell: its grade id, its source (hidden tests included) and the values handed over."""
 
     grade_id: str
@@ -65,14 +65,14 @@ class TestCase:
 
 
 @dataclass(frozen=True)
-class TestJob:
+class CodeTestJob:
     setup: list[str]
-    tests: list[TestCase]
+    tests: list[CodeTest]
     timeout: float = 30.0  # seconds per test
 
 
 @dataclass(frozen=True)
-class TestResult:
+class CodeTestResult:
     grade_id: str
     passed: bool
     message: str = ""  # "ErrorName: text", one line, when it failed
@@ -81,7 +81,7 @@ class TestResult:
 
 @dataclass
 class JobResult:
-    results: list[TestResult] = field(default_factory=list)
+    results: list[CodeTestResult] = field(default_factory=list)
     setup_error: str = ""
 
 
@@ -126,7 +126,7 @@ def _run_quietly(source: str, namespace: dict[str, Any], name: str, timeout: flo
     return None, printed.getvalue()
 
 
-def run_job(job: TestJob) -> JobResult:
+def run_job(job: CodeTestJob) -> JobResult:
     """Run ``job`` in this process (the fresh interpreter) and return the results."""
     from mlteam_utils.grading.answer_values import AnswerValueError, decode_values
 
@@ -139,30 +139,30 @@ def run_job(job: TestJob) -> JobResult:
     for test in job.tests:
         if test.problem or test.values is None:
             reason = test.problem or "your notebook handed over no answer for this check (did the cells above it run?)"
-            outcome.results.append(TestResult(test.grade_id, False, f"AnswerNotGradable: {reason}"))
+            outcome.results.append(CodeTestResult(test.grade_id, False, f"AnswerNotGradable: {reason}"))
             continue
         try:
             decoded = decode_values(test.values)
         except AnswerValueError as error:
-            outcome.results.append(TestResult(test.grade_id, False, f"AnswerNotGradable: {error}"))
+            outcome.results.append(CodeTestResult(test.grade_id, False, f"AnswerNotGradable: {error}"))
             continue
         if decoded.problems:
             name, why = next(iter(sorted(decoded.problems.items())))
-            outcome.results.append(TestResult(test.grade_id, False, f"AnswerNotGradable: {name}: {why}"))
+            outcome.results.append(CodeTestResult(test.grade_id, False, f"AnswerNotGradable: {name}: {why}"))
             continue
         for name in decoded.missing:
             namespace.pop(name, None)
         namespace.update(decoded.values)
         error, printed = _run_quietly(test.source, namespace, f"<test {test.grade_id}>", job.timeout)
-        outcome.results.append(TestResult(test.grade_id, error is None, "" if error is None else _one_line(error), printed[:MAX_PRINTED]))
+        outcome.results.append(CodeTestResult(test.grade_id, error is None, "" if error is None else _one_line(error), printed[:MAX_PRINTED]))
     return outcome
 
 
-def _job_from_json(text: str) -> TestJob:
+def _job_from_json(text: str) -> CodeTestJob:
     data = json.loads(text)
-    return TestJob(
+    return CodeTestJob(
         setup=[str(s) for s in data["setup"]],
-        tests=[TestCase(str(t["grade_id"]), str(t["source"]), t.get("values"), str(t.get("problem", ""))) for t in data["tests"]],
+        tests=[CodeTest(str(t["grade_id"]), str(t["source"]), t.get("values"), str(t.get("problem", ""))) for t in data["tests"]],
         timeout=float(data.get("timeout", 30.0)),
     )
 
@@ -177,7 +177,7 @@ def main() -> None:
 
 
 def run_tests(
-    job: TestJob,
+    job: CodeTestJob,
     *,
     sandbox: dict[str, Any] | None = None,
     python: str | None = None,
@@ -218,7 +218,7 @@ def run_tests(
         raise CodeTestsFailed(f"the test process failed (exit code {completed.returncode}): {last}")
     try:
         data = json.loads(completed.stdout)
-        return JobResult([TestResult(**r) for r in data["results"]], str(data.get("setup_error", "")))
+        return JobResult([CodeTestResult(**r) for r in data["results"]], str(data.get("setup_error", "")))
     except (ValueError, KeyError, TypeError) as error:
         raise CodeTestsFailed(f"the test process gave no readable result ({error})") from None
 
