@@ -361,23 +361,32 @@ def test_an_endless_cell_is_interrupted_and_the_notebook_goes_on(graded) -> None
     assert scores(graded["course"], ASSIGNMENT)["looper"] == scores(graded["course"], ASSIGNMENT)["honest"]
 
 
-def test_selfgrade_without_a_sandbox_says_so_and_names_no_isolation(tmp_path: Path) -> None:
-    """With no bwrap on PATH, selfgrade refuses and says what the explicit choice is."""
-    notebook = REPO_ROOT / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-    environment = {**os.environ, "PATH": str(Path(sys.executable).parent), "HOME": str(tmp_path)}
-    before = tree_state(notebook.parent)
+def test_grade_without_a_sandbox_refuses_and_names_no_isolation(tmp_path: Path) -> None:
+    """With no bwrap on PATH, an instructor's `grade` stops and says what the explicit choice is.
+
+    (A self-learner's `selfgrade` grades without it instead: see test_selfgrade.py.)
+    """
+    course = make_course(tmp_path / "course", [ASSIGNMENT])
+    generate(course, ASSIGNMENT)
+    release = course / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    submit(course, "ada", ASSIGNMENT, {ASSIGNMENT: Submission(nbformat.read(release, as_version=4))})
+    tools = tmp_path / "bin"  # the venv's tools, and no bubblewrap
+    tools.mkdir()
+    for name in ("alembic", "jupyter"):
+        (tools / name).symlink_to(Path(sys.executable).parent / name)
+    environment = {**os.environ, "PATH": str(tools), "HOME": str(tmp_path)}
     completed = subprocess.run(
-        [sys.executable, "-m", "mlteam_utils.cli", "--course-root", str(REPO_ROOT), "selfgrade", str(notebook)],
+        [sys.executable, "-m", "mlteam_utils.cli", "--course-root", str(course), "grade", "--quiet"],
         capture_output=True,
         text=True,
         env=environment,
         cwd=tmp_path,
-        timeout=120,
+        timeout=300,
     )
     assert completed.returncode == 1, completed.stdout + completed.stderr
     assert "grading isolation is not available" in completed.stderr
     assert "bwrap" in completed.stderr and "--no-isolation" in completed.stderr
-    assert tree_state(notebook.parent) == before
+    assert not (course / "course" / "autograded").exists()
 
 
 def test_software_under_tmp_stays_visible_above_the_private_tmp(tmp_path: Path) -> None:

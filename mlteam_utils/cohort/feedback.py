@@ -113,8 +113,8 @@ def secrets_for(secrets: Sequence[Secret], allowed_feedback: Sequence[str]) -> l
     ]
 
 
-def _normalise(text: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
+def _normalise(text: str, tag: str = " ") -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", tag, text)).split())
 
 
 def find_feedback_leaks(page: str, secrets: Sequence[Secret]) -> list[str]:
@@ -129,11 +129,18 @@ def find_feedback_leaks(page: str, secrets: Sequence[Secret]) -> list[str]:
     ["a hidden test line: assert roles == ['data engineer', 'pm']"]
     >>> find_feedback_leaks("<p>AssertionError: expected 3 roles</p>", secrets)
     []
+    >>> highlighted = '<span class="k">assert</span> <span class="n">roles</span> <span class="o">==</span> <span class="p">[</span>&#39;data engineer&#39;<span class="p">,</span> &#39;pm&#39;<span class="p">]</span>'
+    >>> len(find_feedback_leaks(highlighted, secrets))
+    1
     """
     plain = _normalise(page)
+    # Syntax highlighting wraps every token of a code line in its own tag: read the page
+    # with tags dropped too, or a hidden test shown as code would slip through.
+    joined = _normalise(page, tag="")
     leaks = [f"nbgrader's marker {marker!r}" for marker in FORBIDDEN_MARKERS if marker in plain and marker != "instructor-only"]
     for secret in secrets:
-        if _normalise(secret.text) in plain:
+        text = _normalise(secret.text)
+        if text in plain or text in joined:
             leaks.append(f"a {secret.kind} line: {secret.text[:80]}")
     return leaks
 

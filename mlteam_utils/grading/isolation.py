@@ -30,6 +30,7 @@ import shutil
 import signal
 import tempfile
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,6 +142,10 @@ class IsolatedKernelManager(AsyncKernelManager):
         require_isolation()
         workdir = Path(kw.get("cwd") or os.getcwd())
         user_id = sandbox_user_id()
+        if user_id is not None:
+            # The processes of a sandbox stopped a moment ago (a fork bomb) may still be
+            # exiting; they count against this user's process cap until they are gone.
+            wait_until_no_tasks(user_id)
         self._scratch = Path(tempfile.mkdtemp(prefix="mlteam-kernel-"))
         scratch_work, sockets = disposable_workdir(workdir, self._scratch, user_id)
         # No network in the sandbox: the kernel's channels are Unix sockets in a folder of its own.
@@ -197,6 +202,20 @@ class IsolatedKernelManager(AsyncKernelManager):
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
             self._scratch = None
+
+
+def wait_until_no_tasks(user_id: int, timeout: float = 15.0) -> bool:
+    """Wait until no process of ``user_id`` is left; False if some still are after ``timeout``.
+
+    >>> wait_until_no_tasks(2**31 - 5, timeout=0.1)
+    True
+    """
+    deadline = time.monotonic() + timeout
+    while count_tasks(user_id) > 0:
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 class ProcessWatch(threading.Thread):

@@ -102,10 +102,10 @@ def _snapshot(folder: Path, skip: tuple[Path, ...]) -> dict[str, str]:
     return digests
 
 
-def _grade(course: Path, home: Path, isolation: bool) -> subprocess.CompletedProcess[str]:
-    options = [] if isolation else ["--no-isolation"]
+def _course_command(course: Path, home: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """``mlteam-course ARGUMENTS`` in the course, as its instructor (whose home is ``home``)."""
     return subprocess.run(
-        [sys.executable, "-m", "mlteam_utils.cli", "grade", "--jobs", "2", "--quiet", *options],
+        [sys.executable, "-m", "mlteam_utils.cli", *arguments],
         cwd=course,
         env=nbgrader_environment({"HOME": str(home)}),
         capture_output=True,
@@ -113,6 +113,10 @@ def _grade(course: Path, home: Path, isolation: bool) -> subprocess.CompletedPro
         timeout=1800,
         check=False,
     )
+
+
+def _grade(course: Path, home: Path, isolation: bool) -> subprocess.CompletedProcess[str]:
+    return _course_command(course, home, "grade", "--jobs", "2", "--quiet", *([] if isolation else ["--no-isolation"]))
 
 
 def _course(root: Path) -> Path:
@@ -231,18 +235,6 @@ def _template_scripts() -> int:
     return page.count("<script")
 
 
-def _feedback(course: Path, home: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mlteam_utils.cli", "feedback", ASSIGNMENT, "--no-release"],
-        cwd=course,
-        env=nbgrader_environment({"HOME": str(home)}),
-        capture_output=True,
-        text=True,
-        timeout=1800,
-        check=False,
-    )
-
-
 def run_corpus(root: Path, isolation: bool = True) -> CorpusReport:
     """Grade honest + bad submissions in one batch and the honest ones alone; judge each."""
     report = CorpusReport(isolation=isolation)
@@ -312,7 +304,7 @@ def _judge_feedback(report: CorpusReport, course: Path, home: Path, kinds: list[
     no page or file in a feedback folder carries a secret, a stray file or live markup."""
     from mlteam_utils.cohort.feedback import FEEDBACK_OUTPUTS, find_feedback_leaks, secrets_for
 
-    completed = _feedback(course, home)
+    completed = _course_command(course, home, "feedback", ASSIGNMENT, "--no-release")
     report.feedback_output = completed.stdout + completed.stderr[-3000:]
     feedback_root = course / "course" / "feedback"
     report.feedback_completed = completed.returncode in (0, 1) and all(
