@@ -29,7 +29,7 @@ from pathlib import Path
 
 import nbformat
 
-from mlteam_utils.grading.safe_files import UnsafeEntry, describe_entry, read_regular_file, stage_tree, walk_entries
+from mlteam_utils.grading.safe_files import UnsafeEntry, describe_entry, printable, read_regular_file, stage_tree, walk_entries
 from mlteam_utils.release import FORBIDDEN_MARKERS, key_texts
 from mlteam_utils.nbgrader_runner import NbgraderFailed, load_course_config, run_nbgrader
 
@@ -214,7 +214,7 @@ def stage_autograded(autograded: Path, assignment: str, destination: Path) -> li
         if folder.is_symlink() or not folder.is_dir():
             continue
         report = stage_tree(folder, destination / student / assignment, lambda relative, is_folder: "/" not in relative and not is_folder and _matches(relative, FEEDBACK_INPUTS))
-        problems.extend(f"{student}/{assignment}: left out {entry.path} ({entry.why})" for entry in report.dropped)
+        problems.extend(f"{printable(student)}/{assignment}: left out {printable(entry.path)} ({entry.why})" for entry in report.dropped)
     return problems
 
 

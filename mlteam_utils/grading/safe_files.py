@@ -37,6 +37,7 @@ __all__ = [
     "UnsafeEntry",
     "describe_entry",
     "open_regular_file",
+    "printable",
     "read_regular_file",
     "stage_tree",
     "walk_entries",
@@ -48,6 +49,18 @@ MAX_FILE_BYTES = 256 * 1024 * 1024
 
 class UnsafeEntry(OSError):
     """An entry that is not a plain, singly linked regular file (or is too big)."""
+
+
+def printable(name: str, limit: int = 120) -> str:
+    r"""A learner-chosen name made safe to print: control characters (terminal escapes) shown as codes.
+
+    >>> print(printable("notes\x1b[2J.txt"))
+    notes\x1b[2J.txt
+    >>> len(printable("x" * 500))
+    120
+    """
+    shown = "".join(c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii") for c in name)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -73,7 +86,7 @@ class StagingReport:
         """
         if not self.dropped:
             return ""
-        return "not graded: " + ", ".join(f"{entry.path} ({entry.why})" for entry in self.dropped)
+        return "not graded: " + ", ".join(f"{printable(entry.path)} ({entry.why})" for entry in self.dropped)
 
 
 def describe_entry(info: os.stat_result) -> str | None:
