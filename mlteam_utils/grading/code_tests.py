@@ -28,12 +28,15 @@ The process reads one JSON job on stdin and writes one JSON result on stdout::
 
 from __future__ import annotations
 
+import atexit
 import builtins
 import contextlib
 import io
 import json
 import os
+import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -167,13 +170,172 @@ def _job_from_json(text: str) -> CodeTestJob:
     )
 
 
+# --- the zygote: a pristine interpreter that forks a fresh one for every job -------------
+#
+# Starting Python and importing pandas costs more than most tests. The zygote does it
+# once, in the sandbox, and then only ever forks: each job runs in a new child, a copy
+# of an interpreter that has imported modules and done nothing else, and exits with it.
+# No job sees another's data, and no learner value ever reaches the zygote itself.
+
+#: Modules every job needs, imported once by the zygote.
+PRELOADED = ("numpy", "pandas", "mlteam_utils.grading.answer_values", "mlteam_utils.domain")
+_HEADER = struct.Struct(">Q")
+#: Largest job or result passed through the zygote's pipes.
+MAX_MESSAGE_BYTES = 256 * 1024 * 1024
+
+
+def _read_exactly(stream: Any, size: int) -> bytes | None:
+    data = b""
+    while len(data) < size:
+        chunk = stream.read(size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def _read_message(stream: Any) -> bytes | None:
+    header = _read_exactly(stream, _HEADER.size)
+    if header is None:
+        return None
+    (size,) = _HEADER.unpack(header)
+    if size > MAX_MESSAGE_BYTES:
+        raise ValueError(f"a message of {size} bytes is too large")
+    return _read_exactly(stream, size)
+
+
+def _write_message(stream: Any, data: bytes) -> None:
+    stream.write(_HEADER.pack(len(data)) + data)
+    stream.flush()
+
+
+def _child_result(job_text: bytes) -> bytes:
+    try:
+        return json.dumps(asdict(run_job(_job_from_json(job_text.decode("utf-8"))))).encode()
+    except BaseException as error:  # a malformed job: say so rather than die silently
+        return json.dumps({"results": [], "setup_error": f"the job could not be read ({_one_line(error)})"}).encode()
+
+
+def serve() -> None:
+    """The zygote's loop: a job on stdin, a forked child runs it, its result on stdout; EOF ends it."""
+    for module in PRELOADED:
+        __import__(module)
+    requests, replies = sys.stdin.buffer, os.fdopen(os.dup(1), "wb")
+    while True:
+        job_text = _read_message(requests)
+        if job_text is None:
+            return
+        job = json.loads(job_text)
+        limit = float(job.get("timeout", 30.0)) * (len(job.get("tests", [])) + len(job.get("setup", []))) + 30
+        reader, writer = os.pipe()
+        child = os.fork()
+        if child == 0:
+            os.close(reader)
+            try:
+                with os.fdopen(writer, "wb") as out:
+                    out.write(_child_result(job_text))
+            finally:
+                os._exit(0)
+        os.close(writer)
+        result = _collect_child(child, reader, limit)
+        _write_message(replies, result)
+
+
+def _collect_child(child: int, reader: int, limit: float) -> bytes:
+    import select
+    import time
+
+    deadline = time.monotonic() + limit
+    chunks: list[bytes] = []
+    with os.fdopen(reader, "rb", buffering=0) as stream:
+        while True:
+            remaining = deadline - time.monotonic()
+            ready, _, _ = select.select([stream], [], [], max(0.0, remaining))
+            if not ready:
+                os.kill(child, signal.SIGKILL)
+                os.waitpid(child, 0)
+                return json.dumps({"results": [], "setup_error": f"the tests did not finish within {limit:.0f} s"}).encode()
+            chunk = stream.read(1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    os.waitpid(child, 0)
+    return b"".join(chunks) or json.dumps({"results": [], "setup_error": "the test process ended without a result"}).encode()
+
+
 def main() -> None:
-    """Entry point of the fresh interpreter: a job on stdin, the result on stdout."""
+    """Entry point: ``--serve`` runs the zygote; otherwise one job on stdin, its result on stdout."""
+    if sys.argv[1:] == ["--serve"]:
+        serve()
+        return
     result_stream = os.fdopen(os.dup(1), "w", encoding="utf-8")
     job = _job_from_json(sys.stdin.read())
     result = run_job(job)
     result_stream.write(json.dumps(asdict(result)))
     result_stream.flush()
+
+
+class _Zygote:
+    """A running zygote process, for one sandbox configuration."""
+
+    def __init__(self, sandbox: dict[str, Any] | None, python: str) -> None:
+        self.folder = tempfile.mkdtemp(prefix="mlteam-tests-")
+        command = [python, "-I", "-m", "mlteam_utils.grading.code_tests", "--serve"]
+        environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "NBGRADER_EXECUTION": "autograde",
+                       "HOME": self.folder, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", "LANG": "C.UTF-8",
+                       "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+        if sandbox is not None:
+            from mlteam_utils.grading.sandbox import sandbox_command, sandbox_environment, sandbox_user_id
+
+            user_id = sandbox_user_id(role=1)
+            if user_id is not None:
+                os.chown(self.folder, user_id, user_id)
+                # bubblewrap enters it as root without capabilities before switching user.
+                os.chmod(self.folder, 0o711)
+            command = sandbox_command(command, workdir=Path(self.folder), connection_file=None, user_id=user_id, **sandbox)
+            environment = sandbox_environment(environment)
+        try:
+            self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                            cwd=self.folder, env=environment)
+        except OSError as error:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise CodeTestsFailed(f"the test process could not start: {error}") from None
+
+    def run(self, payload: bytes, limit: float) -> bytes:
+        import select
+
+        assert self.process.stdin is not None and self.process.stdout is not None
+        try:
+            _write_message(self.process.stdin, payload)
+            ready, _, _ = select.select([self.process.stdout], [], [], limit)
+            if not ready:
+                raise CodeTestsFailed(f"the tests did not finish within {limit:.0f} s")
+            result = _read_message(self.process.stdout)
+        except (OSError, ValueError) as error:
+            raise CodeTestsFailed(f"the test process failed: {error}") from None
+        if result is None:
+            raise CodeTestsFailed(f"the test process ended (exit code {self.process.poll()})")
+        return result
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            if self.process.stdin is not None:
+                self.process.stdin.close()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+_ZYGOTES: dict[str, _Zygote] = {}
+
+
+@atexit.register
+def _close_zygotes() -> None:
+    while _ZYGOTES:
+        _ZYGOTES.popitem()[1].close()
 
 
 def run_tests(
@@ -182,42 +344,28 @@ def run_tests(
     sandbox: dict[str, Any] | None = None,
     python: str | None = None,
 ) -> JobResult:
-    """Run ``job`` in a new Python process; in the grading sandbox when ``sandbox`` is given.
+    """Run ``job`` in a fresh interpreter (a child of the zygote); in the grading sandbox when ``sandbox`` is given.
 
     ``sandbox`` holds :func:`mlteam_utils.grading.sandbox.sandbox_command`'s keyword
     arguments besides the command and working folder (``course_root``, ``limits``,
-    ``hidden``). Raises :class:`CodeTestsFailed` when the process cannot run the job.
+    ``hidden``). Raises :class:`CodeTestsFailed` when the tests cannot be run; the
+    next call then starts a new zygote.
     """
     python = python or sys.executable
-    command = [python, "-I", "-m", "mlteam_utils.grading.code_tests"]
-    payload = json.dumps({"setup": job.setup, "tests": [asdict(t) for t in job.tests], "timeout": job.timeout})
+    key = json.dumps([python, sandbox], sort_keys=True, default=str)
+    zygote = _ZYGOTES.get(key)
+    if zygote is None or zygote.process.poll() is not None:
+        zygote = _ZYGOTES[key] = _Zygote(sandbox, python)
+    payload = json.dumps({"setup": job.setup, "tests": [asdict(t) for t in job.tests], "timeout": job.timeout}).encode()
     limit = job.timeout * (len(job.tests) + len(job.setup)) + 60
-    with tempfile.TemporaryDirectory(prefix="mlteam-tests-") as folder:
-        environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "NBGRADER_EXECUTION": "autograde",
-                       "HOME": folder, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", "LANG": "C.UTF-8"}
-        if sandbox is not None:
-            from mlteam_utils.grading.sandbox import sandbox_command, sandbox_environment, sandbox_user_id
-
-            user_id = sandbox_user_id()
-            if user_id is not None:
-                os.chown(folder, user_id, user_id)
-                # bubblewrap enters it as root without capabilities before switching user.
-                os.chmod(folder, 0o711)
-            command = sandbox_command(command, workdir=Path(folder), connection_file=None, user_id=user_id, **sandbox)
-            environment = sandbox_environment(environment)
-        try:
-            completed = subprocess.run(
-                command, input=payload, capture_output=True, text=True, cwd=folder, env=environment, timeout=limit, check=False
-            )
-        except subprocess.TimeoutExpired:
-            raise CodeTestsFailed(f"the tests did not finish within {limit:.0f} s") from None
-        except OSError as error:
-            raise CodeTestsFailed(f"the test process could not start: {error}") from None
-    if completed.returncode != 0:
-        last = (completed.stderr.strip().splitlines() or ["no message"])[-1]
-        raise CodeTestsFailed(f"the test process failed (exit code {completed.returncode}): {last}")
     try:
-        data = json.loads(completed.stdout)
+        text = zygote.run(payload, limit)
+    except CodeTestsFailed:
+        _ZYGOTES.pop(key, None)
+        zygote.close()
+        raise
+    try:
+        data = json.loads(text)
         return JobResult([CodeTestResult(**r) for r in data["results"]], str(data.get("setup_error", "")))
     except (ValueError, KeyError, TypeError) as error:
         raise CodeTestsFailed(f"the test process gave no readable result ({error})") from None

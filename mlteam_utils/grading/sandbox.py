@@ -117,15 +117,18 @@ class SandboxLimits:
 SANDBOX_UID_BASE = 0x2_0000
 
 
-def sandbox_user_id(euid: int | None = None, pid: int | None = None) -> int | None:
+def sandbox_user_id(euid: int | None = None, pid: int | None = None, role: int = 0) -> int | None:
     """The unprivileged user id sandboxed code runs as, or None to keep the grader's own.
 
     Linux does not enforce the process cap (RLIMIT_NPROC) for root, so a root
     grader runs learner code as a user id of its own, one per grading process so
-    that one learner's fork bomb cannot use up another worker's processes. A
+    that one learner's fork bomb cannot use up another worker's processes; ``role``
+    1 (the code-question test runner) gets an id apart from the kernels' (0). A
     non-root grader keeps its own id (it cannot change it).
 
-    >>> sandbox_user_id(euid=0, pid=42) == SANDBOX_UID_BASE + 42
+    >>> sandbox_user_id(euid=0, pid=42) == SANDBOX_UID_BASE + 84
+    True
+    >>> sandbox_user_id(euid=0, pid=42, role=1) == SANDBOX_UID_BASE + 85
     True
     >>> sandbox_user_id(euid=1000, pid=42) is None
     True
@@ -133,7 +136,7 @@ def sandbox_user_id(euid: int | None = None, pid: int | None = None) -> int | No
     euid = os.geteuid() if euid is None else euid
     if euid != 0:
         return None
-    return SANDBOX_UID_BASE + (os.getpid() if pid is None else pid) % 0x1_0000
+    return SANDBOX_UID_BASE + 2 * ((os.getpid() if pid is None else pid) % 0x40_0000) + role
 
 
 def process_cap_note(euid: int | None = None) -> str:
