@@ -157,6 +157,7 @@ def _worker_main(connection: Connection, course_root: str, worker_dir: str, extr
     # nbgrader reads submissions from this private copy, never from the learner's folder.
     staged_root = Path(worker_dir) / "submitted"
     coursedir.submitted_directory = str(staged_root)
+    checksums: dict[tuple[str, str], dict[str, str]] = {}
     while True:
         task = connection.recv()
         if task is None:
@@ -169,7 +170,9 @@ def _worker_main(connection: Connection, course_root: str, worker_dir: str, extr
         unsafe_notebooks = [entry for entry in staging.dropped if entry.path.endswith(".ipynb") and "/" not in entry.path]
         reason = f"the notebook {unsafe_notebooks[0].path} is {unsafe_notebooks[0].why}; only plain files are graded" if unsafe_notebooks else None
         for notebook_path in sorted(staged.glob("*.ipynb")):
-            reason = reason or foreign_notebook(notebook_path, _source_checksums(coursedir.db_url, assignment, notebook_path.stem))
+            if (assignment, notebook_path.stem) not in checksums:  # the released cells do not change during a run
+                checksums[assignment, notebook_path.stem] = _source_checksums(coursedir.db_url, assignment, notebook_path.stem)
+            reason = reason or foreign_notebook(notebook_path, checksums[assignment, notebook_path.stem])
         if reason:
             connection.send({"success": False, "log": f"[ERROR] {reason}", "error": "", "note": note})
             continue
