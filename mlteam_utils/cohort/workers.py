@@ -150,6 +150,7 @@ def _worker_main(connection: Connection, course_root: str, worker_dir: str, extr
     from nbgrader.utils import capture_log, temp_attrs
 
     from mlteam_utils.cohort.submission_files import foreign_notebook, stage_submission
+    from mlteam_utils.grading.safe_files import printable
 
     config = _load_config(Path(course_root), extra)
     coursedir = CourseDirectory(config=config)
@@ -168,7 +169,7 @@ def _worker_main(connection: Connection, course_root: str, worker_dir: str, extr
         staging = stage_submission(Path(submitted_folder), source_root / assignment, staged, KEEP_FILES)
         note = staging.dropped_text()
         unsafe_notebooks = [entry for entry in staging.dropped if entry.path.endswith(".ipynb") and "/" not in entry.path]
-        reason = f"the notebook {unsafe_notebooks[0].path} is {unsafe_notebooks[0].why}; only plain files are graded" if unsafe_notebooks else None
+        reason = f"the notebook {printable(unsafe_notebooks[0].path)} is {unsafe_notebooks[0].why}; only plain files are graded" if unsafe_notebooks else None
         for notebook_path in sorted(staged.glob("*.ipynb")):
             if (assignment, notebook_path.stem) not in checksums:  # the released cells do not change during a run
                 checksums[assignment, notebook_path.stem] = _source_checksums(coursedir.db_url, assignment, notebook_path.stem)
