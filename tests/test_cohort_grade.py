@@ -211,6 +211,32 @@ def test_feedback_withholds_a_page_that_would_leak(graded, tmp_path: Path) -> No
     assert not list((leaky / "course" / "feedback").glob(f"*/{ASSIGNMENTS[0]}/*.html")), "every leaking page was removed"
 
 
+def test_feedback_without_a_gradebook_deletes_nothing_and_says_why(graded, tmp_path: Path) -> None:
+    """nbgrader would create an empty gradebook and remove every page; the command stops first."""
+    course, _ = graded
+    copy = tmp_path / "no-gradebook"
+    shutil.copytree(course, copy)
+    assert mlteam_course(copy, "feedback", ASSIGNMENTS[0], "--no-release").returncode in (0, 1)
+    pages = sorted((copy / "course" / "feedback").rglob("*.html"))
+    assert pages, "the cohort has feedback pages before the gradebook goes missing"
+    before = {page: page.read_bytes() for page in pages}
+    (copy / "course" / "gradebook.db").unlink()
+    completed = mlteam_course(copy, "feedback", "--no-release")
+    assert completed.returncode == 1
+    assert "no gradebook" in completed.stderr and "mlteam-course grade" in completed.stderr
+    assert {page: page.read_bytes() for page in sorted((copy / "course" / "feedback").rglob("*.html"))} == before
+    assert not (copy / "course" / "gradebook.db").exists()
+
+
+def test_feedback_with_no_release_says_so_rather_than_blaming_the_exchange(graded, tmp_path: Path) -> None:
+    course, _ = graded
+    copy = tmp_path / "quiet"
+    shutil.copytree(course, copy)
+    completed = mlteam_course(copy, "feedback", ASSIGNMENTS[0], "--no-release")
+    assert "not released (--no-release)" in completed.stdout
+    assert "no nbgrader exchange" not in completed.stdout
+
+
 def test_grade_with_nothing_submitted_says_so(tmp_path: Path) -> None:
     course = make_course(tmp_path / "empty", [ASSIGNMENTS[0]])
     completed = mlteam_course(course, "grade")

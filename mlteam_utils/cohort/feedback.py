@@ -154,13 +154,16 @@ class FeedbackResult:
     released: list[str] = field(default_factory=list)
     exchange: Path | None = None
     problems: list[str] = field(default_factory=list)
+    release_asked: bool = True
 
     def as_text(self, course_root: Path) -> str:
         lines = [f"feedback pages: {len(self.pages)} in {course_root / 'course' / 'feedback'}"]
         for page, reasons in self.withheld.items():
             lines.append(f"  WITHHELD {page.relative_to(course_root)}: {'; '.join(reasons)}")
         lines.extend(f"  problem: {problem}" for problem in self.problems)
-        if self.exchange is None:
+        if not self.release_asked:
+            lines.append("not released (--no-release): the pages stay in course/feedback")
+        elif self.exchange is None:
             lines.append("no nbgrader exchange on this machine: share course/feedback yourself, or set Exchange.root")
         else:
             lines.append(f"released through the exchange at {self.exchange}: {', '.join(self.released) or 'nothing'}")
@@ -236,9 +239,14 @@ def generate_feedback(course_root: Path, assignments: Sequence[str] | None = Non
     """Generate, scan and (when an exchange exists) release feedback."""
     from mlteam_utils.cohort.grade import course_folders
 
+    from mlteam_utils.cohort.gradebook_merge import GradebookError
+
     folders = course_folders(course_root)
+    if not folders.gradebook.is_file():
+        # nbgrader would create an empty gradebook and then delete every existing page.
+        raise GradebookError(f"no gradebook at {folders.gradebook}: nothing was generated or deleted; grade the cohort first (mlteam-course grade)")
     wanted = list(assignments) if assignments else _graded_assignments(folders.autograded)
-    result = FeedbackResult(exchange=exchange_root(course_root) if release else None)
+    result = FeedbackResult(exchange=exchange_root(course_root) if release else None, release_asked=release)
     reveal = answers_revealed(course_root)
     feedback_root = folders.root / "course" / "feedback"
     for assignment in wanted:
