@@ -12,11 +12,10 @@ tests on them in a new Python process that no learner code has touched:
 3. the test's source, hidden tests included, runs; it passes when it raises
    nothing. Its printed text is kept (short); warnings and stderr cost nothing.
 
-The process reads one JSON job on stdin and writes one JSON result on stdout::
-
-    python -I -m mlteam_utils.grading.code_tests < job.json
-
-:func:`run_tests` starts it, in the grading sandbox when asked.
+:func:`run_tests` hands each job to a *zygote*, started once per grading process
+(in the grading sandbox when asked) as ``python -I -m mlteam_utils.grading.code_tests
+--serve``: it imports pandas and the course's helpers once, then forks a fresh
+child for every job, so no job sees another's data.
 
 >>> job = CodeTestJob(setup=["LIMIT = 3"], tests=[
 ...     CodeTest("q_shape", "assert isinstance(answer, int), 'answer should be a whole number'", '{"schema": "mlteam-values/1", "values": {"answer": 2}, "missing": [], "problems": {}}'),
@@ -264,15 +263,10 @@ def _collect_child(child: int, reader: int, limit: float) -> bytes:
 
 
 def main() -> None:
-    """Entry point: ``--serve`` runs the zygote; otherwise one job on stdin, its result on stdout."""
-    if sys.argv[1:] == ["--serve"]:
-        serve()
-        return
-    result_stream = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    job = _job_from_json(sys.stdin.read())
-    result = run_job(job)
-    result_stream.write(json.dumps(asdict(result)))
-    result_stream.flush()
+    """Entry point of ``python -m mlteam_utils.grading.code_tests --serve`` (the zygote)."""
+    if sys.argv[1:] != ["--serve"]:
+        raise SystemExit("usage: python -I -m mlteam_utils.grading.code_tests --serve (started by run_tests)")
+    serve()
 
 
 class _Zygote:
