@@ -21,6 +21,8 @@ from mlteam_utils.grading.settings import (
     ANSWERS_SIDE_FILES_GLOB,
     KEY_GLOB,
     answers_files_by_assignment,
+    feedback_template_folder,
+    nbgrader_template_folder,
 )
 
 c = get_config()  # noqa: F821 -- injected by traitlets when it loads this file
@@ -101,6 +103,8 @@ c.Autograde.autograde_preprocessors = [
     # Learner markdown, outputs and metadata become inert before anyone renders them
     # (the formgrader on the instructor's server, the feedback pages).
     "mlteam_utils.grading.preprocessors.NeutralizeLearnerMarkup",
+    # The reflection's rubric reads as a rubric in the formgrader, not as raw markers.
+    "mlteam_utils.grading.preprocessors.PresentMarkScheme",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 # Learners see the correct answer of a widget item in their feedback only if an
@@ -112,11 +116,19 @@ c.ScoreWidgetAnswers.show_correct_answers = False
 # (nbgrader issues 917 and 1363), and the reflection's rubric: remove all three.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
+    # Names each part after its question, marks parts awaiting a person's grade,
+    # and leaves out the set-up code and the footer written for self-learners.
+    "mlteam_utils.grading.preprocessors.DescribeFeedbackCells",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbgrader.preprocessors.ClearMarkScheme",
     "mlteam_utils.grading.preprocessors.ShortenTracebacks",
 ]
+# The course's feedback template (a "feedback" folder found before nbgrader's own, so the
+# formgrader's "generate feedback" button uses it too), without In/Out prompts.
+c.HTMLExporter.extra_template_basedirs = [str(feedback_template_folder()), str(nbgrader_template_folder())]
+c.HTMLExporter.exclude_input_prompt = True
+c.HTMLExporter.exclude_output_prompt = True
 
 # --- Exchange ------------------------------------------------------------------
 # Where release_assignment / submit / collect / release_feedback meet. This

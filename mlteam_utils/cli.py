@@ -13,6 +13,12 @@ from pathlib import Path
 from mlteam_utils import __version__
 
 
+#: Where export and report write by default: inside the course, in a folder git ignores,
+#: so learners' grades are never committed by accident.
+DEFAULT_EXPORT = Path("course/reports/grades.csv")
+DEFAULT_REPORT = Path("course/reports/cohort")
+
+
 def _course_root(args: argparse.Namespace) -> Path:
     from mlteam_utils.paths import find_course_root
 
@@ -21,12 +27,15 @@ def _course_root(args: argparse.Namespace) -> Path:
 
 def cmd_release(args: argparse.Namespace) -> int:
     from mlteam_utils.nbgrader_runner import NbgraderFailed
-    from mlteam_utils.release import ReleaseError, release
+    from mlteam_utils.release import ReleaseError, UnknownAssignmentReleaseError, release
 
     root = _course_root(args)
     try:
-        for target in release(root, args.assignments):
+        for target in release(root, args.assignments, accept_changes=args.accept_changes):
             print(f"released {target.relative_to(root)}")
+    except UnknownAssignmentReleaseError as error:
+        print(f"mlteam-course release: {error}", file=sys.stderr)
+        return 2
     except (ReleaseError, NbgraderFailed) as error:
         print(f"mlteam-course release: {error}", file=sys.stderr)
         return 1
@@ -68,7 +77,7 @@ def _isolation_config(args: argparse.Namespace, root: Path) -> dict | None:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    from mlteam_utils.cohort.grade import GradeError, grade_cohort
+    from mlteam_utils.cohort.grade import GradeError, UnknownAssignmentError, grade_cohort, uncollected_lines
     from mlteam_utils.cohort.gradebook_merge import GradebookError
     from mlteam_utils.grading.isolation import IsolationUnavailable
     from mlteam_utils.nbgrader_runner import NbgraderFailed
@@ -87,6 +96,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
             extra_config=_isolation_config(args, root),
             show_progress=not args.quiet,
         )
+    except UnknownAssignmentError as error:
+        print(f"mlteam-course grade: {error}", file=sys.stderr)
+        return 2
     except (GradeError, GradebookError, NbgraderFailed, IsolationUnavailable) as error:
         print(f"mlteam-course grade: {error}", file=sys.stderr)
         return 1
@@ -98,22 +110,29 @@ def cmd_grade(args: argparse.Namespace) -> int:
         return 130
     if not (summary.graded or summary.failed or summary.unchanged):
         print("nothing to grade: no submissions in course/submitted" + (f" for {', '.join(args.assignments)}" if args.assignments else ""))
-        return 0
+        for line in uncollected_lines(summary.uncollected):
+            print(line)
+        # Hand-ins waiting uncollected while nothing was graded: almost surely a forgotten collect.
+        return 1 if summary.uncollected else 0
     print(summary.as_text())
     return 1 if summary.failed else 0
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:
     from mlteam_utils.cohort.feedback import generate_feedback
+    from mlteam_utils.cohort.grade import UnknownAssignmentError
     from mlteam_utils.cohort.gradebook_merge import GradebookError
 
     root = _course_root(args)
     try:
-        result = generate_feedback(root, args.assignments, release=not args.no_release)
+        result = generate_feedback(root, args.assignments, release=not args.no_release, include_ungraded=args.include_ungraded)
+    except UnknownAssignmentError as error:
+        print(f"mlteam-course feedback: {error}", file=sys.stderr)
+        return 2
     except GradebookError as error:
         print(f"mlteam-course feedback: {error}", file=sys.stderr)
         return 1
-    if not result.pages and not result.problems:
+    if not result.pages and not result.problems and not result.not_graded:
         print("no feedback to generate: grade the cohort first (mlteam-course grade)")
         return 0
     print(result.as_text(root))
@@ -124,15 +143,23 @@ def cmd_export(args: argparse.Namespace) -> int:
     from mlteam_utils.reports.export import write_export
     from mlteam_utils.reports.gradebook_frames import ReportError, read_course_gradebook
 
+    from mlteam_utils.reports.gradebook_frames import FAILED
+
     root = _course_root(args)
     try:
         frames = read_course_gradebook(root)
-        wide, long = write_export(frames, args.to, args.long_to)
+        wide, long, submissions = write_export(frames, args.to or root / DEFAULT_EXPORT, args.long_to, args.submissions_to)
     except (ReportError, OSError) as error:
         print(f"mlteam-course export: {error}", file=sys.stderr)
         return 1
     print(f"wrote {wide} (one row per learner: {len(frames.learners)} learners x {len(frames.assignment_names)} assignments)")
     print(f"wrote {long} (one row per learner x question)")
+    print(f"wrote {submissions} (one row per learner x assignment: status, reason, lateness, penalty)")
+    failed = frames.submissions[frames.submissions["status"] == FAILED]
+    if len(failed):
+        print(f"{len(failed)} submission(s) could not be graded; their learners are in the files with status '{FAILED}':")
+        for row in failed.itertuples(index=False):
+            print(f"  {row.student_id}/{row.assignment}: {row.reason}")
     return 0
 
 
@@ -143,17 +170,30 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not 0 < args.behind_below <= 1:
         print("mlteam-course report: --behind-below must be a fraction between 0 and 1, e.g. 0.75", file=sys.stderr)
         return 2
+    from mlteam_utils.reports.course_context import load_context
+    from mlteam_utils.reports.released import counted_assignments, course_paths
+
     root = _course_root(args)
     try:
         db_url, course_id = course_gradebook_url(root)
         frames = read_gradebook(db_url, course_id)
-        files = write_report(frames, args.to, relative=args.behind_below, title=f"Cohort report: {course_id}")
+        autograded, outbound, _ = course_paths(root)
+        released = counted_assignments(frames, outbound)
+        left_out = [name for name in frames.assignment_names if name not in released]
+        frames = frames.only(released)
+        context = load_context(root, autograded, frames.assignment_names)
+        files = write_report(frames, args.to or root / DEFAULT_REPORT, relative=args.behind_below,
+                             title=f"Cohort report: {course_id}", context=context)
     except (ReportError, OSError) as error:
         print(f"mlteam-course report: {error}", file=sys.stderr)
         return 1
+    if left_out:
+        print(f"not counted (not released yet, nobody submitted, no due date): {', '.join(left_out)}")
     print(f"wrote {files.index} (open it in a browser)")
     for path in (*files.plots, *files.tables):
         print(f"wrote {path}")
+    if files.learner_pages:
+        print(f"wrote {len(files.learner_pages)} learner pages in {files.folder / 'learners'} (printable, for one-to-ones)")
     return 0
 
 
@@ -177,10 +217,15 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Regenerate exercises/ (what learners get) from solutions/ (the instructor's notebooks) "
             "with nbgrader. Refuses, and changes nothing, when the result would leak an answers "
-            "file, an answer key, a hidden test or a solution."
+            "file, an answer key, a hidden test or a solution, or when it would change the points or "
+            "questions of an assignment learners have already submitted (--accept-changes to change points)."
         ),
     )
     release_parser.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="e.g. ex01_how_ml_projects_differ (default: all)")
+    release_parser.add_argument(
+        "--accept-changes", action="store_true",
+        help="change the points of an assignment that already has submissions (refused otherwise, with the list of changes)",
+    )
     release_parser.set_defaults(handler=cmd_release)
 
     grade_parser = commands.add_parser(
@@ -198,7 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
             "  mlteam-course grade                      # everything new, one worker per CPU\n"
             "  mlteam-course grade ex01_how_ml_projects_differ --jobs 2\n"
             "  mlteam-course grade --force              # regrade every submission\n"
-            "exit status: 0 all graded, 1 some failed (listed), 130 interrupted"
+            "exit status: 0 all graded, 1 some failed (listed) or nothing graded while hand-ins wait\n"
+            "uncollected in the exchange, 2 unknown assignment, 130 interrupted"
         ),
     )
     grade_parser.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="only these assignments (default: all)")
@@ -222,12 +268,18 @@ def build_parser() -> argparse.ArgumentParser:
             "Hidden tests and mark schemes are removed and tracebacks cut to one line; every page is then\n"
             "scanned, and one that still shows a hidden test, a mark scheme or the answer key is withheld.\n"
             "When the nbgrader exchange exists (Exchange.root), the clean pages are released through it,\n"
-            "and learners get them with `nbgrader fetch_feedback` or the Assignments tab."
+            "and learners get them with `nbgrader fetch_feedback` or the Assignments tab. A page whose\n"
+            "submission still has a part to grade by hand (a reflection) is held back until it is graded\n"
+            "in the formgrader, unless --include-ungraded; that part then reads 'awaiting grading'."
         ),
         epilog="examples:\n  mlteam-course feedback\n  mlteam-course feedback ex01_how_ml_projects_differ --no-release",
     )
     feedback_parser.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="only these assignments (default: every graded one)")
     feedback_parser.add_argument("--no-release", action="store_true", help="only write the pages; do not release them through the exchange")
+    feedback_parser.add_argument(
+        "--include-ungraded", action="store_true",
+        help="also release pages whose manual parts (the reflections) nobody has graded yet; those parts read 'awaiting grading'",
+    )
     feedback_parser.set_defaults(handler=cmd_feedback)
 
     selfgrade_parser = commands.add_parser(
@@ -253,22 +305,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the grades as CSV (per learner, and per learner x question)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description=(
-            "Read the course gradebook (nbgrader's db_url from nbgrader_config.py) and write two CSV files.\n"
-            "FILE: one row per learner; a column per assignment with the score (empty = not submitted),\n"
-            "  total (not submitted counts 0), max_possible (the scale of total), submitted, not_submitted.\n"
+            "Read the course gradebook (nbgrader's db_url from nbgrader_config.py) and write three CSV files.\n"
+            "FILE: one row per learner; a column per assignment with the score less any late penalty (empty =\n"
+            "  no graded submission), total (missing counts 0), max_possible (the scale of total), submitted,\n"
+            "  not_submitted, failed (could not be graded), late, status ('ok' or each problem and its reason).\n"
+            "SUBMISSIONS: one row per learner x assignment: status (graded, awaiting manual grading, could not\n"
+            "  be graded, not submitted), reason, next_step, timestamp, duedate, late_by, late_penalty, score.\n"
             "LONG: one row per learner x question: student_id, assignment, notebook, question (grade_id),\n"
             "  cell_type, submitted (yes/no), score (empty when not submitted; 0 = scored 0), max_score,\n"
             "  auto_score, manual_score, needs_manual_grade (yes/no; empty when not submitted)."
         ),
         epilog=(
             "examples:\n"
-            "  mlteam-course export --to grades.csv                 # also writes grades.long.csv\n"
+            "  mlteam-course export                       # course/reports/grades.csv, .long.csv, .submissions.csv\n"
             "  mlteam-course export --to out/grades.csv --long-to out/questions.csv\n"
             "exit status: 0 written, 1 no gradebook or nothing graded yet"
         ),
     )
-    export_parser.add_argument("--to", type=Path, required=True, metavar="FILE", help="the per-learner CSV to write")
+    export_parser.add_argument("--to", type=Path, default=None, metavar="FILE", help=f"the per-learner CSV to write (default: {DEFAULT_EXPORT}, which git ignores)")
     export_parser.add_argument("--long-to", type=Path, default=None, metavar="LONG", help="the per-question CSV (default: FILE's name with .long.csv, e.g. grades.long.csv)")
+    export_parser.add_argument("--submissions-to", type=Path, default=None, metavar="SUBMISSIONS", help="the per-submission CSV (default: FILE's name with .submissions.csv)")
     export_parser.set_defaults(handler=cmd_export)
 
     report_parser = commands.add_parser(
@@ -285,12 +341,12 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog=(
             "examples:\n"
-            "  mlteam-course report --to report/            # then open report/index.html\n"
+            "  mlteam-course report                         # then open course/reports/cohort/index.html\n"
             "  mlteam-course report --to report/ --behind-below 0.6\n"
             "exit status: 0 written, 1 no gradebook or nothing graded yet"
         ),
     )
-    report_parser.add_argument("--to", type=Path, required=True, metavar="DIR", help="the folder to write the report into (created if needed)")
+    report_parser.add_argument("--to", type=Path, default=None, metavar="DIR", help=f"the folder to write the report into, created if needed (default: {DEFAULT_REPORT}, which git ignores)")
     report_parser.add_argument(
         "--behind-below", type=float, default=0.75, metavar="FRACTION",
         help="a learner scoring below this fraction of the cohort median is behind (default: 0.75); missing a counted assignment always is",

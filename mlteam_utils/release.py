@@ -36,6 +36,10 @@ class ReleaseError(RuntimeError):
     """The release was refused or nbgrader failed; nothing in exercises/ was changed."""
 
 
+class UnknownAssignmentReleaseError(ReleaseError):
+    """An assignment named on the command line is not in solutions/."""
+
+
 @dataclass(frozen=True)
 class Leak:
     """Something in a generated release that would reveal a key."""
@@ -56,6 +60,29 @@ def list_assignments(course_root: Path) -> list[str]:
     """
     source = course_root / "solutions"
     return sorted(p.name for p in source.iterdir() if p.is_dir() and ASSIGNMENT_PATTERN.match(p.name))
+
+
+def unknown_assignment_message(asked: Sequence[str], known: Sequence[str]) -> str | None:
+    """The error for assignment names the course does not have (None when all are known).
+
+    >>> unknown_assignment_message(["ex1"], ["ex01_how_ml_projects_differ", "ex02_the_ml_team"])
+    "unknown assignment 'ex1' (did you mean ex01_how_ml_projects_differ?); the course has: ex01_how_ml_projects_differ, ex02_the_ml_team"
+    >>> unknown_assignment_message(["ex02_the_ml_team"], ["ex02_the_ml_team"]) is None
+    True
+    """
+    import difflib
+
+    unknown = [name for name in asked if name not in known]
+    if not unknown:
+        return None
+    described = []
+    for name in unknown:
+        number = re.search(r"\d+", name)
+        same_number = [k for k in known if number and re.match(rf"^ex0*{int(number.group())}_", k)]
+        close = same_number[:1] or difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        described.append(f"{name!r}" + (f" (did you mean {close[0]}?)" if close else ""))
+    noun = "assignment" if len(unknown) == 1 else "assignments"
+    return f"unknown {noun} {', '.join(described)}; the course has: {', '.join(known) or 'none in solutions/'}"
 
 
 def key_texts(source_folder: Path) -> list[str]:
@@ -155,9 +182,51 @@ def release_assignment(course_root: Path, assignment: str) -> Path:
     return target
 
 
-def release(course_root: Path, assignments: Sequence[str] | None = None) -> list[Path]:
-    """Release the given assignments (default: all in ``solutions/``)."""
-    wanted = list(assignments) if assignments else list_assignments(course_root)
+def check_release_changes(course_root: Path, assignments: Sequence[str], accept_changes: bool = False) -> None:
+    """Refuse, before anything is generated, to change the points or questions of an assignment learners submitted.
+
+    Regenerating an assignment rewrites the points nbgrader records in the
+    gradebook, while learners' copies still show the old ones.
+    """
+    from mlteam_utils.cohort.drift import release_changes
+
+    refused = []
+    for assignment in assignments:
+        changes, submissions = release_changes(course_root, assignment)
+        if not changes or not submissions:
+            continue
+        adds_or_removes = any(": added" in line or ": removed" in line for line in changes)
+        if accept_changes and not adds_or_removes:
+            continue
+        details = "\n    ".join(changes)
+        refused.append(f"{assignment} has {submissions} submission(s) graded with other points or questions:\n    {details}")
+        if adds_or_removes:
+            refused.append(
+                f"  nbgrader cannot add or remove questions of {assignment} while it has submissions; "
+                "put them back, or release the change as a new assignment"
+            )
+    if refused:
+        hint = "" if accept_changes else (
+            "\nLearners' copies still show the old points. To change them anyway, run "
+            "`mlteam-course release --accept-changes ...`, then `mlteam-course grade` regrades the submissions with the new ones."
+        )
+        raise ReleaseError("\n".join(refused) + "\nNothing was released or changed." + hint)
+
+
+def release(course_root: Path, assignments: Sequence[str] | None = None, *, accept_changes: bool = False) -> list[Path]:
+    """Release the given assignments (default: all in ``solutions/``).
+
+    Raises :class:`ReleaseError`, before anything is generated, when an assignment
+    with submissions would change its points or questions and ``accept_changes`` is
+    not given (see :func:`check_release_changes`).
+    """
+    known = list_assignments(course_root)
+    if assignments:
+        unknown = unknown_assignment_message(list(assignments), known)
+        if unknown:
+            raise UnknownAssignmentReleaseError(unknown)
+    wanted = list(assignments) if assignments else known
+    check_release_changes(course_root, wanted, accept_changes)
     return [release_assignment(course_root, assignment) for assignment in wanted]
 
 

@@ -37,6 +37,16 @@ class Module:
     exercise_minutes: int
     status: str
     objectives: tuple[str, ...]
+    #: grade_id of each graded question of the exercise -> the objective it assesses (its text).
+    question_objectives: tuple[tuple[str, str], ...] = ()
+
+    def objective_of(self, grade_id: str) -> str | None:
+        """The objective a graded question assesses, or None if the syllabus does not say.
+
+        >>> load_syllabus().module(1).objective_of("q1_crisp_dm_order")
+        'Name the phases of CRISP-DM and point out where its feedback loops go back'
+        """
+        return dict(self.question_objectives).get(grade_id)
 
     @property
     def lesson_name(self) -> str:
@@ -139,6 +149,16 @@ def _module_from_table(table: dict, index: int, source: Path) -> Module:
         raise SyllabusError(f"{where}: number must be 1-99, got {table['number']}")
     if not table["objectives"] or not all(isinstance(o, str) and o for o in table["objectives"]):
         raise SyllabusError(f"{where}: objectives must be a non-empty list of sentences")
+    mapping = table.get("question_objectives", {})
+    if not isinstance(mapping, dict):
+        raise SyllabusError(f"{where}: question_objectives must be a table of grade_id = objective number")
+    question_objectives = []
+    for grade_id, number in mapping.items():
+        if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= len(table["objectives"]):
+            raise SyllabusError(
+                f"{where}: question_objectives.{grade_id} must be an objective number from 1 to {len(table['objectives'])}, got {number!r}"
+            )
+        question_objectives.append((grade_id, table["objectives"][number - 1]))
     return Module(
         number=table["number"],
         slug=table["slug"],
@@ -147,6 +167,7 @@ def _module_from_table(table: dict, index: int, source: Path) -> Module:
         exercise_minutes=table["exercise_minutes"],
         status=table["status"],
         objectives=tuple(table["objectives"]),
+        question_objectives=tuple(question_objectives),
     )
 
 

@@ -273,3 +273,52 @@ def test_a_hand_grade_given_during_a_run_is_not_lost_by_the_merge(graded, tmp_pa
         notebook = gradebook.find_submission_notebook(assignment, assignment, student)
         assert {g.name: g.manual_score for g in notebook.grades}[name] == 2.0
         assert {c.name: c.manual_comment for c in notebook.comments}[name] == "Good example from your own team."
+
+
+def _set_points(notebook_path: Path, grade_id: str, points: float) -> None:
+    import nbformat
+
+    notebook = nbformat.read(notebook_path, as_version=4)
+    cell = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    cell.metadata["nbgrader"]["points"] = points
+    nbformat.write(notebook, notebook_path)
+
+
+def test_changed_points_are_refused_by_release_and_regraded_by_grade(graded, tmp_path: Path) -> None:
+    """An instructor fixes the points of a question learners already answered."""
+    from nbgrader.api import Gradebook
+
+    course, _ = graded
+    copy = tmp_path / "drift"
+    shutil.copytree(course, copy)
+    # Earlier tests change the shared cohort: settle the copy first, so only the edit below counts.
+    mlteam_course(copy, "grade", "--quiet")
+    assignment = ASSIGNMENTS[0]
+    url = f"sqlite:///{copy / 'course' / 'gradebook.db'}"
+    with Gradebook(url) as gradebook:
+        max_before = gradebook.find_assignment(assignment).max_score
+        score_before = gradebook.find_submission(assignment, "solution").score
+    source = copy / "solutions" / assignment / f"{assignment}.ipynb"
+    _set_points(source, "q1_crisp_dm_order", 4)
+    released_before = (copy / "exercises" / assignment / f"{assignment}.ipynb").read_bytes()
+
+    refused = mlteam_course(copy, "release", assignment)
+    assert refused.returncode == 1
+    assert f"{assignment}/q1_crisp_dm_order: 3 -> 4 points" in refused.stderr and "--accept-changes" in refused.stderr
+    assert (copy / "exercises" / assignment / f"{assignment}.ipynb").read_bytes() == released_before, "nothing released"
+    with Gradebook(url) as gradebook:
+        assert gradebook.find_assignment(assignment).max_score == max_before, "the gradebook is untouched"
+
+    # Without a release, `grade` still notices the change and regrades with the new points.
+    regraded = mlteam_course(copy, "grade", "--quiet")
+    assert "regraded because solutions/ changed since they were graded: 3" in regraded.stdout, regraded.stdout
+    assert "unchanged since the last run (not regraded): 3" in regraded.stdout, regraded.stdout
+    with Gradebook(url) as gradebook:
+        assert gradebook.find_assignment(assignment).max_score == max_before + 1
+        assert gradebook.find_submission(assignment, "solution").score == pytest.approx(score_before + 1)
+    again = mlteam_course(copy, "grade", "--quiet")
+    assert "graded: 0" in again.stdout and "regraded because" not in again.stdout
+
+    accepted = mlteam_course(copy, "release", "--accept-changes", assignment)
+    assert accepted.returncode == 0, accepted.stderr
+    assert b'"points": 4' in (copy / "exercises" / assignment / f"{assignment}.ipynb").read_bytes()

@@ -81,8 +81,10 @@ def test_release_refuses_a_notebook_that_would_leak_a_key(tmp_path: Path) -> Non
 def test_release_of_an_unknown_assignment_is_a_clear_error(tmp_path: Path) -> None:
     course = make_course(tmp_path / "course", list_assignments(REPO_ROOT)[:1])
     completed = run_release(course, "ex99_nope")
-    assert completed.returncode == 1
-    assert "no assignment 'ex99_nope'" in completed.stderr
+    assert completed.returncode == 2
+    assert "unknown assignment 'ex99_nope'" in completed.stderr
+    assert list_assignments(REPO_ROOT)[0] in completed.stderr, "the message lists the course's assignments"
+    assert not (course / "exercises").exists()
 
 
 def test_release_outside_a_course_is_a_clear_error(tmp_path: Path) -> None:

@@ -82,7 +82,7 @@ def graded_course(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def exported(graded_course: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, pd.DataFrame]:
     out = tmp_path_factory.mktemp("export")
-    wide, long = write_export(read_course_gradebook(graded_course), out / "grades.csv")
+    wide, long, _ = write_export(read_course_gradebook(graded_course), out / "grades.csv")
     assert long == out / "grades.long.csv"
     return (
         pd.read_csv(wide, dtype={"student_id": str}, keep_default_na=False, na_values=[""]),
@@ -98,6 +98,7 @@ def test_wide_export_matches_nbgrader_totals(graded_course: Path, exported) -> N
     assert list(wide["student_id"]) == sorted(COHORT)
     assert list(wide.columns) == [
         "student_id", "first_name", "last_name", "email", *ASSIGNMENTS, "total", "max_possible", "submitted", "not_submitted",
+        "failed", "late", "status",
     ]
     with Gradebook(db_url(graded_course), course_id="mlteam-onboarding") as gradebook:
         max_possible = sum(gradebook.find_assignment(a).max_score for a in ASSIGNMENTS)
@@ -341,7 +342,7 @@ def test_report_for_500_learners_stays_bounded(graded_course: Path, tmp_path: Pa
     keys = list(zip(-behind.missing, behind.percent_of_submitted.fillna(-1)))
     assert keys == sorted(keys)
     # Complete: the CSV's list is exactly the definition applied to the exported grades.
-    wide, _ = write_export(frames, tmp_path / "grades.csv")
+    wide, _, _ = write_export(frames, tmp_path / "grades.csv")
     wide_frame = pd.read_csv(wide, dtype={"student_id": str})
     maxima = frames.assignments.set_index("assignment")["max_score"].to_dict()
     assert set(behind.student_id) == hand_behind(wide_frame, maxima)
@@ -365,6 +366,32 @@ def test_cli_export_and_report_end_to_end(graded_course: Path, tmp_path: Path, c
     out = capsys.readouterr().out
     assert str(tmp_path / "report" / "index.html") in out
     assert "mlteam-onboarding" in (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
+
+
+def test_default_outputs_keep_a_checkout_clean(graded_course: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Grades written where export and report put them by default never show up in `git status`."""
+    checkout = tmp_path / "checkout"
+    shutil.copytree(graded_course, checkout)
+    shutil.copy2(Path(__file__).resolve().parent.parent / ".gitignore", checkout / ".gitignore")
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+            cwd=checkout, capture_output=True, text=True, check=True,
+        ).stdout
+
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-q", "-m", "course")
+    assert git("status", "--porcelain", "--untracked-files=all") == ""
+    assert main(["--course-root", str(checkout), "export"]) == 0
+    assert main(["--course-root", str(checkout), "report"]) == 0
+    out = capsys.readouterr().out
+    written = [checkout / "course" / "reports" / "grades.csv", checkout / "course" / "reports" / "cohort" / "index.html"]
+    for path in written:
+        assert path.is_file() and str(path) in out
+    assert git("status", "--porcelain", "--untracked-files=all") == "", "learners' grades must not be committable by accident"
+    assert git("check-ignore", *map(str, written)).split() == [str(path) for path in written]
 
 
 def test_cli_refuses_clearly_without_a_gradebook(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -414,3 +441,67 @@ def test_console_script_help(subcommand: str) -> None:
     assert completed.returncode == 0, completed.stderr
     assert "examples:" in completed.stdout and "--to" in completed.stdout
     assert re.search(r"mlteam-course %s --to \S+" % subcommand, completed.stdout)
+
+
+# --- why a learner is behind, wrong answers, per-learner pages, released assignments ---------
+
+
+def test_report_says_why_each_learner_is_behind(graded_course: Path, tmp_path: Path) -> None:
+    import json
+
+    from mlteam_utils.reports.course_context import load_context
+    from mlteam_utils.syllabus import load_syllabus
+
+    frames = read_course_gradebook(graded_course)
+    context = load_context(graded_course, graded_course / "course" / "autograded", ASSIGNMENTS)
+    files = cohort_report.write_report(frames, tmp_path / "report", context=context)
+
+    # Topics: the syllabus objectives of the questions earning under half their points, by hand.
+    syllabus = load_syllabus(graded_course / "course" / "syllabus.toml")
+    behind = pd.read_csv(files.folder / "behind.csv", dtype={"student_id": str}, keep_default_na=False).set_index("student_id")
+    cat = frames.items[(frames.items.student_id == "cat") & frames.items.submitted]
+    cat = cat[~cat.needs_manual_grade.astype(bool) & (cat.score < 0.5 * cat.max_score)]
+    objectives = set()
+    for row in cat.itertuples(index=False):
+        module = next(m for m in syllabus.modules if m.exercise_id == row.assignment)
+        objectives.add(module.objective_of(row.question))
+    assert objectives and set(behind.loc["cat", "topics_to_revisit"].split("; ")) == objectives
+    assert behind.loc["cat", "missed_questions"].startswith("ex01: Q1")
+
+    # Wrong answers: each half-right learner's matching choices come straight from the fixture file.
+    wrong = pd.read_csv(files.folder / "wrong_answers.csv", keep_default_na=False)
+    fixture = json.loads((Path(__file__).parent / "fixtures" / ASSIGNMENTS[0] / "half_right.answers.json").read_text())
+    half_right = [learner for learner, plan in COHORT.items() if plan[ASSIGNMENTS[0]] == "half_right"]
+    key = json.loads((graded_course / "solutions" / ASSIGNMENTS[0] / f"{ASSIGNMENTS[0]}.key.json").read_text())
+    question = "q2_waterfall_agile_ml"
+    chosen = fixture["answers"][question]["value"]
+    expected = key["questions"][question]["key"]
+    mistakes = {item: given for item, given in chosen.items() if expected.get(item) != given}
+    assert mistakes, "the half-right fixture gets some matching items wrong"
+    rows = wrong[(wrong.assignment == ASSIGNMENTS[0]) & (wrong.question == question)].set_index(["item", "given"])
+    for item, given in mistakes.items():
+        assert rows.loc[(item, given), "learners"] == len(half_right)
+
+    # One printable page per learner, linked from the report; it shows the learner's own wrong answers.
+    assert sorted(p.name for p in files.learner_pages) == sorted(f"{learner}.html" for learner in COHORT)
+    index = files.index.read_text(encoding="utf-8")
+    assert 'href="learners/cat.html"' in index and 'href="learners/index.html"' in index
+    page = (files.folder / "learners" / "ben.html").read_text(encoding="utf-8")
+    item, given = next(iter(mistakes.items()))
+    import html as html_module
+
+    assert html_module.escape(item) in page and html_module.escape(given) in page and "Objectives to revisit" in page
+
+
+def test_report_counts_only_assignments_learners_were_given(graded_course: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An assignment in the gradebook that nobody received (no submission, no due date, not released) is left out."""
+    course = tmp_path / "course"
+    shutil.copytree(graded_course, course)
+    extra = "ex03_data_engineer"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "solutions" / extra, course / "solutions" / extra)
+    generate(course, extra)  # records it in the gradebook, as `mlteam-course release` does
+    assert main(["--course-root", str(course), "report", "--to", str(tmp_path / "report")]) == 0
+    out = capsys.readouterr().out
+    assert f"not counted (not released yet, nobody submitted, no due date): {extra}" in out
+    completion = pd.read_csv(tmp_path / "report" / "completion.csv")
+    assert list(completion.assignment) == ASSIGNMENTS

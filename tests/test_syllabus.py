@@ -88,3 +88,24 @@ def test_readme_course_map_matches_the_syllabus() -> None:
         assert row.rstrip().endswith(f"| {module.status} |"), f"README says {row!r}; the syllabus says {module.status}"
         if module.available:
             assert module.lesson_path.as_posix() in row and module.exercise_path.as_posix() in row
+
+
+def test_every_graded_question_is_mapped_to_one_of_its_modules_objectives() -> None:
+    """The cohort report names the objectives a learner should revisit: every question needs one."""
+    from mlteam_utils.cohort.drift import cells_in_source
+
+    syllabus = load_syllabus()
+    for module in syllabus.available_modules:
+        graded = {grade_id for _, grade_id in cells_in_source(ROOT / module.solution_path.parent)}
+        mapped = {grade_id for grade_id, _ in module.question_objectives}
+        assert mapped == graded, f"module {module.number}: unmapped {sorted(graded - mapped)}, unknown {sorted(mapped - graded)}"
+        assert all(objective in module.objectives for _, objective in module.question_objectives)
+
+
+def test_a_question_mapped_to_a_missing_objective_is_refused(tmp_path) -> None:
+    source = ROOT / "course" / "syllabus.toml"
+    broken = source.read_text(encoding="utf-8").replace("q1_crisp_dm_order = 2", "q1_crisp_dm_order = 9", 1)
+    path = tmp_path / "syllabus.toml"
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(SyllabusError, match="question_objectives.q1_crisp_dm_order must be an objective number from 1 to 4"):
+        load_syllabus(path)

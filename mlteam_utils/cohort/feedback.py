@@ -155,9 +155,36 @@ class FeedbackResult:
     exchange: Path | None = None
     problems: list[str] = field(default_factory=list)
     release_asked: bool = True
+    #: "student/assignment" of submissions with parts awaiting a person's grade.
+    awaiting_manual: list[str] = field(default_factory=list)
+    #: Whether pages awaiting manual grading were released anyway (--include-ungraded).
+    include_ungraded: bool = False
+    #: "student/assignment: reason" of submissions that could not be graded: no page.
+    not_graded: list[str] = field(default_factory=list)
+    #: Pages kept as they were: nothing they are made from changed since they were written.
+    unchanged: int = 0
+
+    @property
+    def held(self) -> list[str]:
+        """Submissions whose page was not released because a person has not graded them yet."""
+        return [] if self.include_ungraded or not self.release_asked or self.exchange is None else self.awaiting_manual
 
     def as_text(self, course_root: Path) -> str:
-        lines = [f"feedback pages: {len(self.pages)} in {course_root / 'course' / 'feedback'}"]
+        """The summary the CLI prints.
+
+        >>> result = FeedbackResult(exchange=Path("/srv/exchange"), released=["ada/ex01"], awaiting_manual=["bob/ex01"],
+        ...                         not_graded=["eve/ex01: Notebook JSON is invalid"])
+        >>> print(result.as_text(Path("/course")))
+        feedback pages: 0 in /course/course/feedback
+        released through the exchange at /srv/exchange: ada/ex01
+        held back, awaiting manual grading: 1 (bob/ex01)
+          grade them in the formgrader, then run `mlteam-course feedback` again (or --include-ungraded to release them now, marked 'awaiting grading')
+        no feedback, the submission could not be graded: 1
+          eve/ex01: Notebook JSON is invalid
+          fix the submission or ask for a resubmission, then `mlteam-course grade` and `mlteam-course feedback`
+        """
+        kept = f" ({self.unchanged} unchanged since the last run, not regenerated)" if self.unchanged else ""
+        lines = [f"feedback pages: {len(self.pages)} in {course_root / 'course' / 'feedback'}{kept}"]
         for page, reasons in self.withheld.items():
             lines.append(f"  WITHHELD {page.relative_to(course_root)}: {'; '.join(reasons)}")
         lines.extend(f"  problem: {problem}" for problem in self.problems)
@@ -167,6 +194,21 @@ class FeedbackResult:
             lines.append("no nbgrader exchange on this machine: share course/feedback yourself, or set Exchange.root")
         else:
             lines.append(f"released through the exchange at {self.exchange}: {', '.join(self.released) or 'nothing'}")
+        if self.held:
+            lines.append(f"held back, awaiting manual grading: {len(self.held)} ({', '.join(self.held)})")
+            lines.append(
+                "  grade them in the formgrader, then run `mlteam-course feedback` again "
+                "(or --include-ungraded to release them now, marked 'awaiting grading')"
+            )
+        elif self.awaiting_manual:
+            lines.append(
+                f"awaiting manual grading: {len(self.awaiting_manual)} page(s) show those parts as 'awaiting grading' "
+                f"({', '.join(self.awaiting_manual)})"
+            )
+        if self.not_graded:
+            lines.append(f"no feedback, the submission could not be graded: {len(self.not_graded)}")
+            lines.extend(f"  {line}" for line in self.not_graded)
+            lines.append("  fix the submission or ask for a resubmission, then `mlteam-course grade` and `mlteam-course feedback`")
         return "\n".join(lines)
 
 
@@ -201,16 +243,30 @@ def _matches(name: str, patterns: Sequence[str]) -> bool:
     return any(fnmatch.fnmatch(name, pattern) for pattern in patterns)
 
 
-def stage_autograded(autograded: Path, assignment: str, destination: Path) -> list[str]:
+def graded_students(autograded: Path, assignment: str) -> list[str]:
+    """Learners with an autograded folder for ``assignment`` (links are not followed)."""
+    if not autograded.is_dir():
+        return []
+    return [
+        student for student in sorted(os.listdir(autograded))
+        if not (autograded / student).is_symlink() and (autograded / student).is_dir()
+        and not (autograded / student / assignment).is_symlink() and (autograded / student / assignment).is_dir()
+    ]
+
+
+def stage_autograded(autograded: Path, assignment: str, destination: Path, students: Sequence[str] | None = None) -> list[str]:
     """Copy each learner's graded notebooks and timestamp for ``assignment`` into ``destination``.
 
-    Returns a problem line for every entry left out because it is a link or a
-    special file (never opened, so a FIFO cannot block feedback for the cohort).
+    ``students`` restricts the copy (default: every learner). Returns a problem
+    line for every entry left out because it is a link or a special file (never
+    opened, so a FIFO cannot block feedback for the cohort).
     """
     problems: list[str] = []
     if not autograded.is_dir():
         return problems
     for student in sorted(os.listdir(autograded)):
+        if students is not None and student not in students:
+            continue
         if (autograded / student).is_symlink() or not (autograded / student).is_dir():
             continue
         folder = autograded / student / assignment
@@ -235,29 +291,152 @@ def _tidy_feedback_folder(folder: Path) -> list[Path]:
     return kept
 
 
-def generate_feedback(course_root: Path, assignments: Sequence[str] | None = None, *, release: bool = True) -> FeedbackResult:
-    """Generate, scan and (when an exchange exists) release feedback."""
-    from mlteam_utils.cohort.grade import course_folders
+def awaiting_manual_grade(course_root: Path, assignment: str) -> set[str]:
+    """Learners whose submission of ``assignment`` has a part no person has graded yet."""
+    from nbgrader.api import Gradebook, MissingEntry
 
+    from mlteam_utils.reports.gradebook_frames import course_gradebook_url
+
+    db_url, course_id = course_gradebook_url(course_root)
+    with Gradebook(db_url, course_id=course_id) as gradebook:
+        try:
+            return {submission.student_id for submission in gradebook.assignment_submissions(assignment) if submission.needs_manual_grade}
+        except MissingEntry:
+            return set()
+
+
+def _failed_submissions(gradebook: Path, assignments: Sequence[str]) -> list[str]:
+    from mlteam_utils.cohort.gradebook_merge import recorded_outcomes
+
+    return [
+        f"{printable(student)}/{printable(assignment)}: {outcome.reason}"
+        for (student, assignment), outcome in sorted(recorded_outcomes(gradebook).items())
+        if outcome.outcome == "failed" and (not assignments or assignment in assignments)
+    ]
+
+
+def exchange_checksums(folder: Path) -> set[str]:
+    """The exchange file names (without ``.html``) nbgrader gives a learner's feedback pages.
+
+    nbgrader names a released page after the submission's secret and the notebook,
+    so each submission's pages have names of their own.
+    """
+    from nbgrader.utils import notebook_hash
+
+    try:
+        secret = read_regular_file(folder / "submission_secret.txt", max_bytes=4096).decode("utf-8", errors="replace")
+    except (UnsafeEntry, OSError):
+        return set()
+    return {notebook_hash(secret=secret, notebook_id=page.stem) for page in folder.glob("*.html")}
+
+
+def _release(course_root: Path, feedback_root: Path, assignment: str, students: Sequence[str], gradebook: Path, exchange_feedback: Path) -> None:
+    """Release exactly these learners' pages, and take back pages of their earlier submissions.
+
+    nbgrader's release_feedback runs on a copy holding only these learners' pages.
+    A learner who resubmitted would otherwise fetch the old submission's page too.
+    """
+    from mlteam_utils.cohort.feedback_state import record_release, released_checksums
+
+    with tempfile.TemporaryDirectory(prefix="mlteam-release-feedback-") as staging:
+        for student in students:
+            source = feedback_root / student / assignment
+            stage_tree(source, Path(staging) / student / assignment,
+                       lambda relative, is_folder: "/" not in relative and not is_folder and _matches(relative, FEEDBACK_OUTPUTS))
+        run_nbgrader(course_root, "release_feedback", assignment, f"--CourseDirectory.feedback_directory={staging}")
+    for student in students:
+        current = exchange_checksums(feedback_root / student / assignment)
+        for stale in released_checksums(gradebook, assignment, student) - current:
+            (exchange_feedback / f"{stale}.html").unlink(missing_ok=True)
+        record_release(gradebook, assignment, student, current)
+
+
+def _page_settings(course_root: Path, reveal: bool) -> bytes:
+    """What every page depends on besides the learner's own grades: template, preprocessors, settings."""
+    from mlteam_utils.cohort.feedback_state import digest_of
+    from mlteam_utils.grading import feedback_page, tracebacks
+    from mlteam_utils.grading.settings import feedback_template_folder
+
+    template = feedback_template_folder() / "feedback" / "index.html.j2"
+    return digest_of([
+        (course_root / "nbgrader_config.py").read_bytes(),
+        template.read_bytes(),
+        Path(feedback_page.__file__).read_bytes(),
+        Path(tracebacks.__file__).read_bytes(),
+        str(reveal),
+    ]).encode()
+
+
+def _feedback_digests(course_root: Path, autograded: Path, assignment: str, students: Sequence[str], settings: bytes) -> dict[str, str]:
+    """learner -> digest of everything their feedback page for ``assignment`` is made from."""
+    from nbgrader.api import Gradebook
+
+    from mlteam_utils.cohort.feedback_state import digest_of, submission_record
+    from mlteam_utils.reports.gradebook_frames import course_gradebook_url
+
+    db_url, course_id = course_gradebook_url(course_root)
+    digests = {}
+    with Gradebook(db_url, course_id=course_id) as gradebook:
+        for student in students:
+            folder = autograded / student / assignment
+            parts: list[bytes | str] = [settings, submission_record(gradebook, assignment, student)]
+            for relative, info in walk_entries(folder):
+                if "/" in relative or not _matches(relative, FEEDBACK_INPUTS):
+                    continue
+                try:
+                    parts += [relative, read_regular_file(folder / relative)]
+                except (UnsafeEntry, OSError) as error:
+                    parts += [relative, f"unreadable: {error}"]
+            digests[student] = digest_of(parts)
+    return digests
+
+
+def generate_feedback(
+    course_root: Path, assignments: Sequence[str] | None = None, *, release: bool = True, include_ungraded: bool = False
+) -> FeedbackResult:
+    """Generate, scan and (when an exchange exists) release feedback.
+
+    A page whose inputs (graded notebook, grades, comments, template, settings)
+    have not changed since it was made is kept, not regenerated. A page whose
+    submission still has a part awaiting a person's grade is written (that part
+    reads "awaiting grading") but not released, unless ``include_ungraded``.
+    """
+    from mlteam_utils.cohort.feedback_state import forget_digest, record_digests, recorded_digests
+    from mlteam_utils.cohort.grade import UnknownAssignmentError, course_folders
     from mlteam_utils.cohort.gradebook_merge import GradebookError
+    from mlteam_utils.release import unknown_assignment_message
 
     folders = course_folders(course_root)
+    unknown = unknown_assignment_message(list(assignments or ()), folders.assignments())
+    if unknown:
+        raise UnknownAssignmentError(unknown)
     if not folders.gradebook.is_file():
         # nbgrader would create an empty gradebook and then delete every existing page.
         raise GradebookError(f"no gradebook at {folders.gradebook}: nothing was generated or deleted; grade the cohort first (mlteam-course grade)")
     wanted = list(assignments) if assignments else _graded_assignments(folders.autograded)
-    result = FeedbackResult(exchange=exchange_root(course_root) if release else None, release_asked=release)
+    result = FeedbackResult(exchange=exchange_root(course_root) if release else None, release_asked=release, include_ungraded=include_ungraded)
+    result.not_graded = _failed_submissions(folders.gradebook, wanted)
     reveal = answers_revealed(course_root)
+    settings = _page_settings(folders.root, reveal)
     feedback_root = folders.root / "course" / "feedback"
     for assignment in wanted:
-        with tempfile.TemporaryDirectory(prefix="mlteam-feedback-") as staging:
-            result.problems.extend(stage_autograded(folders.autograded, assignment, Path(staging)))
-            try:
-                run_nbgrader(folders.root, "generate_feedback", assignment, "--force",
-                             f"--CourseDirectory.autograded_directory={staging}")
-            except NbgraderFailed as error:
-                result.problems.append(f"{assignment}: nbgrader generate_feedback failed: {error}")
-                continue
+        students = graded_students(folders.autograded, assignment)
+        digests = _feedback_digests(folders.root, folders.autograded, assignment, students, settings)
+        previous = recorded_digests(folders.gradebook, assignment)
+        stale = [
+            student for student in students
+            if previous.get(student) != digests[student] or not list((feedback_root / student / assignment).glob("*.html"))
+        ]
+        result.unchanged += len(students) - len(stale)
+        if stale:
+            with tempfile.TemporaryDirectory(prefix="mlteam-feedback-") as staging:
+                result.problems.extend(stage_autograded(folders.autograded, assignment, Path(staging), stale))
+                try:
+                    run_nbgrader(folders.root, "generate_feedback", assignment, "--force",
+                                 f"--CourseDirectory.autograded_directory={staging}")
+                except NbgraderFailed as error:
+                    result.problems.append(f"{assignment}: nbgrader generate_feedback failed: {error}")
+                    continue
         secrets = assignment_secrets(folders.source / assignment)
         if reveal:
             secrets = [secret for secret in secrets if secret.kind != "answer key"]
@@ -281,14 +460,22 @@ def generate_feedback(course_root: Path, assignments: Sequence[str] | None = Non
             for path, leaks in leaks_in_folder.items():
                 result.withheld[path] = leaks
                 path.unlink(missing_ok=True)  # a leaking page must not be released by anyone, later or by hand
+            if leaks_in_folder:
+                forget_digest(folders.gradebook, assignment, student)
+            elif student in stale:
+                record_digests(folders.gradebook, assignment, {student: digests[student]})
             if any(path.suffix == ".html" and path not in leaks_in_folder for path in pages):
                 clean_students.append(student)
-        if result.exchange is not None and clean_students:
-            # Withheld pages are deleted above, so one call releases exactly the clean ones.
+        awaiting = awaiting_manual_grade(course_root, assignment)
+        result.awaiting_manual.extend(f"{printable(student)}/{assignment}" for student in sorted(awaiting))
+        # Only learners with a graded submission now: a page left from before is not released again.
+        releasable = sorted((set(clean_students) & set(students)) - (set() if include_ungraded else awaiting))
+        if result.exchange is not None and releasable:
             try:
-                run_nbgrader(folders.root, "release_feedback", assignment)
+                _release(folders.root, feedback_root, assignment, releasable, folders.gradebook,
+                         result.exchange / folders.course_id / "feedback")
             except NbgraderFailed as error:
                 result.problems.append(f"{assignment}: release_feedback failed: {error}")
             else:
-                result.released.extend(f"{student}/{assignment}" for student in sorted(set(clean_students)))
+                result.released.extend(f"{printable(student)}/{assignment}" for student in releasable)
     return result

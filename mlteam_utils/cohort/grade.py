@@ -24,11 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlteam_utils.cohort.drift import source_fingerprint
 from mlteam_utils.cohort.gradebook_merge import (
     Outcome,
     assignments_in_gradebook,
     copy_gradebook,
     ensure_outcome_table,
+    gradebook_sources,
+    record_gradebook_source,
     has_submission,
     merge_submission,
     record_failure,
@@ -36,7 +39,7 @@ from mlteam_utils.cohort.gradebook_merge import (
     sqlite_path,
 )
 from mlteam_utils.cohort.progress import ProgressLine
-from mlteam_utils.cohort.submissions import Submission, find_submissions, fingerprint
+from mlteam_utils.cohort.submissions import Submission, WaitingSubmission, find_submissions, fingerprint, uncollected_submissions
 from mlteam_utils.cohort.workers import ConfigValues, WorkerPool, WorkerResult
 
 
@@ -49,15 +52,25 @@ class CourseFolders:
     submitted: Path
     autograded: Path
     gradebook: Path
+    course_id: str = "default_course"
+    exchange: Path | None = None
+
+    def assignments(self) -> list[str]:
+        """The assignments the course has: the folders of its source (solutions/)."""
+        if not self.source.is_dir():
+            return []
+        return sorted(entry.name for entry in self.source.iterdir() if entry.is_dir() and not entry.name.startswith("."))
 
 
 def course_folders(course_root: Path) -> CourseFolders:
     """Read the course's nbgrader_config.py the way nbgrader does."""
     from nbgrader.coursedir import CourseDirectory
+    from nbgrader.exchange.default.exchange import Exchange
 
     from mlteam_utils.nbgrader_runner import load_course_config
 
-    coursedir = CourseDirectory(config=load_course_config(course_root))
+    config = load_course_config(course_root)
+    coursedir = CourseDirectory(config=config)
     root = Path(coursedir.root)
     return CourseFolders(
         root=root,
@@ -65,6 +78,8 @@ def course_folders(course_root: Path) -> CourseFolders:
         submitted=root / coursedir.submitted_directory,
         autograded=root / coursedir.autograded_directory,
         gradebook=sqlite_path(coursedir.db_url),
+        course_id=str(coursedir.course_id),
+        exchange=Path(Exchange(config=config).root),
     )
 
 
@@ -77,6 +92,14 @@ class GradeSummary:
     unchanged: list[Submission] = field(default_factory=list)
     not_reached: list[Submission] = field(default_factory=list)
     interrupted: bool = False
+    #: Whether the run regraded unchanged submissions (--force).
+    forced: bool = False
+    #: Assignments whose points and questions were refreshed in the gradebook from changed solutions.
+    solutions_refreshed: list[str] = field(default_factory=list)
+    #: Unchanged submissions regraded because their solutions changed since they were graded.
+    regraded_for_solutions: list[Submission] = field(default_factory=list)
+    #: Hand-ins waiting in the exchange, newer than what course/submitted holds.
+    uncollected: list[WaitingSubmission] = field(default_factory=list)
 
     @property
     def needs_manual_grading(self) -> list[Outcome]:
@@ -92,6 +115,11 @@ class GradeSummary:
         failed: 1
           bob/ex01_a: Notebook JSON is invalid
         unchanged since the last run (not regraded): 0
+
+        After an interrupted ``--force`` run, a plain rerun would regrade nothing unchanged:
+
+        >>> print(GradeSummary(interrupted=True, forced=True).as_text().splitlines()[-1])
+        interrupted: 0 submission(s) not graded; the gradebook holds every submission graded before the interruption. Run it again with --force to regrade the rest (a plain rerun grades only new or changed submissions).
         """
         lines = [
             f"graded: {len(self.graded)}  ({len(self.needs_manual_grading)} need manual grading)",
@@ -99,34 +127,73 @@ class GradeSummary:
             *[f"  {o.student}/{o.assignment}: {o.reason}" for o in self.failed],
             f"unchanged since the last run (not regraded): {len(self.unchanged)}",
         ]
+        if self.regraded_for_solutions:
+            changed = sorted({s.assignment for s in self.regraded_for_solutions})
+            lines.append(
+                f"regraded because solutions/ changed since they were graded: {len(self.regraded_for_solutions)} "
+                f"({', '.join(changed)}); the gradebook's points now follow solutions/"
+            )
         noted = [o for o in self.graded if o.reason]
         if noted:
             lines.append(f"graded without some of their files: {len(noted)}")
             lines.extend(f"  {o.student}/{o.assignment}: {o.reason}" for o in noted)
         if self.interrupted:
+            # A plain rerun skips unchanged submissions, so after --force only --force finishes the job.
+            again = (
+                "Run it again with --force to regrade the rest (a plain rerun grades only new or changed submissions)."
+                if self.forced else "Run the command again to grade the rest."
+            )
             lines.append(
                 f"interrupted: {len(self.not_reached)} submission(s) not graded; the gradebook holds every "
-                "submission graded before the interruption. Run the command again to grade the rest."
+                f"submission graded before the interruption. {again}"
             )
+        lines.extend(uncollected_lines(self.uncollected))
         return "\n".join(lines)
+
+
+def uncollected_lines(waiting: Sequence[WaitingSubmission]) -> list[str]:
+    """What to tell an instructor about hand-ins still in the exchange.
+
+    >>> for line in uncollected_lines([WaitingSubmission("ada", "ex01_a", "2026-11-02 10:00:00 UTC")]):
+    ...     print(line)
+    not collected yet: 1 submission(s) wait in the exchange, newer than course/submitted holds
+      ada/ex01_a (submitted 2026-11-02 10:00:00 UTC)
+      collect them first: nbgrader collect --update ex01_a
+    """
+    if not waiting:
+        return []
+    lines = [f"not collected yet: {len(waiting)} submission(s) wait in the exchange, newer than course/submitted holds"]
+    lines.extend(f"  {item.label} (submitted {item.timestamp})" for item in waiting)
+    lines.extend(f"  collect them first: nbgrader collect --update {assignment}" for assignment in sorted({item.assignment for item in waiting}))
+    return lines
 
 
 class GradeError(RuntimeError):
     """Grading could not start (no course, no gradebook access, unknown assignment)."""
 
 
-def _ensure_in_gradebook(folders: CourseFolders, assignments: set[str]) -> None:
-    """nbgrader grades only assignments in its gradebook: add missing ones.
+class UnknownAssignmentError(GradeError):
+    """An assignment named on the command line is not in the course."""
 
-    ``generate_assignment`` records the assignment's cells in the gradebook; its
-    release output goes to a scratch folder so exercises/ is not touched.
+
+def _ensure_in_gradebook(folders: CourseFolders, sources: dict[str, str]) -> list[str]:
+    """Make the gradebook's cells match solutions/: add missing assignments, refresh changed ones.
+
+    nbgrader grades only assignments in its gradebook, with the points recorded
+    there. ``generate_assignment`` writes an assignment's cells (and points) into
+    the gradebook; its release output goes to a scratch folder so exercises/ is
+    not touched. ``sources`` maps each assignment to grade to the fingerprint of
+    its solutions folder. Returns the assignments whose cells were refreshed
+    because their solutions changed.
     """
     from mlteam_utils.nbgrader_runner import NbgraderFailed, run_nbgrader
 
-    missing = sorted(assignments - assignments_in_gradebook(folders.gradebook))
-    for assignment in missing:
-        if not (folders.source / assignment).is_dir():
-            continue  # reported per submission as an unknown assignment
+    in_gradebook = assignments_in_gradebook(folders.gradebook)
+    recorded = gradebook_sources(folders.gradebook)
+    refreshed = []
+    for assignment, source in sorted(sources.items()):
+        if assignment in in_gradebook and recorded.get(assignment) == source:
+            continue
         with tempfile.TemporaryDirectory(prefix="mlteam-release-") as scratch:
             try:
                 run_nbgrader(
@@ -137,7 +204,17 @@ def _ensure_in_gradebook(folders: CourseFolders, assignments: set[str]) -> None:
                     f"--CourseDirectory.release_directory={scratch}",
                 )
             except NbgraderFailed as error:
+                if "because there are submissions" in str(error):
+                    raise GradeError(
+                        f"questions of {assignment} were added or removed in solutions/ after learners submitted it; "
+                        "nbgrader cannot regrade them against a different set of questions. Put the questions back "
+                        "(or release the change as a new assignment). Nothing was graded."
+                    ) from error
                 raise GradeError(f"could not add {assignment} to the gradebook: {error}") from error
+        if assignment in in_gradebook and assignment in recorded:
+            refreshed.append(assignment)
+        record_gradebook_source(folders.gradebook, assignment, source)
+    return refreshed
 
 
 @contextmanager
@@ -164,23 +241,43 @@ def _replace_folder(new: Path, destination: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def solutions_changed(previous: Outcome | None, source: str | None) -> bool:
+    """Whether a submission was graded against other solutions than today's.
+
+    Grades recorded before fingerprints were kept (None) are not second-guessed.
+
+    >>> graded = Outcome("ada", "ex01_a", "f1", "graded", None, 1.0, 2.0, False, "s1")
+    >>> solutions_changed(graded, "s1"), solutions_changed(graded, "s2"), solutions_changed(None, "s2")
+    (False, True, False)
+    """
+    return previous is not None and previous.source_fingerprint is not None and source is not None and previous.source_fingerprint != source
+
+
 def plan(
     submissions: Sequence[Submission],
     outcomes: dict[tuple[str, str], Outcome],
     fingerprints: dict[Submission, str],
     in_gradebook: Callable[[Submission], bool],
     force: bool,
+    sources: dict[str, str] | None = None,
 ) -> tuple[list[Submission], list[Submission]]:
     """Split submissions into (to grade, unchanged since a successful grading).
 
+    A submission is regraded when it is new, changed, failed before, missing from
+    the gradebook, graded against solutions that have changed since (``sources``:
+    assignment -> fingerprint of its solutions folder), or when ``force``.
+
     >>> ada = Submission("ada", "ex01_a", Path("a"))
     >>> bob = Submission("bob", "ex01_a", Path("b"))
-    >>> done = {("ada", "ex01_a"): Outcome("ada", "ex01_a", "f1", "graded", None, 1.0, 2.0, False)}
-    >>> plan([ada, bob], done, {ada: "f1", bob: "f2"}, lambda s: True, force=False)
+    >>> done = {("ada", "ex01_a"): Outcome("ada", "ex01_a", "f1", "graded", None, 1.0, 2.0, False, "s1")}
+    >>> plan([ada, bob], done, {ada: "f1", bob: "f2"}, lambda s: True, force=False, sources={"ex01_a": "s1"})
     ([Submission(student='bob', assignment='ex01_a', folder=PosixPath('b'))], [Submission(student='ada', assignment='ex01_a', folder=PosixPath('a'))])
     >>> plan([ada], done, {ada: "f1"}, lambda s: True, force=True)[0] == [ada]
     True
+    >>> plan([ada], done, {ada: "f1"}, lambda s: True, force=False, sources={"ex01_a": "s2"})[0] == [ada]
+    True
     """
+    sources = sources or {}
     to_grade, unchanged = [], []
     for submission in submissions:
         previous = outcomes.get((submission.student, submission.assignment))
@@ -189,6 +286,7 @@ def plan(
             and previous is not None
             and previous.outcome == "graded"
             and previous.fingerprint == fingerprints[submission]
+            and not solutions_changed(previous, sources.get(submission.assignment))
             and in_gradebook(submission)
         ):
             unchanged.append(submission)
@@ -220,13 +318,23 @@ def grade_cohort(
     Raises :class:`KeyboardInterrupt` after stopping the workers when interrupted;
     the summary so far is then in the exception's ``summary`` attribute.
     """
+    from mlteam_utils.release import unknown_assignment_message
+
     folders = course_folders(course_root)
+    unknown = unknown_assignment_message(list(assignments or ()), folders.assignments())
+    if unknown:
+        raise UnknownAssignmentError(unknown)
     submissions = find_submissions(folders.submitted, assignments)
-    summary = GradeSummary()
+    summary = GradeSummary(forced=force)
+    if folders.exchange is not None:
+        summary.uncollected = uncollected_submissions(folders.exchange, folders.course_id, folders.submitted, assignments)
     if not submissions:
         return summary
     known = {s.assignment for s in submissions if (folders.source / s.assignment).is_dir()}
-    _ensure_in_gradebook(folders, known)
+    sources = {assignment: source_fingerprint(folders.source / assignment) for assignment in known}
+    if folders.gradebook.exists():
+        ensure_outcome_table(folders.gradebook)
+    summary.solutions_refreshed = _ensure_in_gradebook(folders, sources)
     ensure_outcome_table(folders.gradebook)
     fingerprints = {s: fingerprint(s.folder) for s in submissions}
     outcomes = recorded_outcomes(folders.gradebook)
@@ -236,7 +344,13 @@ def grade_cohort(
         fingerprints,
         lambda s: has_submission(folders.gradebook, s.student, s.assignment) and (folders.autograded / s.student / s.assignment).is_dir(),
         force,
+        sources,
     )
+    summary.regraded_for_solutions = [
+        s for s in to_grade
+        if (previous := outcomes.get((s.student, s.assignment))) is not None and previous.outcome == "graded"
+        and previous.fingerprint == fingerprints[s] and solutions_changed(previous, sources.get(s.assignment))
+    ]
     for submission in [s for s in to_grade if s.assignment not in known]:
         to_grade.remove(submission)
         summary.failed.append(
@@ -255,12 +369,14 @@ def grade_cohort(
             if result.ok and result.worker_db is not None and result.staged_folder is not None and result.staged_folder.is_dir():
                 _replace_folder(result.staged_folder, folders.autograded / submission.student / submission.assignment)
                 summary.graded.append(
-                    merge_submission(folders.gradebook, result.worker_db, submission.student, submission.assignment, fingerprints[submission], result.note)
+                    merge_submission(folders.gradebook, result.worker_db, submission.student, submission.assignment,
+                                     fingerprints[submission], result.note, sources.get(submission.assignment))
                 )
             else:
                 reason = result.reason or "nbgrader wrote no autograded notebook"
                 summary.failed.append(
-                    record_failure(folders.gradebook, submission.student, submission.assignment, fingerprints[submission], reason)
+                    record_failure(folders.gradebook, submission.student, submission.assignment, fingerprints[submission], reason,
+                                   sources.get(submission.assignment))
                 )
             finished.add(submission)
         if progress:

@@ -34,7 +34,17 @@ CREATE TABLE IF NOT EXISTS {OUTCOME_TABLE} (
     max_score REAL,
     needs_manual_grade INTEGER NOT NULL DEFAULT 0,
     graded_at TEXT NOT NULL,
+    source_fingerprint TEXT,        -- solutions/<assignment> as it was when graded
     PRIMARY KEY (student, assignment)
+)
+"""
+
+SOURCE_TABLE = "mlteam_assignment_source"
+_CREATE_SOURCES = f"""
+CREATE TABLE IF NOT EXISTS {SOURCE_TABLE} (
+    assignment TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,      -- solutions/<assignment> the gradebook's cells were written from
+    recorded_at TEXT NOT NULL
 )
 """
 
@@ -55,6 +65,7 @@ class Outcome:
     score: float | None
     max_score: float | None
     needs_manual_grade: bool
+    source_fingerprint: str | None = None
 
 
 def sqlite_path(db_url: str) -> Path:
@@ -83,9 +94,31 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 def ensure_outcome_table(db: Path) -> None:
-    """Create our bookkeeping table in the gradebook if it is missing."""
+    """Create our bookkeeping tables in the gradebook if they are missing (and add new columns)."""
     with closing(_connect(db)) as connection:
         connection.execute(_CREATE_OUTCOMES)
+        connection.execute(_CREATE_SOURCES)
+        columns = {row[1] for row in connection.execute(f"PRAGMA table_info({OUTCOME_TABLE})")}
+        if "source_fingerprint" not in columns:  # a gradebook from before drift detection
+            connection.execute(f"ALTER TABLE {OUTCOME_TABLE} ADD COLUMN source_fingerprint TEXT")
+
+
+def gradebook_sources(db: Path) -> dict[str, str]:
+    """assignment -> fingerprint of the solutions its gradebook cells were last written from."""
+    if not db.exists():
+        return {}
+    with closing(_connect(db)) as connection:
+        try:
+            return dict(connection.execute(f"SELECT assignment, fingerprint FROM {SOURCE_TABLE}").fetchall())
+        except sqlite3.OperationalError:
+            return {}
+
+
+def record_gradebook_source(db: Path, assignment: str, fingerprint: str) -> None:
+    """Remember which solutions the gradebook's cells for ``assignment`` now come from."""
+    with closing(_connect(db)) as connection:
+        connection.execute(_CREATE_SOURCES)
+        connection.execute(f"INSERT OR REPLACE INTO {SOURCE_TABLE} VALUES (?, ?, ?)", (assignment, fingerprint, _now()))
 
 
 def copy_gradebook(db: Path, destination: Path) -> None:
@@ -136,7 +169,9 @@ def _transaction(connection: sqlite3.Connection) -> Iterator[None]:
     connection.execute("COMMIT")
 
 
-def merge_submission(db: Path, worker_db: Path, student: str, assignment: str, fingerprint: str, note: str | None = None) -> Outcome:
+def merge_submission(
+    db: Path, worker_db: Path, student: str, assignment: str, fingerprint: str, note: str | None = None, source: str | None = None
+) -> Outcome:
     """Replace the course gradebook's rows for one submission by the worker's.
 
     ``note`` is kept as the outcome's reason (e.g. files that were not graded).
@@ -187,7 +222,7 @@ def merge_submission(db: Path, worker_db: Path, student: str, assignment: str, f
                     "UPDATE main.comment SET manual_comment = COALESCE(manual_comment, ?) WHERE id = ?", (manual_comment, comment_id)
                 )
             score, max_score, manual = _totals(connection, new_id)
-            outcome = Outcome(student, assignment, fingerprint, "graded", note or None, score, max_score, manual)
+            outcome = Outcome(student, assignment, fingerprint, "graded", note or None, score, max_score, manual, source)
             _record(connection, outcome)
         connection.execute("DETACH DATABASE worker")
     return outcome
@@ -195,7 +230,8 @@ def merge_submission(db: Path, worker_db: Path, student: str, assignment: str, f
 
 def _record(connection: sqlite3.Connection, outcome: Outcome) -> None:
     connection.execute(
-        f"INSERT OR REPLACE INTO main.{OUTCOME_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT OR REPLACE INTO main.{OUTCOME_TABLE} (student, assignment, fingerprint, outcome, reason, score, "
+        "max_score, needs_manual_grade, graded_at, source_fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             outcome.student,
             outcome.assignment,
@@ -206,13 +242,14 @@ def _record(connection: sqlite3.Connection, outcome: Outcome) -> None:
             outcome.max_score,
             int(outcome.needs_manual_grade),
             _now(),
+            outcome.source_fingerprint,
         ),
     )
 
 
-def record_failure(db: Path, student: str, assignment: str, fingerprint: str, reason: str) -> Outcome:
+def record_failure(db: Path, student: str, assignment: str, fingerprint: str, reason: str, source: str | None = None) -> Outcome:
     """Record that a submission could not be graded; its previous grade (if any) stays."""
-    outcome = Outcome(student, assignment, fingerprint, "failed", reason, None, None, False)
+    outcome = Outcome(student, assignment, fingerprint, "failed", reason, None, None, False, source)
     with closing(_connect(db)) as connection, _transaction(connection):
         _record(connection, outcome)
     return outcome
@@ -226,10 +263,12 @@ def recorded_outcomes(db: Path) -> dict[tuple[str, str], Outcome]:
         exists = connection.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (OUTCOME_TABLE,)).fetchone()
         if not exists:
             return {}
+        columns = {row[1] for row in connection.execute(f"PRAGMA table_info({OUTCOME_TABLE})")}
+        source = "source_fingerprint" if "source_fingerprint" in columns else "NULL"
         rows = connection.execute(
-            f"SELECT student, assignment, fingerprint, outcome, reason, score, max_score, needs_manual_grade FROM {OUTCOME_TABLE}"
+            f"SELECT student, assignment, fingerprint, outcome, reason, score, max_score, needs_manual_grade, {source} FROM {OUTCOME_TABLE}"
         ).fetchall()
-    return {(r[0], r[1]): Outcome(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7])) for r in rows}
+    return {(r[0], r[1]): Outcome(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), r[8]) for r in rows}
 
 
 def assignments_in_gradebook(db: Path) -> set[str]:

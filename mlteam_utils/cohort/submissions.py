@@ -114,3 +114,81 @@ def fingerprint(folder: Path) -> str:
             digest.update(f"unreadable:{error.__class__.__name__}".encode())
         digest.update(b"\0")
     return digest.hexdigest()
+
+
+@dataclass(frozen=True, order=True)
+class WaitingSubmission:
+    """A hand-in sitting in the exchange's inbound folder that ``nbgrader collect`` has not brought in."""
+
+    student: str
+    assignment: str
+    timestamp: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.student}/{self.assignment}"
+
+
+def _collected_timestamp(folder: Path) -> str | None:
+    from mlteam_utils.grading.safe_files import UnsafeEntry, read_regular_file
+
+    try:
+        return read_regular_file(folder / "timestamp.txt", max_bytes=200).decode("utf-8", errors="replace").strip()
+    except (UnsafeEntry, OSError):
+        return None
+
+
+def uncollected_submissions(
+    exchange_root: Path, course_id: str, submitted_root: Path, assignments: Sequence[str] | None = None
+) -> list[WaitingSubmission]:
+    """Hand-ins in the exchange that are newer than what ``course/submitted`` holds.
+
+    nbgrader names an inbound hand-in ``STUDENT+ASSIGNMENT+TIMESTAMP[+RANDOM]``;
+    only the latest per learner and assignment counts, as in ``nbgrader collect``.
+    A learner whose collected copy is older needs ``nbgrader collect --update``.
+
+    >>> import tempfile
+    >>> exchange, submitted = Path(tempfile.mkdtemp()), Path(tempfile.mkdtemp())
+    >>> inbound = exchange / "course" / "inbound"
+    >>> for name in ("ada+ex01_a+2026-11-01 10:00:00.000000 UTC+x1", "ada+ex01_a+2026-11-02 10:00:00.000000 UTC+x2",
+    ...              "bob+ex01_a+2026-11-01 09:00:00.000000 UTC+x3"):
+    ...     (inbound / name).mkdir(parents=True)
+    >>> (submitted / "bob" / "ex01_a").mkdir(parents=True)
+    >>> _ = (submitted / "bob" / "ex01_a" / "timestamp.txt").write_text("2026-11-01 09:00:00.000000 UTC")
+    >>> [w.label for w in uncollected_submissions(exchange, "course", submitted)]
+    ['ada/ex01_a']
+    """
+    from nbgrader.utils import parse_utc
+
+    inbound = exchange_root / course_id / "inbound"
+    if not inbound.is_dir():
+        return []
+    wanted = set(assignments or ())
+    latest: dict[tuple[str, str], tuple[object, str]] = {}
+    try:
+        entries = list(os.scandir(inbound))
+    except PermissionError:
+        return []
+    for entry in entries:
+        parts = entry.name.rsplit("+", 3)
+        if len(parts) < 3:
+            continue
+        student, assignment, stamp = parts[0], parts[1], parts[2]
+        if wanted and assignment not in wanted:
+            continue
+        try:
+            when = parse_utc(stamp)
+        except (ValueError, OverflowError, TypeError):
+            continue
+        if (student, assignment) not in latest or when > latest[(student, assignment)][0]:  # type: ignore[operator]
+            latest[(student, assignment)] = (when, stamp)
+    waiting = []
+    for (student, assignment), (when, stamp) in latest.items():
+        collected = _collected_timestamp(submitted_root / student / assignment)
+        try:
+            newer = collected is None or when > parse_utc(collected)  # type: ignore[operator]
+        except (ValueError, OverflowError, TypeError):
+            newer = True
+        if newer:
+            waiting.append(WaitingSubmission(student, assignment, stamp))
+    return sorted(waiting)

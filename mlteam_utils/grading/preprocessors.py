@@ -1,7 +1,9 @@
 """The nbgrader preprocessors this course adds (names used in ``nbgrader_config.py``)."""
 
 from mlteam_utils.grading.code_questions import HandOverCodeAnswers, ScoreCodeAnswers
+from mlteam_utils.grading.feedback_page import DescribeFeedbackCells
 from mlteam_utils.grading.instructor_cells import RemoveInstructorCells
+from mlteam_utils.grading.mark_scheme import PresentMarkScheme
 from mlteam_utils.grading.markup import NeutralizeLearnerMarkup
 from mlteam_utils.grading.missing_cells import OverwriteCellsKeepingOrder
 from mlteam_utils.grading.tracebacks import ShortenTracebacks
@@ -9,9 +11,11 @@ from mlteam_utils.grading.widget_scores import ApplyWidgetScores, ScoreWidgetAns
 
 __all__ = [
     "ApplyWidgetScores",
+    "DescribeFeedbackCells",
     "HandOverCodeAnswers",
     "NeutralizeLearnerMarkup",
     "OverwriteCellsKeepingOrder",
+    "PresentMarkScheme",
     "RemoveInstructorCells",
     "ScoreCodeAnswers",
     "ScoreWidgetAnswers",

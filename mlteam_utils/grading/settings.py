@@ -54,3 +54,28 @@ def answers_files_by_assignment(source_directory: Path) -> dict[str, list[str]]:
         if notebooks:
             mapping[assignment.name] = [answers_filename(nb) for nb in notebooks]
     return mapping
+
+
+def feedback_template_folder() -> Path:
+    """The folder holding the course's ``feedback`` nbconvert template.
+
+    >>> (feedback_template_folder() / "feedback" / "index.html.j2").is_file()
+    True
+    """
+    return Path(__file__).resolve().parent / "templates"
+
+
+def nbgrader_template_folder() -> Path:
+    """nbgrader's own template folder (the one its feedback converter uses by default).
+
+    Found without importing nbgrader, whose import is slow.
+
+    >>> (nbgrader_template_folder() / "feedback" / "index.html.j2").is_file()
+    True
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("nbgrader")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("nbgrader is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "server_extensions" / "formgrader" / "templates"

@@ -34,14 +34,58 @@ from mlteam_utils.grading.settings import answers_filename
 METADATA_KEY = "mlteam"
 
 
-def _item_dict(item: Any) -> dict[str, Any]:
-    return {
+MAX_GIVEN_CHARS = 120
+
+
+def given_answer(kind: str, value: Any, item: str) -> str:
+    """What the learner answered for one item, in a few words (for the instructor's item analysis).
+
+    ``value`` is an answer that passed the question's shape check.
+
+    >>> given_answer("matching", {"Scope is fixed": "Agile"}, "Scope is fixed")
+    'Agile'
+    >>> given_answer("ordering", ["Plan", "Ship", "Build"], "Build")
+    'position 3 of 3'
+    >>> given_answer("raci", {"Train": {"DS": "A", "PM": "R", "DE": ""}}, "Train")
+    'DS=A, PM=R'
+    >>> given_answer("multiple_choice", ["a"], "b"), given_answer("numeric", 78.0, "estimate")
+    ('not picked', '78')
+    """
+    from mlteam_utils.grading.safe_files import printable
+
+    if kind == "single_choice":
+        text = str(value)
+    elif kind == "multiple_choice":
+        text = "picked" if item in value else "not picked"
+    elif kind == "matching":
+        text = str(value.get(item) or "(not matched)")
+    elif kind == "ordering":
+        text = f"position {list(value).index(item) + 1} of {len(value)}" if item in value else "(not placed)"
+    elif kind == "raci":
+        row = value.get(item) or {}
+        text = ", ".join(f"{role}={letter}" for role, letter in sorted(row.items()) if letter) or "(empty)"
+    elif kind == "numeric":
+        text = f"{float(value):g}"
+    else:
+        text = str(value)
+    text = printable(text)
+    return text if len(text) <= MAX_GIVEN_CHARS else text[: MAX_GIVEN_CHARS - 1] + "…"
+
+
+def _item_dict(item: Any, kind: str | None = None, value: Any = None) -> dict[str, Any]:
+    record = {
         "item": item.item,
         "credit": float(item.credit),
         "correct": bool(item.correct),
         "feedback": item.feedback,
         "expected": item.expected,
     }
+    if kind is not None:
+        try:
+            record["given"] = given_answer(kind, value, item.item)
+        except Exception:  # learner input: never fail the grading over a description
+            record["given"] = "(unreadable)"
+    return record
 
 
 def explanation_texts(spec: Any) -> list[str]:
@@ -91,7 +135,8 @@ def score_record(
             "problems": [f"The saved answer is for a {entry.get('kind')!r} question, not {spec.get('kind')!r}."],
         }
     result = score_answer(question_id, spec, entry["value"])
-    items = [_item_dict(item) for item in result.items]
+    answered = not result.problems
+    items = [_item_dict(item, spec.get("kind") if answered else None, entry["value"]) for item in result.items]
     if not reveal:
         secrets = explanation_texts(spec)
         for item in items:

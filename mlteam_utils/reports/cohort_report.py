@@ -10,6 +10,8 @@
 - ``score_distributions.png`` / ``score_distribution.csv``: scores per assignment;
 - ``learners.png`` / ``learners.csv``: every learner's progress;
   ``behind.csv``: the learners who are behind, most in need first;
+- ``submissions.csv``: every learner x assignment, with its status (a
+  submission that could not be graded, and why), lateness and late penalty;
 - ``item_analysis.png`` / ``item_analysis.csv``: difficulty and discrimination
   per question, flags and hints.
 
@@ -24,13 +26,15 @@ from __future__ import annotations
 import datetime as dt
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlteam_utils.reports import cohort_stats, item_analysis
-from mlteam_utils.reports.export import write_csv_atomically
+from mlteam_utils.reports.course_context import CourseContext, common_wrong_answers, missed_questions, why_behind
+from mlteam_utils.reports.export import submissions_frame, write_csv_atomically
+from mlteam_utils.reports.learner_pages import page_name, write_learner_pages
 from mlteam_utils.reports.gradebook_frames import ReportError
 
 if TYPE_CHECKING:
@@ -69,10 +73,11 @@ class ReportFiles:
     index: Path
     plots: tuple[Path, ...]
     tables: tuple[Path, ...]
+    learner_pages: tuple[Path, ...] = ()
 
     @property
     def all(self) -> tuple[Path, ...]:
-        return (self.index, *self.plots, *self.tables)
+        return (self.index, *self.plots, *self.tables, *self.learner_pages)
 
 
 # --- Plots: each takes and returns an Axes ---------------------------------------
@@ -201,8 +206,16 @@ def _cell(value: object) -> str:
     return html.escape(str(value))
 
 
-def html_table(frame: pd.DataFrame, columns: Sequence[str], max_rows: int | None = None, full_csv: str | None = None) -> str:
+def html_table(
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    max_rows: int | None = None,
+    full_csv: str | None = None,
+    links: dict[str, Callable[[object], str]] | None = None,
+) -> str:
     """An escaped HTML table of ``columns``, at most ``max_rows`` rows, with a pointer to the full CSV.
+
+    ``links`` maps a column to a function giving each cell's link target.
 
     >>> import pandas as pd
     >>> print(html_table(pd.DataFrame({"a": ["<b>", "y", "z"]}), ["a"], max_rows=2, full_csv="a.csv"))
@@ -214,8 +227,16 @@ def html_table(frame: pd.DataFrame, columns: Sequence[str], max_rows: int | None
     """
     shown = frame if max_rows is None else frame.head(max_rows)
     header = "".join(f"<th>{html.escape(column.replace('_', ' '))}</th>" for column in columns)
+    links = links or {}
+
+    def cell(column: str, value: object) -> str:
+        if column in links:
+            return f'<td><a href="{html.escape(links[column](value))}">{_cell(value)}</a></td>'
+        return f"<td>{_cell(value)}</td>"
+
     body = "\n".join(
-        "<tr>" + "".join(f"<td>{_cell(value)}</td>" for value in row) + "</tr>" for row in shown[list(columns)].itertuples(index=False)
+        "<tr>" + "".join(cell(column, value) for column, value in zip(columns, row)) + "</tr>"
+        for row in shown[list(columns)].itertuples(index=False)
     )
     table = f"<table><thead><tr>{header}</tr></thead><tbody>\n{body}\n</tbody></table>"
     if len(shown) < len(frame):
@@ -254,8 +275,16 @@ def render_html(
     items: pd.DataFrame,
     relative: float,
     median_percent: float,
+    submissions: pd.DataFrame | None = None,
+    wrong_answers: pd.DataFrame | None = None,
+    learner_links: bool = False,
 ) -> str:
     """The report page. Every table is escaped; long ones are capped and point to their CSV."""
+    import pandas as pd
+
+    from mlteam_utils.reports.gradebook_frames import FAILED, SUBMISSION_COLUMNS
+
+    submissions = submissions if submissions is not None else pd.DataFrame(columns=SUBMISSION_COLUMNS)
     flagged = items[items["flags"].fillna("") != ""]
     learners = len(progress)
     graded = int(completion["submitted"].sum())
@@ -268,6 +297,12 @@ def render_html(
     ]
     if waiting:
         summary.append(f"{waiting} submission(s) still have an item waiting for a manual grade (it counts 0 until graded).")
+    failed = submissions[submissions["status"] == FAILED]
+    if len(failed):
+        summary.append(f"{len(failed)} submission(s) could not be graded: see below, and fix them first.")
+    late = submissions[submissions["seconds_late"].fillna(0) > 0]
+    if len(late):
+        summary.append(f"{len(late)} submission(s) came in after their due date (see the late column and submissions.csv).")
     threshold = relative * median_percent
     threshold_text = "" if math.isnan(threshold) else f" Here: below {threshold:.0f}% (the cohort median is {median_percent:.0f}%)."
     parts = [
@@ -278,9 +313,17 @@ def render_html(
         f"<h1>{html.escape(title)}</h1>",
         f'<p class="note">Generated {html.escape(generated)} from the nbgrader gradebook.</p>',
         '<ul class="summary">' + "".join(f"<li>{html.escape(line)}</li>" for line in summary) + "</ul>",
+    ]
+    if len(failed):
+        parts += [
+            "<h2>Submissions that could not be graded</h2>",
+            "<p>These learners handed work in, but it could not be graded; until it is, they count as behind.</p>",
+            html_table(failed, ["student_id", "assignment", "reason", "next_step"], MAX_BEHIND_ROWS, "submissions.csv"),
+        ]
+    parts += [
         "<h2>Completion by assignment</h2>",
         _figure("completion.png", "Bar chart of the share of learners who submitted each assignment", "completion"),
-        html_table(completion, ["assignment", "submitted", "not_submitted", "percent_submitted", "waiting_manual_grade"]),
+        html_table(completion, ["assignment", "submitted", "could_not_grade", "not_submitted", "percent_submitted", "waiting_manual_grade", "late"]),
         "<h2>Score distributions</h2>",
         _figure("score_distributions.png", "Box plots of the scores of each assignment", "scores"),
         html_table(distribution, ["assignment", "max_score", "submitted", "mean", "median", "min", "q1", "q3", "max", "mean_percent"]),
@@ -288,12 +331,17 @@ def render_html(
         f"<p>{html.escape(cohort_stats.behind_definition(relative))}{html.escape(threshold_text)}</p>",
         _figure("learners.png", "Histogram of the learners' scores with the threshold for behind", "learners"),
     ]
+    learner_page = {"student_id": lambda student: f"learners/{page_name(str(student))}"} if learner_links else None
     if len(behind):
-        parts.append("<p>Most in need first: most missing assignments, then the lowest score.</p>")
-        parts.append(html_table(
-            behind, ["student_id", "first_name", "last_name", "missing", "percent_of_submitted", "reason"],
-            MAX_BEHIND_ROWS, "behind.csv",
-        ))
+        parts.append(
+            "<p>Most in need first: most missing assignments, then the lowest score. <b>Topics to revisit</b> are the "
+            "syllabus objectives of the questions the learner earned less than half the points on, most points lost first."
+            + (" Each name opens a printable page for a one-to-one." if learner_links else "") + "</p>"
+        )
+        columns = ["student_id", "first_name", "last_name", "missing", "percent_of_submitted", "reason"]
+        if "topics_to_revisit" in behind.columns:
+            columns += ["missed_questions", "topics_to_revisit"]
+        parts.append(html_table(behind, columns, MAX_BEHIND_ROWS, "behind.csv", learner_page))
     else:
         parts.append("<p>Nobody is behind.</p>")
     parts += [
@@ -313,11 +361,33 @@ def render_html(
             items_by_need, ["assignment", "question", "learners", "difficulty", "discrimination", "flags", "hint", "note"],
             MAX_ITEM_ROWS, "item_analysis.csv",
         ),
+        *_wrong_answer_section(wrong_answers),
         "<h2>Files</h2><ul>",
-        *[f'<li><a href="{name}">{name}</a>: {html.escape(what)}</li>' for name, what in CSV_FILES.items()],
+        *[
+            f'<li><a href="{name}">{name}</a>: {html.escape(what)}</li>' for name, what in CSV_FILES.items()
+            if (name != "wrong_answers.csv" or wrong_answers is not None) and (name != "learners/index.html" or learner_links)
+        ],
         "</ul></body></html>",
     ]
     return "\n".join(parts) + "\n"
+
+
+def _wrong_answer_section(wrong_answers: pd.DataFrame | None) -> list[str]:
+    if wrong_answers is None:
+        return []
+    parts = ["<h3>Wrong answers most often given</h3>"]
+    if not len(wrong_answers):
+        parts.append("<p>No widget item was answered wrong, or no widget answers are recorded yet.</p>")
+        return parts
+    parts.append(
+        "<p>For each widget item, the wrong answers learners gave most often (<b>learners</b> who gave it, of "
+        "<b>answered</b>): a wrong answer many share points to a misconception to address in class, or to an "
+        "ambiguous item.</p>"
+    )
+    parts.append(html_table(
+        wrong_answers, ["assignment", "question", "item", "given", "learners", "answered", "expected"], MAX_ITEM_ROWS, "wrong_answers.csv",
+    ))
+    return parts
 
 
 CSV_FILES = {
@@ -325,6 +395,9 @@ CSV_FILES = {
     "score_distribution.csv": "score statistics per assignment",
     "learners.csv": "every learner's progress",
     "behind.csv": "the learners who are behind, most in need first, with the reason",
+    "submissions.csv": "every learner x assignment: status, why it could not be graded, lateness, late penalty",
+    "wrong_answers.csv": "per widget item, the wrong answers most often given",
+    "learners/index.html": "one printable page per learner, for a one-to-one (shows expected answers: for instructors)",
     "item_analysis.csv": "difficulty, discrimination, flags and hints for every question",
 }
 
@@ -336,9 +409,12 @@ def write_report(
     relative: float = cohort_stats.DEFAULT_RELATIVE,
     title: str = "Cohort report",
     now: dt.datetime | None = None,
+    context: CourseContext | None = None,
 ) -> ReportFiles:
     """Write the report into ``folder`` (created if needed) and return what was written.
 
+    ``context`` (question titles, objectives, widget answers) adds why each learner
+    is behind, the wrong answers most often given and one page per learner.
     Raises :class:`ReportError` when ``folder`` is an existing file.
     """
     if folder.exists() and not folder.is_dir():
@@ -350,6 +426,13 @@ def write_report(
     distribution = cohort_stats.score_distribution(frames)
     progress = cohort_stats.learner_progress(frames, now)
     behind = cohort_stats.learners_behind(frames, relative, now)
+    wrong_answers = None
+    if context is not None:
+        reasons = why_behind(missed_questions(frames, context.catalog))
+        behind = behind.merge(reasons, on="student_id", how="left")
+        for column in ("missed_questions", "topics_to_revisit"):
+            behind[column] = behind[column].fillna("")
+        wrong_answers = common_wrong_answers(context.answers)
     items = item_analysis.item_statistics(frames.items)
     median_percent = float(progress["percent_of_submitted"].median())
     scores = cohort_stats.assignment_scores(frames)
@@ -362,9 +445,15 @@ def write_report(
         ("learners.csv", progress),
         ("behind.csv", behind),
         ("item_analysis.csv", item_analysis.sort_by_need(items)),
+        ("submissions.csv", submissions_frame(frames)),
+        *([("wrong_answers.csv", wrong_answers)] if wrong_answers is not None else []),
     ):
         write_csv_atomically(frame, folder / name)
         tables.append(folder / name)
+    generated = now.strftime("%Y-%m-%d %H:%M UTC")
+    learner_pages: tuple[Path, ...] = ()
+    if context is not None:
+        learner_pages = tuple(write_learner_pages(frames, context, folder / "learners", generated, title).values())
 
     rows = max(len(completion), 1)
     plots = (
@@ -374,9 +463,10 @@ def write_report(
         _save((7.5, 5.0), lambda ax: plot_items(ax, items), folder / "item_analysis.png"),
     )
     page = render_html(
-        title=title, generated=now.strftime("%Y-%m-%d %H:%M UTC"), completion=completion, distribution=distribution,
+        title=title, generated=generated, completion=completion, distribution=distribution,
         progress=progress, behind=behind, items=items, relative=relative, median_percent=median_percent,
+        submissions=frames.submissions, wrong_answers=wrong_answers, learner_links=context is not None,
     )
     index = folder / "index.html"
     index.write_text(page, encoding="utf-8")
-    return ReportFiles(folder, index, plots, tuple(tables))
+    return ReportFiles(folder, index, plots, tuple(tables), learner_pages)

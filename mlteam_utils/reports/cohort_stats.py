@@ -40,13 +40,11 @@ COUNTS_WHEN_SUBMITTED_BY = 0.5
 
 
 def assignment_scores(frames: GradebookFrames) -> pd.DataFrame:
-    """Learner x assignment total score; NaN where the learner did not submit.
+    """Learner x assignment score, late penalty taken off as nbgrader's export does; NaN where not graded.
 
     Rows are every learner in the gradebook, columns the assignments in gradebook order.
     """
-    items = frames.items
-    submitted = items[items["submitted"]]
-    scores = submitted.groupby(["student_id", "assignment"])["score"].sum().unstack("assignment")
+    scores = frames.submissions.pivot(index="student_id", columns="assignment", values="score")
     learners = frames.learners["student_id"].rename("student_id")
     return scores.reindex(index=learners, columns=frames.assignment_names).rename_axis(columns="assignment").astype(float)
 
@@ -71,23 +69,34 @@ def counted_assignments(frames: GradebookFrames, now: dt.datetime | None = None)
 
 
 def completion_by_assignment(frames: GradebookFrames) -> pd.DataFrame:
-    """Per assignment: learners, submitted, not_submitted, percent_submitted, waiting_manual_grade.
+    """Per assignment: learners, submitted, could_not_grade, not_submitted, percent_submitted, waiting_manual_grade, late.
 
-    ``waiting_manual_grade`` counts submissions with at least one item still to grade by hand.
+    ``submitted`` counts learners with a graded submission, ``could_not_grade``
+    those whose latest submission could not be graded (their earlier grade, if
+    any, still counts as submitted), ``waiting_manual_grade`` submissions with an
+    item still to grade by hand, ``late`` submissions after the due date.
     """
     import pandas as pd
+
+    from mlteam_utils.reports.gradebook_frames import FAILED, NOT_SUBMITTED
 
     items = frames.items
     learners = len(frames.learners)
     submitted = items[items["submitted"]]
     pending = submitted["needs_manual_grade"].astype("boolean").fillna(False).astype(bool)
     waiting = submitted[pending].groupby("assignment")["student_id"].nunique()
+    submissions = frames.submissions
+    failed = submissions[submissions["status"] == FAILED].groupby("assignment").size()
+    missing = submissions[submissions["status"] == NOT_SUBMITTED].groupby("assignment").size()
+    late = submissions[submissions["seconds_late"].fillna(0) > 0].groupby("assignment").size()
     table = pd.DataFrame({"assignment": frames.assignment_names})
     table["learners"] = learners
     table["submitted"] = table["assignment"].map(frames.assignments.set_index("assignment")["submitted"]).astype(int)
-    table["not_submitted"] = learners - table["submitted"]
+    table["could_not_grade"] = table["assignment"].map(failed).fillna(0).astype(int)
+    table["not_submitted"] = table["assignment"].map(missing).fillna(0).astype(int)
     table["percent_submitted"] = (100.0 * table["submitted"] / learners).round(1) if learners else 0.0
     table["waiting_manual_grade"] = table["assignment"].map(waiting).fillna(0).astype(int)
+    table["late"] = table["assignment"].map(late).fillna(0).astype(int)
     return table
 
 
@@ -112,12 +121,17 @@ def score_distribution(frames: GradebookFrames) -> pd.DataFrame:
 
 
 def learner_progress(frames: GradebookFrames, now: dt.datetime | None = None) -> pd.DataFrame:
-    """Per learner, over the counted assignments: what is submitted, missing, and the scores.
+    """Per learner, over the counted assignments: what is graded, missing, failed, and the scores.
 
-    Columns: student_id, first_name, last_name, submitted, missing, missing_assignments,
-    score, max_of_submitted, percent_of_submitted (NaN when nothing submitted),
+    Columns: student_id, first_name, last_name, submitted (graded), missing (no graded
+    submission), missing_assignments (not submitted at all), could_not_grade (submitted
+    but the latest could not be graded, with the reason), late (late submissions),
+    score, max_of_submitted, percent_of_submitted (NaN when nothing graded),
     percent_overall (missing work counts 0).
     """
+    from mlteam_utils.reports.export import late_by
+    from mlteam_utils.reports.gradebook_frames import FAILED, NOT_SUBMITTED
+
     counted = counted_assignments(frames, now)
     scores = assignment_scores(frames)[counted]
     maxima = frames.assignments.set_index("assignment")["max_score"].reindex(counted)
@@ -125,7 +139,15 @@ def learner_progress(frames: GradebookFrames, now: dt.datetime | None = None) ->
     done = scores.notna()
     progress["submitted"] = done.sum(axis=1)
     progress["missing"] = (~done).sum(axis=1)
-    progress["missing_assignments"] = [", ".join(scores.columns[~row]) for row in done.to_numpy()]
+    submissions = frames.submissions[frames.submissions["assignment"].isin(counted)]
+
+    def listed(rows: pd.DataFrame, describe) -> pd.Series:  # type: ignore[no-untyped-def]
+        text = {student: ", ".join(describe(row) for row in group.itertuples(index=False)) for student, group in rows.groupby("student_id")}
+        return progress.index.map(lambda student: text.get(student, ""))
+
+    progress["missing_assignments"] = listed(submissions[submissions["status"] == NOT_SUBMITTED], lambda row: row.assignment)
+    progress["could_not_grade"] = listed(submissions[submissions["status"] == FAILED], lambda row: f"{row.assignment} ({row.reason})")
+    progress["late"] = listed(submissions[submissions["seconds_late"].fillna(0) > 0], lambda row: f"{row.assignment} ({late_by(row.seconds_late)})")
     progress["score"] = scores.sum(axis=1, skipna=True)
     progress["max_of_submitted"] = done.mul(maxima, axis=1).sum(axis=1)
     progress["percent_of_submitted"] = (100.0 * progress["score"] / progress["max_of_submitted"].where(progress["max_of_submitted"] > 0)).round(1)
@@ -138,11 +160,12 @@ def behind_definition(relative: float = DEFAULT_RELATIVE) -> str:
     """The definition of *behind*, in words, for the report.
 
     >>> behind_definition(0.75)[:60]
-    'A learner is behind when they have not submitted an assignme'
+    'A learner is behind when they have no graded submission of a'
     """
     return (
-        "A learner is behind when they have not submitted an assignment that counts "
-        "(its due date has passed or, without a due date, at least half of the learners have submitted it), "
+        "A learner is behind when they have no graded submission of an assignment that counts "
+        "(its due date has passed or, without a due date, at least half of the learners have submitted it): "
+        "not submitted, or submitted but it could not be graded; "
         f"or when their score on the work they submitted is below {relative:.0%} of the cohort's median on the "
         "same basis. Items still waiting for a manual grade count 0 until they are graded."
     )
@@ -160,8 +183,10 @@ def learners_behind(frames: GradebookFrames, relative: float = DEFAULT_RELATIVE,
 
     def reason(row: pd.Series) -> str:
         reasons = []
-        if row["missing"] > 0:
+        if row["missing_assignments"]:
             reasons.append(f"not submitted: {row['missing_assignments']}")
+        if row["could_not_grade"]:
+            reasons.append(f"submitted but could not be graded: {row['could_not_grade']}")
         if row["percent_of_submitted"] < relative * median:
             reasons.append(
                 f"{row['percent_of_submitted']:.0f}% of the points submitted, below {relative:.0%} of the cohort median ({median:.0f}%)"

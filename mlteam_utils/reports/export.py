@@ -1,15 +1,33 @@
 """Grades as CSV: a wide file (one row per learner) and a long one (learner x question).
 
-Wide file (``--to FILE``), one row per learner in the gradebook:
+Wide file (``--to FILE``), one row per learner in the gradebook, and every
+learner whose submission could not be graded:
 
-``student_id, first_name, last_name, email, <one column per assignment>, total, max_possible, submitted, not_submitted``
+``student_id, first_name, last_name, email, <one column per assignment>, total, max_possible, submitted, not_submitted, failed, late, status``
 
 - an assignment column holds the learner's score on it (nbgrader's score: the
-  manual grade where one was given, else the autograde, plus extra credit);
-  it is **empty when the learner has not submitted** that assignment;
+  manual grade where one was given, else the autograde, plus extra credit, less
+  any late penalty, as ``nbgrader export`` computes it); it is **empty when
+  the learner has no graded submission** of that assignment;
 - ``total`` is the sum over assignments, a missing submission counting 0;
 - ``max_possible`` is the sum of every assignment's maximum (the scale of ``total``);
-- ``submitted`` / ``not_submitted`` count assignments.
+- ``submitted`` / ``not_submitted`` count assignments (graded or not graded);
+- ``failed`` counts submissions that could not be graded, ``late`` those
+  submitted after their due date;
+- ``status`` is ``ok``, or one ``assignment: what is wrong`` per problem
+  (could not be graded and why, awaiting manual grading, late by how long).
+
+Submissions file (``--submissions-to``, default ``FILE``'s stem +
+``.submissions.csv``), one row per learner x assignment:
+
+``student_id, assignment, status, reason, next_step, timestamp, duedate, seconds_late, late_by, late_penalty, raw_score, score, max_score``
+
+- ``status``: ``graded``, ``awaiting manual grading``, ``could not be graded``
+  or ``not submitted``; ``reason`` says why a submission could not be graded and
+  ``next_step`` what the instructor does about it;
+- ``timestamp`` (UTC) is when it was submitted, ``late_by`` how long after the
+  due date and any extension (``h:mm:ss``, empty when on time), ``late_penalty``
+  the points nbgrader's late-submission plugin took off ``raw_score``.
 
 Long file (``--long-to``, default ``FILE``'s stem + ``.long.csv``), one row per
 learner x question:
@@ -31,9 +49,9 @@ learner x question:
 ...       "score": 0.0, "auto_score": 0.0, "manual_score": None, "needs_manual_grade": False}],
 ... )
 >>> print(wide_frame(frames).to_csv(index=False, float_format=FLOAT_FORMAT).strip())
-student_id,first_name,last_name,email,ex01,total,max_possible,submitted,not_submitted
-ana,,,,0,0,2,1,0
-ben,,,,,0,2,0,1
+student_id,first_name,last_name,email,ex01,total,max_possible,submitted,not_submitted,failed,late,status
+ana,,,,0,0,2,1,0,0,0,ok
+ben,,,,,0,2,0,1,0,0,ok
 >>> print(long_frame(frames)[["student_id", "submitted", "score", "needs_manual_grade"]].to_csv(index=False).strip())
 student_id,submitted,score,needs_manual_grade
 ana,yes,0.0,no
@@ -57,6 +75,11 @@ if TYPE_CHECKING:
 
 FLOAT_FORMAT = "%.10g"
 LONG_SUFFIX = ".long.csv"
+SUBMISSIONS_SUFFIX = ".submissions.csv"
+SUBMISSIONS_COLUMNS = [
+    "student_id", "assignment", "status", "reason", "next_step", "timestamp", "duedate",
+    "seconds_late", "late_by", "late_penalty", "raw_score", "score", "max_score",
+]
 LONG_COLUMNS = [
     "student_id", "assignment", "notebook", "question", "cell_type", "submitted",
     "score", "max_score", "auto_score", "manual_score", "needs_manual_grade",
@@ -72,15 +95,83 @@ def default_long_path(wide_path: Path) -> Path:
     return wide_path.with_name(wide_path.stem + LONG_SUFFIX)
 
 
+def default_submissions_path(wide_path: Path) -> Path:
+    """Where the submissions file goes when ``--submissions-to`` is not given.
+
+    >>> default_submissions_path(Path("out/grades.csv"))
+    PosixPath('out/grades.submissions.csv')
+    """
+    return wide_path.with_name(wide_path.stem + SUBMISSIONS_SUFFIX)
+
+
+def late_by(seconds: float) -> str:
+    """How late, as ``h:mm:ss`` (``d days, h:mm:ss`` past a day); empty when on time or unknown.
+
+    >>> late_by(0), late_by(float("nan")), late_by(3725), late_by(90061)
+    ('', '', '1:02:05', '1 day, 1:01:01')
+    """
+    import datetime as dt
+    import math
+
+    if math.isnan(seconds) or seconds <= 0:
+        return ""
+    return str(dt.timedelta(seconds=round(seconds)))
+
+
+def submission_problems(submissions: pd.DataFrame) -> str:
+    """The ``status`` column of one learner's wide row: ``ok`` or each problem.
+
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame([
+    ...     {"assignment": "ex01", "status": "could not be graded", "reason": "Notebook JSON is invalid", "seconds_late": float("nan")},
+    ...     {"assignment": "ex02", "status": "awaiting manual grading", "reason": "", "seconds_late": 7200.0},
+    ... ])
+    >>> submission_problems(rows)
+    'ex01: could not be graded (Notebook JSON is invalid); ex02: awaiting manual grading; ex02: 2:00:00 late'
+    >>> submission_problems(rows.iloc[0:0])
+    'ok'
+    """
+    from mlteam_utils.reports.gradebook_frames import AWAITING_MANUAL, FAILED
+
+    problems = []
+    for row in submissions.itertuples(index=False):
+        if row.status == FAILED:
+            problems.append(f"{row.assignment}: {FAILED} ({row.reason})")
+        elif row.status == AWAITING_MANUAL:
+            problems.append(f"{row.assignment}: {AWAITING_MANUAL}")
+        if late_by(row.seconds_late):
+            problems.append(f"{row.assignment}: {late_by(row.seconds_late)} late")
+    return "; ".join(problems) or "ok"
+
+
 def wide_frame(frames: GradebookFrames) -> pd.DataFrame:
-    """One row per learner: a score column per assignment, total, max_possible, counts."""
+    """One row per learner: a score column per assignment, total, max_possible, counts, status."""
+    from mlteam_utils.reports.gradebook_frames import FAILED, NOT_SUBMITTED
+
     scores = assignment_scores(frames)
+    submissions = frames.submissions
     wide = frames.learners.set_index("student_id").join(scores)
     wide["total"] = scores.sum(axis=1, skipna=True)
     wide["max_possible"] = float(frames.assignments["max_score"].sum())
-    wide["submitted"] = scores.notna().sum(axis=1)
-    wide["not_submitted"] = scores.isna().sum(axis=1)
+    handed_in = submissions[submissions["status"] != NOT_SUBMITTED].groupby("student_id").size()
+    wide["submitted"] = wide.index.map(handed_in).fillna(0).astype(int)
+    wide["not_submitted"] = len(frames.assignment_names) - wide["submitted"]
+    failed = submissions[submissions["status"] == FAILED].groupby("student_id").size()
+    wide["failed"] = wide.index.map(failed).fillna(0).astype(int)
+    late = submissions[submissions["seconds_late"].fillna(0) > 0].groupby("student_id").size()
+    wide["late"] = wide.index.map(late).fillna(0).astype(int)
+    by_learner = dict(tuple(submissions.groupby("student_id", sort=False)))
+    wide["status"] = [submission_problems(by_learner[learner]) if learner in by_learner else "ok" for learner in wide.index]
     return wide.reset_index()
+
+
+def submissions_frame(frames: GradebookFrames) -> pd.DataFrame:
+    """One row per learner x assignment (see the module docstring for the columns)."""
+    import pandas as pd
+
+    table = frames.submissions.copy()
+    table["late_by"] = [late_by(seconds) for seconds in table["seconds_late"]]
+    return pd.DataFrame(table[SUBMISSIONS_COLUMNS])
 
 
 def long_frame(frames: GradebookFrames) -> pd.DataFrame:
@@ -108,17 +199,22 @@ def write_csv_atomically(frame: pd.DataFrame, path: Path) -> None:
         raise
 
 
-def write_export(frames: GradebookFrames, to: Path, long_to: Path | None = None) -> tuple[Path, Path]:
-    """Write the wide CSV to ``to`` and the long one to ``long_to``; return both paths.
+def write_export(
+    frames: GradebookFrames, to: Path, long_to: Path | None = None, submissions_to: Path | None = None
+) -> tuple[Path, Path, Path]:
+    """Write the wide, long and submissions CSVs; return the three paths.
 
-    Raises :class:`ReportError` when a target is a folder or both targets are the same file.
+    Raises :class:`ReportError` when a target is a folder or two targets are the same file.
     """
     long_to = long_to if long_to is not None else default_long_path(to)
-    for target in (to, long_to):
+    submissions_to = submissions_to if submissions_to is not None else default_submissions_path(to)
+    targets = (to, long_to, submissions_to)
+    for target in targets:
         if target.is_dir():
             raise ReportError(f"{target} is a folder: give a file name, e.g. {target / 'grades.csv'}")
-    if to.resolve() == long_to.resolve():
-        raise ReportError(f"--to and --long-to are the same file ({to}): give two different names")
+    if len({target.resolve() for target in targets}) < len(targets):
+        raise ReportError(f"--to, --long-to and --submissions-to must be three different files (got {', '.join(map(str, targets))})")
     write_csv_atomically(wide_frame(frames), to)
     write_csv_atomically(long_frame(frames), long_to)
-    return to, long_to
+    write_csv_atomically(submissions_frame(frames), submissions_to)
+    return to, long_to, submissions_to

@@ -48,6 +48,23 @@ ITEM_KEYS = ["assignment", "notebook", "question"]
 LEARNER_COLUMNS = ["student_id", "first_name", "last_name", "email"]
 QUESTION_COLUMNS = [*ITEM_KEYS, "cell_type", "max_score"]
 GRADE_COLUMNS = ["student_id", *ITEM_KEYS, "score", "auto_score", "manual_score", "needs_manual_grade"]
+SUBMISSION_COLUMNS = [
+    "student_id", "assignment", "status", "reason", "next_step", "timestamp", "duedate",
+    "seconds_late", "late_penalty", "raw_score", "score", "max_score",
+]
+
+#: A submission's status, as export and the report print it.
+GRADED = "graded"
+AWAITING_MANUAL = "awaiting manual grading"
+FAILED = "could not be graded"
+NOT_SUBMITTED = "not submitted"
+
+NEXT_STEPS = {
+    GRADED: "",
+    AWAITING_MANUAL: "grade the manual parts in the formgrader (Manage Assignments > the assignment > the learner)",
+    FAILED: "read the reason, fix the submission or ask the learner to resubmit, then run `mlteam-course grade` again",
+    NOT_SUBMITTED: "",
+}
 
 
 class ReportError(RuntimeError):
@@ -75,17 +92,39 @@ class GradebookFrames:
     needs_manual_grade (NA when not submitted).
     ``assignments``: assignment, max_score, questions, submitted (number of
     learners who submitted), duedate (naive UTC or None), in gradebook order.
+    ``submissions``: one row per learner x assignment (see :data:`SUBMISSION_COLUMNS`):
+    the status (:data:`GRADED`, :data:`AWAITING_MANUAL`, :data:`FAILED`,
+    :data:`NOT_SUBMITTED`), why a submission could not be graded, what the
+    instructor does next, when it was submitted, how late (seconds past the due
+    date and any extension) and the late penalty nbgrader assigned; ``score`` is
+    nbgrader's export score: the raw score less the penalty, never below 0.
     """
 
     learners: pd.DataFrame
     questions: pd.DataFrame
     items: pd.DataFrame
     assignments: pd.DataFrame
+    submissions: pd.DataFrame
 
     @property
     def assignment_names(self) -> list[str]:
         """Assignments in gradebook order (by due date, then name)."""
         return [str(name) for name in self.assignments["assignment"]]
+
+    def only(self, assignments: Iterable[str]) -> GradebookFrames:
+        """The same frames restricted to ``assignments`` (every learner is kept).
+
+        >>> frames = build_frames([{"student_id": "ana"}],
+        ...     [{"assignment": a, "notebook": a, "question": "q1", "cell_type": "code", "max_score": 1.0} for a in ("ex01", "ex02")], [])
+        >>> frames.only(["ex02"]).assignment_names
+        ['ex02']
+        """
+        keep = set(assignments)
+
+        def rows(frame: pd.DataFrame) -> pd.DataFrame:
+            return frame[frame["assignment"].isin(keep)].reset_index(drop=True)
+
+        return GradebookFrames(self.learners, rows(self.questions), rows(self.items), rows(self.assignments), rows(self.submissions))
 
 
 def build_frames(
@@ -93,14 +132,33 @@ def build_frames(
     questions: Iterable[Mapping[str, Any]],
     grades: Iterable[Mapping[str, Any]],
     duedates: Mapping[str, Any] | None = None,
+    submissions: Iterable[Mapping[str, Any]] = (),
+    failures: Iterable[Mapping[str, Any]] = (),
 ) -> GradebookFrames:
     """Assemble :class:`GradebookFrames` from plain records (see the module example).
 
     A learner with no grade rows for an assignment did not submit it. ``duedates``
     maps an assignment to its due date (naive UTC, as nbgrader stores it) or None.
+    ``submissions`` holds nbgrader's record of each graded submission
+    (student_id, assignment, timestamp, seconds_late, late_penalty); ``failures``
+    the submissions ``mlteam-course grade`` could not grade (student_id,
+    assignment, reason). A learner known only from a failure is still a learner.
+
+    >>> frames = build_frames(
+    ...     [{"student_id": "ana"}],
+    ...     [{"assignment": "ex01", "notebook": "ex01", "question": "q1", "cell_type": "code", "max_score": 2.0}],
+    ...     [{"student_id": "ana", "assignment": "ex01", "notebook": "ex01", "question": "q1",
+    ...       "score": 2.0, "auto_score": 2.0, "manual_score": None, "needs_manual_grade": False}],
+    ...     submissions=[{"student_id": "ana", "assignment": "ex01", "seconds_late": 3600.0, "late_penalty": 0.5}],
+    ...     failures=[{"student_id": "bob", "assignment": "ex01", "reason": "Notebook JSON is invalid"}],
+    ... )
+    >>> frames.submissions[["student_id", "status", "reason", "seconds_late", "raw_score", "score"]].to_dict("records")
+    [{'student_id': 'ana', 'status': 'graded', 'reason': '', 'seconds_late': 3600.0, 'raw_score': 2.0, 'score': 1.5}, {'student_id': 'bob', 'status': 'could not be graded', 'reason': 'Notebook JSON is invalid', 'seconds_late': nan, 'raw_score': nan, 'score': nan}]
     """
     import pandas as pd
 
+    failure_frame = pd.DataFrame(list(failures), columns=["student_id", "assignment", "reason"])
+    learners = [*learners, *({"student_id": student} for student in failure_frame["student_id"])]
     learner_frame = pd.DataFrame(list(learners), columns=LEARNER_COLUMNS)
     learner_frame = learner_frame.drop_duplicates("student_id").sort_values("student_id", ignore_index=True)
     question_frame = pd.DataFrame(list(questions), columns=QUESTION_COLUMNS)
@@ -129,7 +187,56 @@ def build_frames(
     assignments = per_assignment.reindex(order).reset_index()
     assignments["submitted"] = assignments["assignment"].map(submitted_counts).fillna(0).astype(int)
     assignments["duedate"] = [(duedates or {}).get(name) for name in assignments["assignment"]]
-    return GradebookFrames(learner_frame, question_frame, items.reset_index(drop=True), assignments)
+    items = items.reset_index(drop=True)
+    submission_frame = _submission_frame(learner_frame, assignments, items, submissions, failure_frame)
+    return GradebookFrames(learner_frame, question_frame, items, assignments, submission_frame)
+
+
+def _submission_frame(
+    learners: pd.DataFrame,
+    assignments: pd.DataFrame,
+    items: pd.DataFrame,
+    submissions: Iterable[Mapping[str, Any]],
+    failures: pd.DataFrame,
+) -> pd.DataFrame:
+    """One row per learner x assignment: status, reason, next step, lateness, penalty and score."""
+    import pandas as pd
+
+    grid = learners[["student_id"]].merge(assignments[["assignment", "duedate", "max_score"]], how="cross")
+    recorded = pd.DataFrame(list(submissions), columns=["student_id", "assignment", "timestamp", "seconds_late", "late_penalty"])
+    recorded = recorded.drop_duplicates(["student_id", "assignment"], keep="last")
+    submitted = items[items["submitted"]]
+    per_submission = submitted.groupby(["student_id", "assignment"]).agg(
+        raw_score=("score", "sum"),
+        pending=("needs_manual_grade", lambda column: bool(column.astype("boolean").fillna(False).any())),
+    ).reset_index()
+    frame = grid.merge(per_submission, on=["student_id", "assignment"], how="left")
+    frame = frame.merge(recorded, on=["student_id", "assignment"], how="left")
+    frame = frame.merge(failures.drop_duplicates(["student_id", "assignment"], keep="last"), on=["student_id", "assignment"], how="left")
+    frame["late_penalty"] = pd.to_numeric(frame["late_penalty"], errors="coerce").astype(float)
+    frame["seconds_late"] = pd.to_numeric(frame["seconds_late"], errors="coerce").astype(float)
+    has_grade = frame["raw_score"].notna()
+    frame.loc[has_grade, "late_penalty"] = frame.loc[has_grade, "late_penalty"].fillna(0.0)
+    frame.loc[has_grade, "seconds_late"] = frame.loc[has_grade, "seconds_late"].fillna(0.0)
+    frame["score"] = (frame["raw_score"] - frame["late_penalty"]).clip(lower=0.0)
+
+    statuses, reasons = [], []
+    for row in frame.itertuples(index=False):
+        failed = isinstance(row.reason, str)
+        graded = not pd.isna(row.raw_score)
+        if failed:
+            statuses.append(FAILED)
+            reasons.append(row.reason + ("; the score shown is from an earlier submission" if graded else ""))
+        elif graded:
+            statuses.append(AWAITING_MANUAL if row.pending else GRADED)
+            reasons.append("")
+        else:
+            statuses.append(NOT_SUBMITTED)
+            reasons.append("")
+    frame["status"] = statuses
+    frame["reason"] = reasons
+    frame["next_step"] = frame["status"].map(NEXT_STEPS)
+    return pd.DataFrame(frame[SUBMISSION_COLUMNS]).reset_index(drop=True)
 
 
 def course_gradebook_url(course_root: Path) -> tuple[str, str]:
@@ -220,6 +327,7 @@ def read_gradebook(db_url: str, course_id: str = "default_course") -> GradebookF
     questions: list[dict[str, Any]] = []
     grades: list[dict[str, Any]] = []
     duedates: dict[str, Any] = {}
+    submissions: list[dict[str, Any]] = []
     with Gradebook(db_url, course_id=course_id) as gradebook:
         for student in gradebook.students:
             learners.append(
@@ -242,12 +350,30 @@ def read_gradebook(db_url: str, course_id: str = "default_course") -> GradebookF
                      "question": question, "score": score, "auto_score": auto_score,
                      "manual_score": manual_score, "needs_manual_grade": bool(needs_manual_grade)}
                 )
-    if not grades:
+            for submission in assignment.submissions:
+                submissions.append(
+                    {"student_id": submission.student_id, "assignment": assignment.name, "timestamp": submission.timestamp,
+                     "seconds_late": submission.total_seconds_late, "late_penalty": submission.late_submission_penalty}
+                )
+        failures = _failed_submissions(gradebook.db)
+    if not grades and not failures:
         raise NothingGradedError(
             "The gradebook has no graded submission yet. Collect the submissions into course/submitted/ "
             "and grade them first (`nbgrader autograde ASSIGNMENT`, or `mlteam-course grade`)."
         )
-    return build_frames(learners, questions, grades, duedates)
+    return build_frames(learners, questions, grades, duedates, submissions, failures)
+
+
+def _failed_submissions(session: Any) -> list[dict[str, Any]]:
+    """Submissions ``mlteam-course grade`` recorded as failed (none if it never ran here)."""
+    from sqlalchemy import inspect, text
+
+    from mlteam_utils.cohort.gradebook_merge import OUTCOME_TABLE
+
+    if OUTCOME_TABLE not in inspect(session.get_bind()).get_table_names():
+        return []
+    rows = session.execute(text(f"SELECT student, assignment, reason FROM {OUTCOME_TABLE} WHERE outcome = 'failed'")).fetchall()
+    return [{"student_id": row[0], "assignment": row[1], "reason": row[2] or "unknown reason"} for row in rows]
 
 
 def read_course_gradebook(course_root: Path) -> GradebookFrames:

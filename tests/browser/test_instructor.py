@@ -66,3 +66,12 @@ def test_instructor_sees_widget_scores_in_the_formgrader(lab_page, lab_server, l
         if question_id == next(iter(key["questions"])):
             show(cell)
             shots.take(f"graded_submission_{student}")
+
+    # The reflection's rubric reads as a rubric, right above the answer it grades; no raw markers.
+    task = formgrader.locator(".cell", has=formgrader.locator(".nbgrader-label", has_text="Student's task"))
+    expect(task).to_contain_text("Rubric, for the grader.")
+    expect(task.locator("blockquote")).to_contain_text("points")
+    expect(formgrader.locator("body")).not_to_contain_text("BEGIN MARK SCHEME")
+    expect(formgrader.locator("body")).not_to_contain_text("END MARK SCHEME")
+    show(task)
+    shots.take(f"rubric_in_the_formgrader_{student}")
