@@ -31,7 +31,7 @@ def cmd_release(args: argparse.Namespace) -> int:
 
     root = _course_root(args)
     try:
-        for target in release(root, args.assignments, accept_changes=args.accept_changes):
+        for target in release(root, args.assignments, accept_changes=args.accept_changes, say=print):
             print(f"released {target.relative_to(root)}")
     except UnknownAssignmentReleaseError as error:
         print(f"mlteam-course release: {error}", file=sys.stderr)

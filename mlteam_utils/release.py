@@ -11,7 +11,7 @@ import json
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -182,21 +182,26 @@ def release_assignment(course_root: Path, assignment: str) -> Path:
     return target
 
 
-def check_release_changes(course_root: Path, assignments: Sequence[str], accept_changes: bool = False) -> None:
+def check_release_changes(course_root: Path, assignments: Sequence[str], accept_changes: bool = False) -> list[str]:
     """Refuse, before anything is generated, to change the points or questions of an assignment learners submitted.
 
     Regenerating an assignment rewrites the points nbgrader records in the
-    gradebook, while learners' copies still show the old ones.
+    gradebook, while learners' copies still show the old ones. Returns, for the
+    changes ``accept_changes`` lets through, what will change.
     """
     from mlteam_utils.cohort.drift import release_changes
 
-    refused = []
+    refused, accepted = [], []
     for assignment in assignments:
         changes, submissions = release_changes(course_root, assignment)
         if not changes or not submissions:
             continue
         adds_or_removes = any(": added" in line or ": removed" in line for line in changes)
         if accept_changes and not adds_or_removes:
+            accepted.append(
+                f"changing {assignment}, which has {submissions} submission(s) (`mlteam-course grade` regrades them): "
+                + "; ".join(changes)
+            )
             continue
         details = "\n    ".join(changes)
         refused.append(f"{assignment} has {submissions} submission(s) graded with other points or questions:\n    {details}")
@@ -211,9 +216,16 @@ def check_release_changes(course_root: Path, assignments: Sequence[str], accept_
             "`mlteam-course release --accept-changes ...`, then `mlteam-course grade` regrades the submissions with the new ones."
         )
         raise ReleaseError("\n".join(refused) + "\nNothing was released or changed." + hint)
+    return accepted
 
 
-def release(course_root: Path, assignments: Sequence[str] | None = None, *, accept_changes: bool = False) -> list[Path]:
+def release(
+    course_root: Path,
+    assignments: Sequence[str] | None = None,
+    *,
+    accept_changes: bool = False,
+    say: Callable[[str], None] = lambda line: None,
+) -> list[Path]:
     """Release the given assignments (default: all in ``solutions/``).
 
     Raises :class:`ReleaseError`, before anything is generated, when an assignment
@@ -226,7 +238,8 @@ def release(course_root: Path, assignments: Sequence[str] | None = None, *, acce
         if unknown:
             raise UnknownAssignmentReleaseError(unknown)
     wanted = list(assignments) if assignments else known
-    check_release_changes(course_root, wanted, accept_changes)
+    for line in check_release_changes(course_root, wanted, accept_changes):
+        say(line)
     return [release_assignment(course_root, assignment) for assignment in wanted]
 
 

@@ -319,6 +319,8 @@ def test_changed_points_are_refused_by_release_and_regraded_by_grade(graded, tmp
     again = mlteam_course(copy, "grade", "--quiet")
     assert "graded: 0" in again.stdout and "regraded because" not in again.stdout
 
+    _set_points(source, "q1_crisp_dm_order", 5)
     accepted = mlteam_course(copy, "release", "--accept-changes", assignment)
     assert accepted.returncode == 0, accepted.stderr
-    assert b'"points": 4' in (copy / "exercises" / assignment / f"{assignment}.ipynb").read_bytes()
+    assert f"changing {assignment}, which has 3 submission(s)" in accepted.stdout and "4 -> 5 points" in accepted.stdout
+    assert b'"points": 5' in (copy / "exercises" / assignment / f"{assignment}.ipynb").read_bytes()

@@ -345,7 +345,7 @@ def test_garbage_never_raises_and_stays_in_range(kind: str, value: object) -> No
         ("single_choice", "Chief wizard", "the answer “Chief wizard” is not one of the options"),
         ("multiple_choice", "Data drift", "the answer is “Data drift”, not a list of options"),
         ("multiple_choice", ["Data drift", "Data drift"], "the answer names an option more than once"),
-        ("multiple_choice", ["Data drift", "Gremlins"], "the answer names options that do not exist: “Gremlins”"),
+        ("multiple_choice", ["Gremlins"], "the answer names options that do not exist: “Gremlins”"),
         ("matching", ["Waterfall"], "the answer is a list of 1 entry, not an object matching items to categories"),
         ("matching", {"Invented": "Waterfall"}, "the answer matches items that are not in the question: “Invented”"),
         ("ordering", ["Modeling"], "the answer does not list each item exactly once"),
@@ -487,3 +487,35 @@ def test_scoring_imports_no_widgets_or_plotting() -> None:
     )
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert output.strip() == "[]"
+
+
+# --------------------------------------------------------------------------- one bad part, not the question
+
+
+@pytest.mark.parametrize(
+    ("kind", "damage", "ignored"),
+    [
+        ("matching", lambda v: {**v, "Sprint review": "Kanban?"}, "the category chosen for “Sprint review”, “Kanban?”"),
+        ("matching", lambda v: {**v, "An item nobody asked": "Waterfall"}, "an item that is not in the question, “An item nobody asked”"),
+        ("raci", lambda v: {**v, "Deploy model": {**v["Deploy model"], "ML engineer": "Z"}}, "“Z” for “ML engineer” in the row for “Deploy model”"),
+        ("multiple_choice", lambda v: [*v, "Gremlins"], "the choice “Gremlins”"),
+    ],
+)
+def test_one_malformed_part_costs_that_part_only(kind: str, damage, ignored: str) -> None:
+    """A hand-edited or damaged answers file: the valid parts still earn their credit."""
+    right = score_answer("q", SPECS[kind], RIGHT_ANSWERS[kind])
+    damaged = score_answer("q", SPECS[kind], damage(RIGHT_ANSWERS[kind]))
+    assert damaged.problems == () and damaged.ignored == (ignored,)
+    assert 0 < damaged.fraction <= right.fraction == 1.0
+    kept = sum(item.correct for item in damaged.items)
+    assert kept >= len(right.items) - 1, "every untouched part keeps its credit"
+
+
+def test_the_grader_shows_what_it_left_out() -> None:
+    from mlteam_utils.grading.widget_scores import feedback_text, score_record
+
+    answers = {"q": {"kind": "matching", "value": {**RIGHT_ANSWERS["matching"], "Sprint review": "Kanban?"}}}
+    record = score_record("q", MATCHING, answers, None)
+    assert record["fraction"] == pytest.approx(2 / 3)
+    text = feedback_text(record, 3)
+    assert "Left out of the scoring, because it is not a valid answer: the category chosen for “Sprint review”, “Kanban?”." in text

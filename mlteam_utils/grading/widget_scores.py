@@ -142,10 +142,11 @@ def score_record(
         for item in items:
             if not item["correct"]:
                 item["feedback"] = withhold_explanations(item["feedback"], secrets)
+    ignored = [f"Left out of the scoring, because it is not a valid answer: {part}." for part in result.ignored]
     return {
         "fraction": min(1.0, max(0.0, float(result.fraction))),
         "items": items,
-        "problems": list(result.problems),
+        "problems": list(result.problems) + ignored,
     }
 
 

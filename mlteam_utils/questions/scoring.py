@@ -34,7 +34,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 __all__ = [
@@ -113,6 +113,8 @@ class QuestionResult:
     items: tuple[ItemResult, ...]
     problems: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    #: Malformed parts of the saved answer that were left out; the rest was scored.
+    ignored: tuple[str, ...] = ()
 
     @property
     def correct(self) -> bool:
@@ -141,6 +143,7 @@ class QuestionResult:
             ],
             "problems": list(self.problems),
             "notes": list(self.notes),
+            "ignored": list(self.ignored),
         }
 
 
@@ -487,6 +490,72 @@ def _value_problem(kind: str, value: object, public: Mapping) -> str | None:
     return None
 
 
+def _salvage(kind: str, value: object, public: Mapping) -> tuple[object, list[str]] | None:
+    """The well-formed parts of a malformed answer, and what was left out.
+
+    One odd entry (a category that does not exist, a stray letter in a RACI row,
+    an unknown option) then costs that item only, not the whole question. None
+    when the answer's overall shape is wrong (nothing to keep).
+
+    >>> public = {"items": ["a", "b"], "categories": ["X", "Y"]}
+    >>> _salvage("matching", {"a": "X", "b": "Z", "c": "Y"}, public)
+    ({'a': 'X'}, ['the category chosen for “b”, “Z”', 'an item that is not in the question, “c”'])
+    >>> _salvage("ordering", ["a"], {"items": ["a", "b"]}) is None
+    True
+    >>> _salvage("matching", {"c": "Y"}, public) is None  # nothing valid left: the answer is malformed
+    True
+    """
+    dropped: list[str] = []
+    if kind == "matching" and isinstance(value, Mapping):
+        items, categories = _frozen(public, "items"), _frozen(public, "categories")
+        kept_matching: dict[str, object] = {}
+        for item, category in value.items():
+            if item not in items:
+                dropped.append(f"an item that is not in the question, {_describe(item)}")
+            elif category in (None, "") or (isinstance(category, str) and category in categories):
+                kept_matching[item] = category
+            else:
+                dropped.append(f"the category chosen for {_describe(item)}, {_describe(category)}")
+        return _kept(kept_matching, any(category for category in kept_matching.values()), dropped)
+    if kind == "raci" and isinstance(value, Mapping):
+        activities, roles = _frozen(public, "activities"), _frozen(public, "roles")
+        kept_raci: dict[str, object] = {}
+        for activity, row in value.items():
+            if activity not in activities:
+                dropped.append(f"an activity that is not in the question, {_describe(activity)}")
+            elif row is None:
+                kept_raci[activity] = None
+            elif not isinstance(row, Mapping):
+                dropped.append(f"the row for {_describe(activity)}, {_describe(row)}")
+            else:
+                good = {}
+                for role, letter in row.items():
+                    if role in roles and (letter in (None, "") or letter in RACI_LETTERS):
+                        good[role] = letter
+                    else:
+                        dropped.append(f"{_describe(letter)} for {_describe(role)} in the row for {_describe(activity)}")
+                kept_raci[activity] = good
+        return _kept(kept_raci, any(letter for row in kept_raci.values() if row for letter in row.values()), dropped)
+    if kind == "multiple_choice" and isinstance(value, (list, tuple)):
+        options = _frozen(public, "options")
+        kept_choices = [choice for choice in value if isinstance(choice, str) and choice in options]
+        dropped = [f"the choice {_describe(choice)}" for choice in value if not (isinstance(choice, str) and choice in options)]
+        return _kept(kept_choices, bool(kept_choices), dropped)
+    return None
+
+
+MAX_IGNORED_SHOWN = 5
+
+
+def _kept(value: object, anything_kept: bool, dropped: list[str]) -> tuple[object, list[str]] | None:
+    """A salvaged answer, or None when nothing valid is left (the whole answer is then malformed)."""
+    if not anything_kept or not dropped:
+        return None
+    if len(dropped) > MAX_IGNORED_SHOWN:
+        dropped = [*dropped[:MAX_IGNORED_SHOWN], f"and {len(dropped) - MAX_IGNORED_SHOWN} more"]
+    return value, dropped
+
+
 def value_problem(kind: str, value: object, spec_public: Mapping) -> str | None:
     """Why ``value`` is not a well-formed answer to the question, or ``None``.
 
@@ -824,15 +893,30 @@ def score_answer(question_id: str, spec: Mapping, value: object) -> QuestionResu
     (0.667, [True, False, False])
     >>> score_answer("q2", spec, None).problems
     ('no answer saved',)
+
+    One malformed part costs that part only:
+
+    >>> matching = {"kind": "matching", "items": ["a", "b"], "categories": ["X", "Y"], "key": {"a": "X", "b": "Y"}}
+    >>> result = score_answer("q1", matching, {"a": "X", "b": "No such category"})
+    >>> result.fraction, result.ignored
+    (0.5, ('the category chosen for “b”, “No such category”',))
     """
     n = _normalize(spec)
+    ignored: list[str] = []
     problem = _value_problem(n["kind"], value, n)
     if problem:
-        return _no_credit(question_id, n, problem)
+        try:
+            salvaged = _salvage(n["kind"], value, n)
+        except (TypeError, ValueError, RecursionError):  # hostile shapes (unhashable keys...)
+            salvaged = None
+        if salvaged is None or _value_problem(n["kind"], salvaged[0], n):
+            return _no_credit(question_id, n, problem)
+        value, ignored = salvaged
     try:
-        return _SCORERS[n["kind"]](question_id, n, value)  # type: ignore[operator]
+        result = _SCORERS[n["kind"]](question_id, n, value)  # type: ignore[operator]
     except (TypeError, ValueError, OverflowError, RecursionError) as error:  # defensive: never fail on learner input
         return _no_credit(question_id, n, f"the answer could not be scored ({type(error).__name__})")
+    return replace(result, ignored=tuple(ignored)) if ignored else result
 
 
 def score_entry(question_id: str, spec: Mapping, entry: object) -> QuestionResult:
