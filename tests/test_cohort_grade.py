@@ -324,3 +324,31 @@ def test_changed_points_are_refused_by_release_and_regraded_by_grade(graded, tmp
     assert accepted.returncode == 0, accepted.stderr
     assert f"changing {assignment}, which has 3 submission(s)" in accepted.stdout and "4 -> 5 points" in accepted.stdout
     assert b'"points": 5' in (copy / "exercises" / assignment / f"{assignment}.ipynb").read_bytes()
+
+
+def test_a_failed_resubmission_keeps_the_earlier_grade_and_says_so(graded, tmp_path: Path) -> None:
+    """Nothing lost: a learner's broken resubmission leaves their graded work in place, flagged."""
+    import csv
+
+    course, _ = graded
+    copy = tmp_path / "resubmitted"
+    shutil.copytree(course, copy)
+    mlteam_course(copy, "grade", "--quiet")  # settle what earlier tests changed
+    assignment, student = ASSIGNMENTS[1], "half_right"
+    before = scores(copy, assignment)[student]
+    graded_folder = copy / "course" / "autograded" / student / assignment
+    graded_before = (graded_folder / f"{assignment}.ipynb").read_bytes()
+
+    submit(copy, student, assignment, {assignment: Submission('{"cells": [')})
+    regraded = mlteam_course(copy, "grade", assignment, "--quiet")
+    assert regraded.returncode == 1 and f"{student}/{assignment}: NotJSONError" in regraded.stdout
+    assert scores(copy, assignment)[student] == before, "the earlier grade stays in the gradebook"
+    assert (graded_folder / f"{assignment}.ipynb").read_bytes() == graded_before, "and its autograded notebook"
+
+    assert mlteam_course(copy, "export", "--to", str(tmp_path / "grades.csv")).returncode == 0
+    with (tmp_path / "grades.submissions.csv").open(newline="", encoding="utf-8") as stream:
+        rows = {(row["student_id"], row["assignment"]): row for row in csv.DictReader(stream)}
+    row = rows[(student, assignment)]
+    assert row["status"] == "could not be graded"
+    assert row["reason"].startswith("NotJSONError") and row["reason"].endswith("the score shown is from an earlier submission")
+    assert float(row["raw_score"]) == pytest.approx(sum(v or 0 for v in before.values()))

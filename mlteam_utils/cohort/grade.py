@@ -241,6 +241,16 @@ def _replace_folder(new: Path, destination: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def resubmitted(previous: Outcome | None, fingerprint: str) -> bool:
+    """Whether the learner handed in something new since the last grading run (graded or failed).
+
+    >>> graded = Outcome("ada", "ex01_a", "f1", "graded", None, 1.0, 2.0, False)
+    >>> resubmitted(graded, "f1"), resubmitted(graded, "f2"), resubmitted(None, "f2")
+    (False, True, False)
+    """
+    return previous is not None and previous.fingerprint != fingerprint
+
+
 def solutions_changed(previous: Outcome | None, source: str | None) -> bool:
     """Whether a submission was graded against other solutions than today's.
 
@@ -370,7 +380,8 @@ def grade_cohort(
                 _replace_folder(result.staged_folder, folders.autograded / submission.student / submission.assignment)
                 summary.graded.append(
                     merge_submission(folders.gradebook, result.worker_db, submission.student, submission.assignment,
-                                     fingerprints[submission], result.note, sources.get(submission.assignment))
+                                     fingerprints[submission], result.note, sources.get(submission.assignment),
+                                     resubmitted=resubmitted(outcomes.get((submission.student, submission.assignment)), fingerprints[submission]))
                 )
             else:
                 reason = result.reason or "nbgrader wrote no autograded notebook"

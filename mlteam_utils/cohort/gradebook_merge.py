@@ -170,11 +170,21 @@ def _transaction(connection: sqlite3.Connection) -> Iterator[None]:
 
 
 def merge_submission(
-    db: Path, worker_db: Path, student: str, assignment: str, fingerprint: str, note: str | None = None, source: str | None = None
+    db: Path,
+    worker_db: Path,
+    student: str,
+    assignment: str,
+    fingerprint: str,
+    note: str | None = None,
+    source: str | None = None,
+    resubmitted: bool = False,
 ) -> Outcome:
     """Replace the course gradebook's rows for one submission by the worker's.
 
     ``note`` is kept as the outcome's reason (e.g. files that were not graded).
+    When ``resubmitted``, a hand grade given to the earlier hand-in's written
+    answer (a task cell) is kept but marked for review again: it graded other
+    text. (nbgrader does this for graded cells, not for task cells.)
 
     Returns the recorded outcome, with the submission's total and whether any of
     its cells still needs manual grading.
@@ -220,6 +230,12 @@ def merge_submission(
             for comment_id, manual_comment in hand_comments:
                 connection.execute(
                     "UPDATE main.comment SET manual_comment = COALESCE(manual_comment, ?) WHERE id = ?", (manual_comment, comment_id)
+                )
+            if resubmitted:
+                connection.execute(
+                    f"UPDATE main.grade SET needs_manual_grade = 1 WHERE notebook_id IN ({new_notebooks}) "
+                    "AND manual_score IS NOT NULL AND cell_id IN (SELECT id FROM main.task_cells)",
+                    (new_id,),
                 )
             score, max_score, manual = _totals(connection, new_id)
             outcome = Outcome(student, assignment, fingerprint, "graded", note or None, score, max_score, manual, source)

@@ -132,7 +132,8 @@ class DescribeFeedbackCells(NbGraderPreprocessor):
         awaiting_points = 0.0
         parts: list[NotebookNode] = []
         for cell in nb.cells:
-            if cell.cell_type == "markdown":
+            # Titles come from the instructor's locked cells only: a learner's own heading names nothing.
+            if cell.cell_type == "markdown" and cell.metadata.get("nbgrader", {}).get("locked"):
                 heading = question_title(cell.source)
                 page_title = page_title or heading
                 title = heading or title
@@ -143,8 +144,9 @@ class DescribeFeedbackCells(NbGraderPreprocessor):
                 mlteam = cell.metadata.setdefault(METADATA_KEY, {})
                 mlteam["feedback_title"] = title or nbgrader.get("grade_id", "")
                 parts.append(cell)
-                if nbgrader.get("grade_id") in awaiting:
-                    mlteam["awaiting_grade"] = True
+                # Set from the gradebook every time: nothing a submission carries decides it.
+                mlteam["awaiting_grade"] = nbgrader.get("grade_id") in awaiting
+                if mlteam["awaiting_grade"]:
                     awaiting_points += float(nbgrader.get("points") or 0)
                 if cell.cell_type == "code" and not utils.is_solution(cell):
                     cell.outputs = [output for output in cell.get("outputs", []) if not is_partial_credit_value(output)]

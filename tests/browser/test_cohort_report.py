@@ -1,0 +1,79 @@
+"""The instructor reads the cohort report, a learner's one-to-one page and a feedback page in Chromium.
+
+A second learner (a blank ex01) joins the half-right one graded for the formgrader
+test; `mlteam-course report` and `mlteam-course feedback` run as an instructor runs
+them, and the pages are opened from disk as an instructor opens them.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ASSIGNMENT = "ex01_how_ml_projects_differ"
+BLANK = "learner_blank"
+
+
+@pytest.fixture(scope="module")
+def reported(lab_course: Path, graded_submission, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    from course_helpers import Submission, submit
+    from mlteam_utils.nbgrader_runner import nbgrader_environment
+
+    release = lab_course / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    submit(lab_course, BLANK, ASSIGNMENT, {ASSIGNMENT: Submission(nbformat.read(release, as_version=4))})
+    report = tmp_path_factory.mktemp("report")
+    tool = str(Path(sys.executable).parent / "mlteam-course")
+    for arguments in (["grade", ASSIGNMENT, "--jobs", "1", "--quiet"], ["feedback", ASSIGNMENT, "--no-release"],
+                      ["report", "--to", str(report)]):
+        completed = subprocess.run([tool, "--course-root", str(lab_course), *arguments], cwd=lab_course, env=nbgrader_environment(),
+                                   capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600)
+        assert completed.returncode == 0, f"{arguments}:\n{completed.stdout[-2000:]}\n{completed.stderr[-3000:]}"
+    return {
+        "index": report / "index.html",
+        "learner": report / "learners" / f"{BLANK}.html",
+        "feedback": lab_course / "course" / "feedback" / graded_submission.student / ASSIGNMENT / f"{ASSIGNMENT}.html",
+    }
+
+
+def test_the_report_says_who_is_behind_and_why(lab_page, reported, shots) -> None:
+    from playwright.sync_api import expect
+
+    page = lab_page
+    page.goto(reported["index"].as_uri())
+    expect(page.get_by_role("heading", name="Learners who are behind")).to_be_visible()
+    behind = page.locator("table", has=page.get_by_role("columnheader", name="topics to revisit"))
+    row = behind.locator("tr", has=page.get_by_role("link", name=BLANK))
+    expect(row).to_contain_text("ex01: Q1")
+    expect(row).to_contain_text("Name the phases of CRISP-DM")
+    expect(page.get_by_role("heading", name="Wrong answers most often given")).to_be_visible()
+    shots.take("report_index")
+    page.get_by_role("heading", name="Learners who are behind").scroll_into_view_if_needed()
+    shots.take("report_behind")
+
+    page.get_by_role("link", name=BLANK).click()
+    expect(page.get_by_role("heading", name=BLANK)).to_be_visible()
+    expect(page.get_by_role("heading", name="Objectives to revisit")).to_be_visible()
+    expect(page.locator("table").first).to_contain_text("awaiting manual grading")
+    expect(page.get_by_text("awaiting grading (of 3)")).to_be_visible()
+    shots.take("learner_page_for_a_one_to_one")
+
+
+def test_the_feedback_page_names_each_question(lab_page, reported, shots) -> None:
+    from playwright.sync_api import expect
+
+    page = lab_page
+    page.goto(reported["feedback"].as_uri())
+    expect(page.get_by_role("heading", name="Feedback: Exercise 1: Planning an ML project")).to_be_visible()
+    toc = page.locator("#toc")
+    expect(toc.get_by_role("link", name="Question 1 — The CRISP-DM lifecycle")).to_be_visible()
+    expect(toc).to_contain_text("awaiting grading by a person")
+    expect(page.locator("body")).not_to_contain_text("Test cell")
+    expect(page.locator("body")).not_to_contain_text("Before you submit")
+    expect(page.locator("body")).not_to_contain_text("BEGIN MARK SCHEME")
+    shots.take("feedback_page")
