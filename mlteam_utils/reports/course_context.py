@@ -83,7 +83,13 @@ def question_catalog(course_root: Path, assignments: Iterable[str]) -> pd.DataFr
                         "assignment": assignment, "question": grade_id, "title": title or grade_id,
                         "objective": (module.objective_of(grade_id) if module else None) or "",
                     })
-    return pd.DataFrame(rows, columns=CATALOG_COLUMNS).drop_duplicates(["assignment", "question"])
+    catalog = pd.DataFrame(rows, columns=CATALOG_COLUMNS).drop_duplicates(["assignment", "question"])
+    # Two graded parts under one heading (shape and values of a pandas question): number them.
+    counts = catalog.groupby(["assignment", "title"])["question"].transform("size")
+    order = catalog.groupby(["assignment", "title"]).cumcount() + 1
+    parts = counts > 1
+    catalog.loc[parts, "title"] = [f"{t} (part {i} of {n})" for t, i, n in zip(catalog.loc[parts, "title"], order[parts], counts[parts])]
+    return catalog.reset_index(drop=True)
 
 
 def widget_answers(autograded_root: Path, assignments: Iterable[str]) -> pd.DataFrame:
