@@ -20,10 +20,11 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test test-fast bench release clean
+.PHONY: help install lab instructor test test-fast bench release clean
 
 help:
 	@echo "make lab     - start JupyterLab on http://127.0.0.1:$(PORT) (set PORT=... to change)"
+	@echo "make instructor - the same, with nbgrader's instructor tools (formgrader, Create Assignment)"
 	@echo "make test    - run the whole test suite"
 	@echo "make test-fast - the inner loop: no browser, no real-nbgrader grading runs"
 	@echo "make bench   - print the performance figures"
@@ -43,11 +44,20 @@ $(OVERRIDES): course/jupyterlab/overrides.json | $(BIN)/python
 	@mkdir -p $(dir $@)
 	cp $< $@
 
+LAB_ARGS = --no-browser --ip=127.0.0.1 --port=$(PORT) --ServerApp.root_dir="$(CURDIR)" \
+	    --LabApp.default_url=/lab/tree/course/index.ipynb $(ALLOW_ROOT)
+# The learner's view: course/jupyterlab/learner turns off nbgrader's instructor tools
+# (formgrader, course list, Create Assignment); Assignments and Validate stay.
+LEARNER_CONFIG := $(CURDIR)/course/jupyterlab/learner$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH))
+
 lab: install
 	@mkdir -p course/exchange
-	$(BIN)/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) \
-	    --ServerApp.root_dir="$(CURDIR)" \
-	    --LabApp.default_url=/lab/tree/course/index.ipynb $(ALLOW_ROOT)
+	JUPYTER_CONFIG_PATH="$(LEARNER_CONFIG)" $(BIN)/jupyter lab $(LAB_ARGS)
+
+# The instructor's view: the same course with the formgrader and Create Assignment.
+instructor: install
+	@mkdir -p course/exchange
+	$(BIN)/jupyter lab $(LAB_ARGS)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -105,6 +105,13 @@ def test_planning_lesson_mode_asks_for_a_prediction_before_running(capsys: pytes
     assert "Not this time" in panel.feedback.value  # the ML plan wins at these settings
     panel.controls["deadline_weeks"].value = 24  # after the reveal, controls redraw live
     assert panel.renders == 2
+    # ... and the words under the chart follow: they describe the run now shown, not the first.
+    prompt = panel.prompt
+    assert prompt is not None and panel.result is not None
+    assert prompt.explain(panel.result) in panel.feedback.value and "With the settings now" in panel.feedback.value
+    first_words = panel.feedback.value
+    panel.controls["p_success"].value = 0.1
+    assert panel.feedback.value != first_words and prompt.explain(panel.result) in panel.feedback.value
     assert capsys.readouterr() == ("", "")
 
 

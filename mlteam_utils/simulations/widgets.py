@@ -116,6 +116,21 @@ def prediction_feedback(guess: str, prompt: Prompt, result: Any) -> str:
     )
 
 
+def live_feedback(guess: str, prompt: Prompt, result: Any) -> str:
+    """HTML for the text under a simulation once the learner changes a control after the reveal.
+
+    The prediction was about the first run; every number in words now follows the controls.
+
+    >>> p = Prompt("Heads or tails?", ("heads", "tails"), lambda r: r, lambda r: f"It was {r}.")
+    >>> live_feedback("heads", p, "heads")
+    '<p><b>Your prediction</b> (for the first run): heads. <b>With the settings now</b>, the simulation says: heads.</p><p>It was heads.</p>'
+    """
+    return (
+        f"<p><b>Your prediction</b> (for the first run): {html.escape(guess)}. <b>With the settings now</b>, "
+        f"the simulation says: {html.escape(prompt.answer(result))}.</p><p>{prompt.explain(result)}</p>"
+    )
+
+
 def figure_bundle(figure: Figure, alt: str, dpi: int = 80) -> dict[str, str]:
     """A display bundle for ``figure``: an ``<img>`` with alt text, and the text alone.
 
@@ -286,6 +301,9 @@ class SimulationPanel(widgets.VBox):
                 return
         if self.revealed:
             self.refresh()
+            # The words under the chart follow the controls too, not only the chart.
+            if self.prompt is not None and self.guess is not None and self.guess.value is not None and self.result is not None:
+                self.feedback.value = live_feedback(self.guess.value, self.prompt, self.result)
 
     @contextmanager
     def hold_redraw(self) -> Iterator[None]:

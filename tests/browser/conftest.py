@@ -116,6 +116,16 @@ def lab_server(lab_course: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         stop_lab(server)
 
 
+@pytest.fixture(scope="package")
+def instructor_server(lab_course: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
+    """`make instructor` on the same course: JupyterLab with the formgrader."""
+    server = start_lab(lab_course, tmp_path_factory.mktemp("browser-jupyter-instructor"), role="instructor")
+    try:
+        yield server
+    finally:
+        stop_lab(server)
+
+
 @dataclass(frozen=True)
 class GradedSubmission:
     assignment: str

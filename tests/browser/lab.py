@@ -163,9 +163,11 @@ def lab_command(course: Path, port: int, token: str, app_settings: Path) -> list
     return command
 
 
-def start_lab(course: Path, state: Path, timeout: float = 90) -> LabServer:
+def start_lab(course: Path, state: Path, timeout: float = 90, role: str = "learner") -> LabServer:
     """Start JupyterLab on ``course`` (run from it, as nbgrader reads its config from the
     server's working folder) and wait until it answers ``/api/status``.
+
+    ``role="learner"`` is `make lab` (no instructor tools), ``"instructor"`` is `make instructor`.
 
     The server picks a free port itself (``--port=0``) and reports it in its runtime
     file, so no other process can take the port between choosing and binding it.
@@ -174,6 +176,10 @@ def start_lab(course: Path, state: Path, timeout: float = 90) -> LabServer:
     app_settings.mkdir(parents=True, exist_ok=True)
     shutil.copy2(course / "course" / "jupyterlab" / "overrides.json", app_settings / "overrides.json")
     env = lab_environment(state)
+    if role == "learner":  # as the Makefile's `lab` target sets it
+        env["JUPYTER_CONFIG_PATH"] = str(course / "course" / "jupyterlab" / "learner")
+    elif role != "instructor":
+        raise ValueError(f"role must be 'learner' or 'instructor', not {role!r}")
     token = secrets.token_hex(16)
     log_path = state / "jupyter-lab.log"
     with log_path.open("wb") as log:

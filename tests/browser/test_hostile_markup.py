@@ -87,13 +87,13 @@ def ran_payloads(page, dialogs: list[str]) -> list[str]:
     return sorted(set(markers) | set(dialogs))
 
 
-def test_the_formgrader_shows_the_hostile_submission_inert(lab_page, lab_server, hostile_graded, shots) -> None:
+def test_the_formgrader_shows_the_hostile_submission_inert(lab_page, instructor_server, hostile_graded, shots) -> None:
     from playwright.sync_api import expect
 
     page = lab_page
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: dialogs.append(dialog.message))
-    page.goto(lab_server.url(f"/formgrader/submissions/{hostile_graded['submission_id']}/?index=0"))
+    page.goto(instructor_server.url(f"/formgrader/submissions/{hostile_graded['submission_id']}/?index=0"))
     expect(page.locator(".cell").first).to_be_visible()
     reflection = page.locator(".cell", has_text="My honest reflection")
     expect(reflection.first).to_be_visible()

@@ -15,14 +15,14 @@ pytestmark = pytest.mark.browser
 ITEM_MARK = re.compile(r"^(✔ correct|◐ partly right|✘ not right): ")
 
 
-def test_instructor_sees_widget_scores_in_the_formgrader(lab_page, lab_server, lab_course, graded_submission, shots) -> None:
+def test_instructor_sees_widget_scores_in_the_formgrader(lab_page, instructor_server, lab_course, graded_submission, shots) -> None:
     from playwright.sync_api import expect
 
     page = lab_page
     assignment, student = graded_submission.assignment, graded_submission.student
     key = json.loads((lab_course / "solutions" / assignment / f"{assignment}.key.json").read_text(encoding="utf-8"))
 
-    page.goto(lab_server.url(workspace_url("instructor", "course")))
+    page.goto(instructor_server.url(workspace_url("instructor", "course")))
     expect(page.locator("#jp-main-dock-panel")).to_be_visible()
     menu(page, "Nbgrader", "nbgrader:open-formgrader")
     formgrader = page.frame_locator("#formgrader iframe")

@@ -34,6 +34,14 @@ def test_new_hire_reads_lesson_one_and_checks_an_answer(lab_page, lab_server, la
     wait_for_notebook(page, "course/index.ipynb")
     expect(page.get_by_role("heading", name="How machine-learning teams work")).to_be_visible()
     shots.take("start_page")
+    # A learner's JupyterLab shows no instructor tools: no formgrader, no Create Assignment.
+    page.locator("#jp-menu-panel .lm-MenuBar-itemLabel", has_text="Nbgrader").click()
+    expect(page.locator('.lm-Menu li[data-command="nbgrader:open-assignment-list"]')).to_be_visible()
+    for command in ("nbgrader:open-formgrader", "nbgrader:open-create-assignment", "nbgrader:open-course-list"):
+        expect(page.locator(f'.lm-Menu li[data-command="{command}"]')).to_be_hidden()
+    shots.take("learner_nbgrader_menu")
+    page.keyboard.press("Escape")
+    expect(page.locator(".lm-TabBar-tab", has_text="Create Assignment")).to_have_count(0)
 
     page.get_by_role("link", name=LESSON_LINK).click()
     wait_for_notebook(page, LESSON)
