@@ -20,11 +20,12 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab instructor test test-fast bench release clean
+.PHONY: help install lab instructor selfgrade test test-fast bench release clean
 
 help:
 	@echo "make lab     - start JupyterLab on http://127.0.0.1:$(PORT) (set PORT=... to change)"
 	@echo "make instructor - the same, with nbgrader's instructor tools (formgrader, Create Assignment)"
+	@echo "make selfgrade EXERCISE=ex01 - score your own copy of an exercise, with feedback (self-learners)"
 	@echo "make test    - run the whole test suite"
 	@echo "make test-fast - the inner loop: no browser, no real-nbgrader grading runs"
 	@echo "make bench   - print the performance figures"
@@ -58,6 +59,11 @@ lab: install
 instructor: install
 	@mkdir -p course/exchange
 	$(BIN)/jupyter lab $(LAB_ARGS)
+
+# A self-learner's score and feedback for one exercise: make selfgrade EXERCISE=ex01
+selfgrade: install
+	@test -n "$(EXERCISE)" || { echo "usage: make selfgrade EXERCISE=ex01   (ex01 ... ex08, or a notebook's path)"; exit 2; }
+	$(BIN)/mlteam-course selfgrade "$(EXERCISE)"
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -47,11 +47,20 @@ def cmd_selfgrade(args: argparse.Namespace) -> int:
     from mlteam_utils.selfgrade import SelfGradeError, selfgrade
 
     from mlteam_utils.paths import find_course_root
+    from mlteam_utils.selfgrade import find_exercise
 
+    if not args.notebook.exists():  # an exercise named by id: `selfgrade ex01`
+        found = find_exercise(str(args.notebook), find_course_root(args.course_root))
+        if found is not None:
+            args.notebook = found
     # The notebook's own checkout is the natural course, wherever the command runs from.
     root = find_course_root(args.course_root or args.notebook.resolve().parent)
     try:
-        report = selfgrade(args.notebook, root, show_correct_answers=args.show_answers, isolation=False if args.no_isolation else None)
+        print(f"Grading {args.notebook} (this can take up to a minute) ...", file=sys.stderr, flush=True)
+        report = selfgrade(
+            args.notebook, root, show_correct_answers=not args.hide_answers, isolation=False if args.no_isolation else None,
+            progress=lambda step: print(f"  {step} ...", file=sys.stderr, flush=True),
+        )
     except (SelfGradeError, NbgraderFailed) as error:
         print(f"mlteam-course selfgrade: {error}", file=sys.stderr)
         return 1
@@ -287,12 +296,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="score your own copy of an exercise (for self-learners)",
         description=(
             "Grade your copy of an exercise against the instructor version in solutions/, in a private "
-            "temporary course. Prints the score per question and writes NOTEBOOK_NAME.feedback.html next "
-            "to the notebook. Your notebook, your answers file and the course gradebook are not changed."
+            "temporary course. Prints the score per question, the rubric of the written answer, and writes "
+            "NOTEBOOK_NAME.feedback.html next to the notebook, with the correct answer and explanation of "
+            "each widget item you missed. Your notebook, your answers file and the course gradebook are not "
+            "changed. After `make lab`, run it as `make selfgrade EXERCISE=ex01` (or .venv/bin/mlteam-course selfgrade ...)."
         ),
     )
-    selfgrade_parser.add_argument("notebook", type=Path, metavar="NOTEBOOK", help="e.g. exercises/ex01_how_ml_projects_differ/ex01_how_ml_projects_differ.ipynb")
-    selfgrade_parser.add_argument("--show-answers", action="store_true", help="show the correct answer of each widget item you got wrong in the feedback")
+    selfgrade_parser.add_argument(
+        "notebook", type=Path, metavar="NOTEBOOK",
+        help="the exercise's notebook, or its id: ex01 (= exercises/ex01_how_ml_projects_differ/ex01_how_ml_projects_differ.ipynb)",
+    )
+    selfgrade_parser.add_argument(
+        "--hide-answers", action="store_true",
+        help="do not show the correct answer and explanation of the widget items you got wrong (shown by default: you hold the solutions anyway)",
+    )
+    selfgrade_parser.add_argument("--show-answers", action="store_true", help=argparse.SUPPRESS)  # the default now; kept for old scripts
     selfgrade_parser.add_argument(
         "--no-isolation",
         action="store_true",

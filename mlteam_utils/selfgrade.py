@@ -4,6 +4,12 @@ The learner's notebook and answers file are copied into a temporary course built
 from ``solutions/``; nbgrader generates, autogrades and writes feedback there. The
 learner's files and the course's gradebook are never touched; only the feedback
 page is written next to the notebook.
+
+A self-learner already holds the solutions, so what an instructor's feedback
+keeps back is shown here: the correct answer and explanation of each widget item
+they missed (unless ``show_correct_answers=False``) and the reflection's rubric,
+in the terminal and on the page. The reflection is "graded by a person": it is
+left out of the score, in the terminal and on the page alike.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,12 +35,13 @@ class SelfGradeError(RuntimeError):
 
 @dataclass(frozen=True)
 class QuestionScore:
-    """One graded cell of the learner's notebook."""
+    """One graded cell of the learner's notebook (``title``: the question it belongs to)."""
 
     name: str
     score: float | None
     max_score: float
     needs_manual_grade: bool
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,22 +61,73 @@ class SelfGradeReport:
     def auto_max(self) -> float:
         return sum(q.max_score for q in self.questions if not q.needs_manual_grade)
 
+    @property
+    def person_points(self) -> float:
+        """Points of the parts a person grades (the reflection): not in the score."""
+        return sum(q.max_score for q in self.questions if q.needs_manual_grade)
+
     def as_text(self) -> str:
-        """A table for the terminal."""
-        width = max([len(q.name) for q in self.questions] + [8])
+        """A table for the terminal: questions in notebook order, by name, then the total.
+
+        >>> report = SelfGradeReport("ex01", "ex01", (
+        ...     QuestionScore("q1_order", 2.6, 3.0, False, "Question 1 — The lifecycle"),
+        ...     QuestionScore("q5_reflection", None, 3.0, True, "Question 5 — In your organization")), None, ("**3 points:** names the risk.",))
+        >>> print(report.as_text())
+        ex01 / ex01
+        <BLANKLINE>
+          Question 1 — The lifecycle          2.6 / 3
+          Question 5 — In your organization     – / 3  graded by a person (rubric below)
+        <BLANKLINE>
+          Score: 2.6 / 6, of which 3 points are graded by a person and not counted here
+        <BLANKLINE>
+        Rubric for the written answer:
+          3 points: names the risk.
+        """
+        width = max([len(q.title or q.name) for q in self.questions] + [8])
         lines = ([self.note, ""] if self.note else []) + [f"{self.assignment} / {self.notebook}", ""]
         for q in self.questions:
             if q.needs_manual_grade:
-                shown = f"   – / {q.max_score:g}  graded by a person (see the rubric below)"
+                shown = f"   – / {q.max_score:g}  graded by a person (rubric below)"
             else:
                 shown = f"{q.score or 0:>4g} / {q.max_score:g}"
-            lines.append(f"  {q.name:<{width}}  {shown}")
-        lines += ["", f"  Autograded total: {self.auto_score:g} / {self.auto_max:g}"]
+            lines.append(f"  {(q.title or q.name):<{width}}  {shown}")
+        total = f"  Score: {self.auto_score:g} / {self.auto_max + self.person_points:g}"
+        if self.person_points:
+            total += f", of which {self.person_points:g} points are graded by a person and not counted here"
+        lines += ["", total]
         if self.feedback_path:
-            lines.append(f"  Feedback page:    {self.feedback_path}")
+            lines.append(f"  Feedback page: {self.feedback_path}")
         for rubric in self.rubrics:
-            lines += ["", "Rubric for the written answer:", rubric.strip()]
+            lines += ["", "Rubric for the written answer:", *(f"  {line}" for line in plain_markdown(rubric).splitlines())]
         return "\n".join(lines)
+
+
+def plain_markdown(text: str) -> str:
+    r"""Markdown made readable in a terminal: no emphasis markers, no blank-line runs.
+
+    >>> print(plain_markdown("**Rubric (3 levels)**\n- **3 points:** names *and* proposes."))
+    Rubric (3 levels)
+    - 3 points: names and proposes.
+    """
+    text = re.sub(r"\*\*(.+?)\*\*", r"\1", text)
+    text = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"\1", text)
+    return "\n".join(line.rstrip() for line in text.strip().splitlines() if line.strip())
+
+
+def find_exercise(name: str, course_root: Path) -> Path | None:
+    """The learner's notebook of an exercise named by id or prefix (``ex01``), or None.
+
+    >>> from mlteam_utils.paths import find_course_root
+    >>> find_exercise("ex01", find_course_root()).relative_to(find_course_root()).as_posix()
+    'exercises/ex01_how_ml_projects_differ/ex01_how_ml_projects_differ.ipynb'
+    >>> find_exercise("ex99", find_course_root()) is None
+    True
+    """
+    if not re.fullmatch(r"ex\d{2}[a-z0-9_]*", name):
+        return None
+    matches = sorted(course_root.glob(f"exercises/{name}*/{name}*.ipynb"))
+    matches = [path for path in matches if path.stem == path.parent.name]
+    return matches[0] if len(matches) == 1 else None
 
 
 def _locate(notebook: Path, course_root: Path) -> tuple[str, str]:
@@ -87,16 +146,40 @@ def _locate(notebook: Path, course_root: Path) -> tuple[str, str]:
 
 
 def _rubrics(source_notebook: Path) -> tuple[str, ...]:
-    return tuple(match["body"] for match in MARK_SCHEME.finditer(source_notebook.read_text(encoding="utf-8")))
+    """The mark schemes of the instructor notebook's cells, as text (not as the file's JSON)."""
+    import nbformat
+
+    notebook = nbformat.read(source_notebook, as_version=4)
+    return tuple(match["body"] for cell in notebook.cells for match in MARK_SCHEME.finditer(cell.source))
+
+
+def _question_titles(source_notebook: Path) -> dict[str, str]:
+    """grade_id -> the title of the question it belongs to, in notebook order."""
+    from mlteam_utils.reports.course_context import question_catalog
+
+    catalog = question_catalog(source_notebook.parents[2], [source_notebook.parent.name])
+    return dict(zip(catalog["question"], catalog["title"]))
+
+
+#: The feedback a self-learner gets: the instructor's, with the reflection's rubric kept.
+SELF_FEEDBACK_PREPROCESSORS = [
+    "nbgrader.preprocessors.GetGrades",
+    "mlteam_utils.grading.preprocessors.DescribeFeedbackCells",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "mlteam_utils.grading.preprocessors.RevealMarkScheme",
+    "mlteam_utils.grading.preprocessors.ShortenTracebacks",
+]
 
 
 def selfgrade(
     notebook: Path,
     course_root: Path,
     *,
-    show_correct_answers: bool = False,
+    show_correct_answers: bool = True,
     timeout: float = 600,
     isolation: bool | None = None,
+    progress: Callable[[str], None] = lambda step: None,
 ) -> SelfGradeReport:
     """Grade ``notebook`` against the instructor version in a private temporary course.
 
@@ -134,6 +217,7 @@ def selfgrade(
             ignore=shutil.ignore_patterns(ANSWERS_GLOB, ".ipynb_checkpoints", "__pycache__"),
         )
         (private / "course").mkdir()
+        progress("1/3 preparing a private copy of the exercise")
         run_nbgrader(private, "generate_assignment", assignment, "--force", timeout=timeout)
 
         submitted = private / "course" / "submitted" / SELF / assignment
@@ -147,14 +231,20 @@ def selfgrade(
             real = course_root.resolve()
             isolation_options = nbgrader_isolation_args(private, hidden_paths=[real / "solutions", real / "course"])
         options = [f"--ScoreWidgetAnswers.show_correct_answers={show_correct_answers}", *isolation_options]
+        progress("2/3 running your notebook and scoring it")
         run_nbgrader(private, "autograde", assignment, "--student", SELF, "--force", *options, timeout=timeout)
-        run_nbgrader(private, "generate_feedback", assignment, "--student", SELF, "--force", timeout=timeout)
+        progress("3/3 writing your feedback page")
+        preprocessors = "[" + ", ".join(repr(name) for name in SELF_FEEDBACK_PREPROCESSORS) + "]"
+        run_nbgrader(private, "generate_feedback", assignment, "--student", SELF, "--force",
+                     f"--GenerateFeedback.preprocessors={preprocessors}", timeout=timeout)
 
+        titles = _question_titles(course_root / "solutions" / assignment / f"{name}.ipynb")
+        order = {grade_id: index for index, grade_id in enumerate(titles)}
         with Gradebook(f"sqlite:///{private / 'course' / 'gradebook.db'}") as gradebook:
             submission = gradebook.find_submission_notebook(name, assignment, SELF)
             questions = tuple(
-                QuestionScore(g.name, g.auto_score, float(g.max_score), bool(g.needs_manual_grade))
-                for g in sorted(submission.grades, key=lambda g: g.cell.id if g.cell else 0)
+                QuestionScore(g.name, g.auto_score, float(g.max_score), bool(g.needs_manual_grade), titles.get(g.name, g.name))
+                for g in sorted(submission.grades, key=lambda g: (order.get(g.name, len(order)), g.name))
             )
         produced = private / "course" / "feedback" / SELF / assignment / f"{name}.html"
         feedback_path: Path | None = None

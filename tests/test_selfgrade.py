@@ -68,7 +68,7 @@ def test_selfgrade_without_bubblewrap_grades_unsandboxed_and_says_so(learner_cop
     assert completed.returncode == 0, completed.stderr[-3000:]
     first_line = completed.stdout.splitlines()[0]
     assert first_line.startswith("Graded without a sandbox") and "bubblewrap" in first_line, completed.stdout[:500]
-    total = float(completed.stdout.split("Autograded total:")[1].split("/")[0])
+    total = float(completed.stdout.split("Score:")[1].split("/")[0])
     assert 0 < total < 13
 
 
@@ -78,17 +78,30 @@ def test_selfgrade_prints_scores_and_writes_feedback_without_touching_anything(l
     completed = run_selfgrade(notebook, cwd=course)
     assert completed.returncode == 0, completed.stderr[-3000:]
     out = completed.stdout
-    assert "q1_crisp_dm_order" in out and "Autograded total" in out
-    total = float(out.split("Autograded total:")[1].split("/")[0])
-    assert 0 < total < 13
-    assert "Rubric for the written answer" in out
+    # Questions by name, in notebook order; the reflection is graded by a person, not 0.
+    titles = [line.split("  ")[1].strip() for line in out.splitlines() if line.startswith("  Question ")]
+    assert titles[0].startswith("Question 1 — The CRISP-DM lifecycle") and titles[-1].startswith("Question 5 — In your organization")
+    assert titles == sorted(titles, key=lambda title: title.split(" — ")[0]), "notebook order"
+    assert "graded by a person (rubric below)" in out
+    total = float(out.split("Score:")[1].split("/")[0])
+    maximum = float(out.split("Score:")[1].split("/")[1].split(",")[0])
+    assert 0 < total < 13 and maximum == 16
+    # The rubric reads as text, not as the notebook's JSON.
+    rubric = out.split("Rubric for the written answer:")[1]
+    assert "3 points: names the real uncertainty" in rubric and '\\n' not in rubric and '"' not in rubric.splitlines()[1]
+    # Progress while it runs, on stderr.
+    assert "1/3" in completed.stderr and "3/3" in completed.stderr
 
     feedback = notebook.with_name(f"{ASSIGNMENT}.feedback.html")
     assert feedback.is_file()
     html = feedback.read_text(encoding="utf-8")
     assert "Widget question" in html
     assert "BEGIN HIDDEN TESTS" not in html and "expected_weeks" not in html
-    assert "MARK SCHEME" not in html
+    assert "MARK SCHEME" not in html, "the rubric is shown without nbgrader's markers"
+    assert "names the real uncertainty" in html, "the rubric is on the page too"
+    # Terminal and page agree: the same total, the reflection awaiting a person.
+    assert f"Score: {total:g} / 16" in html.replace(".0 /", " /").replace(".0 (", " (") or f"Score: {total} / 16" in html
+    assert "awaiting grading by a person" in html
 
     after = digest(course)
     after.pop(f"exercises/{ASSIGNMENT}/{ASSIGNMENT}.feedback.html")
@@ -96,17 +109,28 @@ def test_selfgrade_prints_scores_and_writes_feedback_without_touching_anything(l
     assert not (course / "course" / "gradebook.db").exists()
 
 
-def test_selfgrade_hides_correct_answers_unless_asked(learner_copy) -> None:
+def test_selfgrade_shows_correct_answers_unless_asked_not_to(learner_copy) -> None:
+    """A self-learner holds the solutions: the missed items' answers and explanations are shown by default."""
     course, notebook = learner_copy
     key = json.loads((course / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.key.json").read_text())
     wrong_item = key["questions"]["q2_waterfall_agile_ml"]["items"][7]  # misfiled in the fixture
+    explanation = key["questions"]["q2_waterfall_agile_ml"]["explanations"][wrong_item]
     assert run_selfgrade(notebook, cwd=course).returncode == 0
+    html = notebook.with_name(f"{ASSIGNMENT}.feedback.html").read_text(encoding="utf-8")
+    assert "expected:" in html and wrong_item.split("'")[0][:30] in html
+    assert explanation[:40].replace("'", "&#x27;")[:30] in html or explanation[:30] in html
+
+    assert run_selfgrade(notebook, "--hide-answers", cwd=course).returncode == 0
     html = notebook.with_name(f"{ASSIGNMENT}.feedback.html").read_text(encoding="utf-8")
     assert "expected:" not in html
 
-    assert run_selfgrade(notebook, "--show-answers", cwd=course).returncode == 0
-    html = notebook.with_name(f"{ASSIGNMENT}.feedback.html").read_text(encoding="utf-8")
-    assert "expected:" in html and wrong_item.split("'")[0][:30] in html
+
+def test_selfgrade_takes_an_exercise_id(learner_copy) -> None:
+    """`make selfgrade EXERCISE=ex01` passes the id; it finds the learner's notebook."""
+    course, notebook = learner_copy
+    completed = run_selfgrade(Path("ex01"), cwd=course)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert notebook.with_name(f"{ASSIGNMENT}.feedback.html").is_file()
 
 
 def test_selfgrade_refuses_a_notebook_that_is_not_an_exercise(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 BEGIN = "BEGIN MARK SCHEME"
 END = "END MARK SCHEME"
-RUBRIC_LEAD = "**Rubric, for the grader.** Learners never see it: their feedback leaves it out."
+RUBRIC_LEAD = "**Rubric, for the grader.**"
 
 
 def present_mark_scheme(source: str) -> str:
@@ -29,7 +29,7 @@ def present_mark_scheme(source: str) -> str:
     >>> print(present_mark_scheme(cell))
     Write 3 sentences.
     <BLANKLINE>
-    > **Rubric, for the grader.** Learners never see it: their feedback leaves it out. <!-- BEGIN MARK SCHEME -->
+    > **Rubric, for the grader.** <!-- BEGIN MARK SCHEME -->
     >
     > **3 points:** names the risk.
     <!-- END MARK SCHEME -->
@@ -64,4 +64,24 @@ class PresentMarkScheme(NbGraderPreprocessor):
             # Locked task cells are the instructor's text, restored from the gradebook before this runs.
             if cell.cell_type == "markdown" and meta.get("task") and meta.get("locked"):
                 cell.source = present_mark_scheme(cell.source)
+        return nb, resources
+
+
+def without_markers(source: str) -> str:
+    """A presented rubric without nbgrader's marker words (for a self-learner's own page).
+
+    >>> without_markers(present_mark_scheme("Write.\\n=== BEGIN MARK SCHEME ===\\nBe clear.\\n=== END MARK SCHEME ==="))
+    'Write.\\n> **Rubric, for the grader.**\\n>\\n> Be clear.'
+    """
+    lines = [line.replace(f" <!-- {BEGIN} -->", "") for line in source.splitlines() if line.strip() != f"<!-- {END} -->"]
+    return "\n".join(lines)
+
+
+class RevealMarkScheme(NbGraderPreprocessor):
+    """Keep the rubric on a self-learner's feedback page, without the marker words."""
+
+    def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
+        for cell in nb.cells:
+            if cell.cell_type == "markdown" and cell.metadata.get("nbgrader", {}).get("task"):
+                cell.source = without_markers(cell.source)
         return nb, resources

@@ -3,7 +3,7 @@
 from mlteam_utils.grading.code_questions import HandOverCodeAnswers, ScoreCodeAnswers
 from mlteam_utils.grading.feedback_page import DescribeFeedbackCells
 from mlteam_utils.grading.instructor_cells import RemoveInstructorCells
-from mlteam_utils.grading.mark_scheme import PresentMarkScheme
+from mlteam_utils.grading.mark_scheme import PresentMarkScheme, RevealMarkScheme
 from mlteam_utils.grading.markup import NeutralizeLearnerMarkup
 from mlteam_utils.grading.missing_cells import OverwriteCellsKeepingOrder
 from mlteam_utils.grading.tracebacks import ShortenTracebacks
@@ -16,6 +16,7 @@ __all__ = [
     "NeutralizeLearnerMarkup",
     "OverwriteCellsKeepingOrder",
     "PresentMarkScheme",
+    "RevealMarkScheme",
     "RemoveInstructorCells",
     "ScoreCodeAnswers",
     "ScoreWidgetAnswers",
