@@ -563,9 +563,24 @@ def _join(names: list[str]) -> str:
     return ", ".join(names)
 
 
+class NotAnsweredYet(AssertionError):
+    """A check cell's failure for a question still to answer: shown as one calm line, no traceback.
+
+    Still an ``AssertionError``, so nbgrader's Validate lists the question as missing.
+    IPython shows the lines of ``_render_traceback_`` instead of a traceback: the
+    learner sees what to do, never this package's code.
+
+    >>> NotAnsweredYet("Not answered yet: q1. Answer it in the widget above.")._render_traceback_()
+    ['Not answered yet: q1. Answer it in the widget above.']
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        return [str(self)]
+
+
 def _not_answered(message: str) -> NoReturn:
-    """Fail a check cell with ``message`` (a short last frame in the learner's traceback)."""
-    raise AssertionError(message) from None
+    """Fail a check cell with ``message``, shown without a traceback (see :class:`NotAnsweredYet`)."""
+    raise NotAnsweredYet(message) from None
 
 
 def check_answered(notebook: str, *question_ids: str, directory: str | Path | None = None) -> None:
@@ -581,7 +596,7 @@ def check_answered(notebook: str, *question_ids: str, directory: str | Path | No
     >>> check_answered("ex00_demo", "q1", directory=folder)
     Traceback (most recent call last):
     ...
-    AssertionError: No answers are saved yet: there is no answers file ex00_demo.answers.json beside this notebook. Answer q1 in the widget above (run its cell first if you do not see it), then run this cell again.
+    mlteam_utils.answers.NotAnsweredYet: No answers are saved yet: there is no answers file ex00_demo.answers.json beside this notebook. Answer q1 in the widget above (run its cell first if you do not see it), then run this cell again.
     """
     # IPython skips frames marked like this: a learner sees their cell and the message,
     # not this function's source.

@@ -513,3 +513,20 @@ def test_check_answered_with_a_bad_file(tmp_path: Path, content: object, words: 
 def test_check_answered_needs_a_question(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         check_answered(NB, directory=tmp_path)
+
+
+def test_an_unanswered_check_shows_one_calm_line_in_a_real_kernel(tmp_path: Path) -> None:
+    """What a learner sees under a check cell on a fresh Run All: the message, no traceback frames."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        f"from mlteam_utils.answers import check_answered\ncheck_answered({NB!r}, 'q1', 'q2')"
+    )])
+    NotebookClient(notebook, timeout=120, allow_errors=True, resources={"metadata": {"path": str(tmp_path)}}).execute()
+    (error,) = [output for output in notebook.cells[0].outputs if output.output_type == "error"]
+    assert error.ename == "NotAnsweredYet"
+    assert len(error.traceback) == 1, error.traceback
+    (line,) = error.traceback
+    assert line.startswith("No answers are saved yet") and "q1" in line and "q2" in line
+    assert "answers.py" not in line and "Traceback" not in line and "\x1b" not in line
