@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlteam_utils.grading.safe_files import describe_entry, open_regular_file, walk_entries
+from mlteam_utils.grading.safe_files import describe_entry, open_regular_file, printable, walk_entries
 
 #: nbgrader's own ids are folder names; anything else is not a submission.
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]*$")
@@ -155,6 +155,7 @@ def uncollected_submissions(
     ...     (inbound / name).mkdir(parents=True)
     >>> (submitted / "bob" / "ex01_a").mkdir(parents=True)
     >>> _ = (submitted / "bob" / "ex01_a" / "timestamp.txt").write_text("2026-11-01 09:00:00.000000 UTC")
+    >>> (inbound / "..+ex01_a+2026-11-03 10:00:00.000000 UTC").mkdir()  # not a learner id: ignored
     >>> [w.label for w in uncollected_submissions(exchange, "course", submitted)]
     ['ada/ex01_a']
     """
@@ -174,7 +175,8 @@ def uncollected_submissions(
         if len(parts) < 3:
             continue
         student, assignment, stamp = parts[0], parts[1], parts[2]
-        if wanted and assignment not in wanted:
+        # Anyone may drop an entry into the inbound folder: only nbgrader-like ids count.
+        if not (_ID.match(student) and _ID.match(assignment)) or (wanted and assignment not in wanted):
             continue
         try:
             when = parse_utc(stamp)
@@ -190,5 +192,5 @@ def uncollected_submissions(
         except (ValueError, OverflowError, TypeError):
             newer = True
         if newer:
-            waiting.append(WaitingSubmission(student, assignment, stamp))
+            waiting.append(WaitingSubmission(student, assignment, printable(stamp, 40)))
     return sorted(waiting)
