@@ -115,6 +115,8 @@ class QuestionResult:
     notes: tuple[str, ...] = ()
     #: Malformed parts of the saved answer that were left out; the rest was scored.
     ignored: tuple[str, ...] = ()
+    #: The kind's own one-line account of the credit (see :meth:`summary`), when it has one.
+    headline: str = ""
 
     @property
     def correct(self) -> bool:
@@ -122,14 +124,27 @@ class QuestionResult:
         return self.fraction >= 1.0 and not self.problems
 
     def summary(self) -> str:
-        """One line for a learner, e.g. ``'3 of 4 parts right (75% credit).'``."""
+        """One line for a learner that makes the arithmetic visible.
+
+        >>> item = lambda credit: ItemResult("x", credit, credit >= 1.0, "")
+        >>> QuestionResult("q", "matching", 0.75, (item(1), item(1), item(1), item(0))).summary()
+        '3 of 4 parts right (75% credit).'
+        >>> QuestionResult("q", "ordering", 0.8, (item(1), item(1), item(0.6), item(0.6))).summary()
+        '2 of 4 parts fully right, 2 partly right (80% credit).'
+        """
         if self.problems:
             return f"No credit: {self.problems[0]}."
-        right = sum(1 for item in self.items if item.correct)
         if self.correct:
             return "All right (100% credit)."
+        if self.headline:
+            return self.headline
+        right = sum(1 for item in self.items if item.correct)
+        partly = sum(1 for item in self.items if not item.correct and item.credit > 0)
         parts = "part" if len(self.items) == 1 else "parts"
-        return f"{right} of {len(self.items)} {parts} right ({round(100 * self.fraction)}% credit)."
+        credit = f"({round(100 * self.fraction)}% credit)."
+        if partly:
+            return f"{right} of {len(self.items)} {parts} fully right, {partly} partly right {credit}"
+        return f"{right} of {len(self.items)} {parts} right {credit}"
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy."""
@@ -768,7 +783,23 @@ def _score_multiple(qid: str, n: Mapping[str, Any], value: Sequence[str]) -> Que
         items.append(_item(option, float(picked == (option in correct)), lead, _why(n, option), expected[option]))
     hits, false_picks = len(chosen & correct), len(chosen - correct)
     # right picks minus wrong picks, so that ticking everything earns nothing
-    return _result(qid, n, items, fraction=(hits - false_picks) / len(correct))
+    result = _result(qid, n, items, fraction=(hits - false_picks) / len(correct))
+    return replace(result, headline=multiple_choice_headline(hits, len(correct), false_picks, result.fraction))
+
+
+def multiple_choice_headline(hits: int, right_options: int, wrong_picks: int, fraction: float) -> str:
+    """The credit of a multiple-choice answer in words a lay reader can check.
+
+    >>> multiple_choice_headline(2, 3, 0, 2 / 3)
+    'You picked 2 of the 3 right options and no wrong one (67% credit).'
+    >>> multiple_choice_headline(3, 3, 1, 2 / 3)
+    'You picked 3 of the 3 right options and 1 wrong one, which takes one right pick back (67% credit).'
+    """
+    wrong = "no wrong one" if not wrong_picks else (
+        f"{wrong_picks} wrong one, which takes one right pick back" if wrong_picks == 1
+        else f"{wrong_picks} wrong ones, each taking one right pick back"
+    )
+    return f"You picked {hits} of the {right_options} right options and {wrong} ({round(100 * fraction)}% credit)."
 
 
 def _score_matching(qid: str, n: Mapping[str, Any], value: Mapping[str, Any]) -> QuestionResult:
