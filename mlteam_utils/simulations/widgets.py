@@ -84,8 +84,8 @@ __all__ = [
     "staffing_widget",
 ]
 
-_WIDE = {"description_width": "15em"}
-_ROW = widgets.Layout(width="34em")
+_WIDE = {"description_width": "18em"}
+_ROW = widgets.Layout(width="48em", max_width="100%")
 
 
 # ---------------------------------------------------------------- shared pieces
