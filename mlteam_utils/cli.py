@@ -180,14 +180,14 @@ def cmd_report(args: argparse.Namespace) -> int:
         print("mlteam-course report: --behind-below must be a fraction between 0 and 1, e.g. 0.75", file=sys.stderr)
         return 2
     from mlteam_utils.reports.course_context import load_context
-    from mlteam_utils.reports.released import counted_assignments, course_paths
+    from mlteam_utils.reports.released import course_paths, given_assignments
 
     root = _course_root(args)
     try:
         db_url, course_id = course_gradebook_url(root)
         frames = read_gradebook(db_url, course_id)
         autograded, outbound, _ = course_paths(root)
-        released = counted_assignments(frames, outbound)
+        released = given_assignments(frames, outbound)
         left_out = [name for name in frames.assignment_names if name not in released]
         frames = frames.only(released)
         context = load_context(root, autograded, frames.assignment_names)

@@ -31,15 +31,18 @@ def course_paths(course_root: Path) -> tuple[Path, Path | None, str]:
     return Path(coursedir.root) / coursedir.autograded_directory, outbound if outbound.is_dir() else None, str(coursedir.course_id)
 
 
-def counted_assignments(frames: GradebookFrames, outbound: Path | None) -> list[str]:
+def given_assignments(frames: GradebookFrames, outbound: Path | None) -> list[str]:
     """The assignments learners have been given, in gradebook order.
+
+    Not :func:`mlteam_utils.reports.cohort_stats.counted_assignments`, which decides,
+    among these, which ones a learner is already expected to have handed in.
 
     >>> from mlteam_utils.reports.gradebook_frames import build_frames
     >>> questions = [{"assignment": a, "notebook": a, "question": "q1", "cell_type": "code", "max_score": 1.0} for a in ("ex01", "ex02", "ex03")]
     >>> grades = [{"student_id": "ana", "assignment": "ex01", "notebook": "ex01", "question": "q1", "score": 1.0,
     ...            "auto_score": 1.0, "manual_score": None, "needs_manual_grade": False}]
     >>> frames = build_frames([{"student_id": "ana"}], questions, grades, duedates={"ex02": "2026-12-01"})
-    >>> counted_assignments(frames, None)
+    >>> given_assignments(frames, None)
     ['ex01', 'ex02']
     """
     from mlteam_utils.reports.gradebook_frames import NOT_SUBMITTED
@@ -56,6 +59,6 @@ def counted_assignments(frames: GradebookFrames, outbound: Path | None) -> list[
 
 
 def released_assignments(course_root: Path, frames: GradebookFrames) -> list[str]:
-    """:func:`counted_assignments` for the course at ``course_root``."""
+    """:func:`given_assignments` for the course at ``course_root``."""
     _, outbound, _ = course_paths(course_root)
-    return counted_assignments(frames, outbound)
+    return given_assignments(frames, outbound)
