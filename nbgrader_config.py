@@ -67,6 +67,13 @@ c.GenerateAssignment.preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
+# A code answer starts empty, not as `raise NotImplementedError()`: the code questions are
+# optional for learners who don't code, and Run All must go past them to the widget
+# questions below. An unanswered code question scores 0 at grading time.
+c.ClearSolutions.code_stub = {
+    "python": "# YOUR CODE HERE (optional: if you don't code, leave this cell as it is and go on)",
+}
+
 # --- Execution -----------------------------------------------------------------
 c.Execute.timeout = 30  # seconds per cell: an infinite loop fails that cell, not the batch
 c.Execute.interrupt_on_timeout = True

@@ -34,6 +34,7 @@ import json
 import math
 import os
 import stat
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping
@@ -632,3 +633,33 @@ def check_answered(notebook: str, *question_ids: str, directory: str | Path | No
         f"✔ {_join(list(question_ids))} answered. Your answers are saved in {path.name}; "
         "they are scored when your instructor grades the notebook."
     )
+
+
+def attempted(*names: str, question: str = "This question") -> bool:
+    """Whether the learner tried an optional code question: any of ``names`` is defined.
+
+    The check cells of a code question start with ``if attempted("name", ...):``.
+    A learner who does not code leaves the question's cell as it is; the check
+    then prints one calm line and fails nothing, so Run All goes on and Validate
+    passes. The question scores 0: at grading time (``NBGRADER_EXECUTION`` is
+    ``autograde``) this always returns True, so the checks run on what the learner
+    handed over and fail on a missing name (the grader also refuses a skipped
+    question before any check runs).
+
+    >>> answer = 3
+    >>> attempted("answer")
+    True
+    >>> attempted("no_such_name", question="Question 4")
+    Question 4 is optional and not attempted: nothing to check. It scores 0 points; the other questions do not depend on it.
+    False
+    """
+    __tracebackhide__ = True  # noqa: F841
+    if not names:
+        raise ValueError("name at least one variable the question asks for")
+    if os.environ.get(GRADING_ENV_VARIABLE) == "autograde":
+        return True
+    caller = sys._getframe(1).f_globals  # the notebook's namespace: the names a learner's cell defines
+    if any(name in caller for name in names):
+        return True
+    print(f"{question} is optional and not attempted: nothing to check. It scores 0 points; the other questions do not depend on it.")
+    return False

@@ -56,7 +56,7 @@ def cmd_selfgrade(args: argparse.Namespace) -> int:
     # The notebook's own checkout is the natural course, wherever the command runs from.
     root = find_course_root(args.course_root or args.notebook.resolve().parent)
     try:
-        print(f"Grading {args.notebook} (this can take up to a minute) ...", file=sys.stderr, flush=True)
+        print(f"Grading {args.notebook} (this takes about ten seconds) ...", file=sys.stderr, flush=True)
         report = selfgrade(
             args.notebook, root, show_correct_answers=not args.hide_answers, isolation=False if args.no_isolation else None,
             progress=lambda step: print(f"  {step} ...", file=sys.stderr, flush=True),

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlteam_utils.grading.settings import ANSWERS_GLOB, ANSWERS_SIDE_FILES_GLOB, KEY_GLOB
-from mlteam_utils.nbgrader_runner import run_nbgrader
+from mlteam_utils.nbgrader_inprocess import run_step
 
 ASSIGNMENT_PATTERN = re.compile(r"^ex\d{2}_[a-z0-9_]+$")
 # Text that must never reach a learner: nbgrader's solution and hidden-test markers.
@@ -157,13 +157,8 @@ def release_assignment(course_root: Path, assignment: str) -> Path:
     target = course_root / "exercises" / assignment
     with tempfile.TemporaryDirectory(prefix="mlteam-release-") as staging:
         staging_root = Path(staging)
-        run_nbgrader(
-            course_root,
-            "generate_assignment",
-            assignment,
-            "--force",
-            f"--CourseDirectory.release_directory={staging_root}",
-        )
+        run_step(course_root, "generate_assignment", assignment,
+                 overrides={"CourseDirectory": {"release_directory": str(staging_root)}})
         generated = staging_root / assignment
         if not generated.is_dir():
             raise ReleaseError(f"nbgrader produced no release for {assignment}")

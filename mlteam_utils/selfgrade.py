@@ -20,10 +20,11 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mlteam_utils.grading.safe_files import stage_tree
 from mlteam_utils.grading.settings import ANSWERS_GLOB, KEY_GLOB
-from mlteam_utils.nbgrader_runner import run_nbgrader
+from mlteam_utils.nbgrader_inprocess import run_step
 
 SELF = "self"
 MARK_SCHEME = re.compile(r"BEGIN MARK SCHEME[^\n]*\n(?P<body>.*?)\n[^\n]*END MARK SCHEME", re.S)
@@ -42,6 +43,7 @@ class QuestionScore:
     max_score: float
     needs_manual_grade: bool
     title: str = ""
+    optional: bool = False  # a code question: its points count when earned, never needed to pass
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class SelfGradeReport:
     feedback_path: Path | None
     rubrics: tuple[str, ...]
     note: str = ""  # e.g. that the notebook was graded without a sandbox, and why
+    pass_percent: float = 60.0  # the course's pass mark, in % of the points that need no code
 
     @property
     def auto_score(self) -> float:
@@ -66,6 +69,34 @@ class SelfGradeReport:
         """Points of the parts a person grades (the reflection): not in the score."""
         return sum(q.max_score for q in self.questions if q.needs_manual_grade)
 
+    @property
+    def points_without_code(self) -> float:
+        """The points of the questions that need no code (widget questions, the written answer)."""
+        return sum(q.max_score for q in self.questions if not q.optional)
+
+    @property
+    def pass_mark(self) -> float:
+        return round(self.points_without_code * self.pass_percent / 100, 2)
+
+    def pass_line(self) -> str:
+        """Whether the score so far passes, and if not, what can still get it there.
+
+        >>> report = SelfGradeReport("ex01", "ex01", (
+        ...     QuestionScore("q1", 8.0, 9.0, False), QuestionScore("q4", 0.0, 4.0, False, optional=True),
+        ...     QuestionScore("q5", None, 3.0, True)), None, ())
+        >>> print(report.pass_line())
+        Passed: 8 points reach the pass mark of 7.2 points (60% of the 12 points that need no code).
+        """
+        rule = f"the pass mark of {self.pass_mark:g} points ({self.pass_percent:g}% of the {self.points_without_code:g} points that need no code)"
+        if self.auto_score >= self.pass_mark:
+            return f"Passed: {self.auto_score:g} points reach {rule}."
+        missing = round(self.pass_mark - self.auto_score, 2)
+        if missing <= self.person_points:
+            return (f"Not passed yet: {self.auto_score:g} points so far, {missing:g} short of {rule}. "
+                    "Your written answer, graded by a person, can make up the difference.")
+        return (f"Not passed yet: {self.auto_score:g} points so far, {missing:g} short of {rule}. "
+                "The feedback page explains each answer: revisit those and run selfgrade again.")
+
     def as_text(self) -> str:
         """A table for the terminal: questions in notebook order, by name, then the total.
 
@@ -79,6 +110,7 @@ class SelfGradeReport:
           Question 5 — In your organization     – / 3  graded by a person (rubric below)
         <BLANKLINE>
           Score: 2.6 / 6, of which 3 points are graded by a person and not counted here
+          Not passed yet: 2.6 points so far, 1 short of the pass mark of 3.6 points (60% of the 6 points that need no code). Your written answer, graded by a person, can make up the difference.
         <BLANKLINE>
         Rubric for the written answer:
           3 points: names the risk.
@@ -89,12 +121,12 @@ class SelfGradeReport:
             if q.needs_manual_grade:
                 shown = f"   – / {q.max_score:g}  graded by a person (rubric below)"
             else:
-                shown = f"{q.score or 0:>4g} / {q.max_score:g}"
+                shown = f"{q.score or 0:>4g} / {q.max_score:g}" + ("  optional (code)" if q.optional else "")
             lines.append(f"  {(q.title or q.name):<{width}}  {shown}")
         total = f"  Score: {self.auto_score:g} / {self.auto_max + self.person_points:g}"
         if self.person_points:
             total += f", of which {self.person_points:g} points are graded by a person and not counted here"
-        lines += ["", total]
+        lines += ["", total, f"  {self.pass_line()}"]
         if self.feedback_path:
             lines.append(f"  Feedback page: {self.feedback_path}")
         for rubric in self.rubrics:
@@ -177,7 +209,6 @@ def selfgrade(
     course_root: Path,
     *,
     show_correct_answers: bool = True,
-    timeout: float = 600,
     isolation: bool | None = None,
     progress: Callable[[str], None] = lambda step: None,
 ) -> SelfGradeReport:
@@ -192,10 +223,12 @@ def selfgrade(
     """
     from nbgrader.api import Gradebook
 
+    from mlteam_utils.grading.keys import find_key
+
     from mlteam_utils.grading.isolation import IsolationUnavailable, isolation_status, require_isolation
 
     assignment, name = _locate(notebook, course_root)
-    isolation_options: list[str] = []
+    isolation_config: dict[str, Any] = {}
     note = ""
     if isolation is None:
         status = isolation_status()
@@ -218,32 +251,35 @@ def selfgrade(
         )
         (private / "course").mkdir()
         progress("1/3 preparing a private copy of the exercise")
-        run_nbgrader(private, "generate_assignment", assignment, "--force", timeout=timeout)
+        # One process for the three steps: nbgrader imports once (each command cost ~3 s to start).
+        run_step(private, "generate_assignment", assignment)
 
         submitted = private / "course" / "submitted" / SELF / assignment
         # Plain files only: a link or a FIFO beside the notebook is left out, never followed.
         ignored = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.feedback.html", KEY_GLOB, "*.bad-*")
         stage_tree(learner_folder, submitted, lambda relative, is_folder: not ignored("", [relative.rsplit("/", 1)[-1]]))
         if isolation:
-            from mlteam_utils.grading.isolation import nbgrader_isolation_args
+            from mlteam_utils.grading.isolation import nbgrader_isolation_config
 
             # The private course is what nbgrader sees; the learner's checkout holds the real answers.
             real = course_root.resolve()
-            isolation_options = nbgrader_isolation_args(private, hidden_paths=[real / "solutions", real / "course"])
-        options = [f"--ScoreWidgetAnswers.show_correct_answers={show_correct_answers}", *isolation_options]
+            isolation_config = nbgrader_isolation_config(private, hidden_paths=[real / "solutions", real / "course"])
         progress("2/3 running your notebook and scoring it")
-        run_nbgrader(private, "autograde", assignment, "--student", SELF, "--force", *options, timeout=timeout)
+        run_step(private, "autograde", assignment, student=SELF,
+                 overrides={**isolation_config, "ScoreWidgetAnswers": {"show_correct_answers": show_correct_answers}})
         progress("3/3 writing your feedback page")
-        preprocessors = "[" + ", ".join(repr(name) for name in SELF_FEEDBACK_PREPROCESSORS) + "]"
-        run_nbgrader(private, "generate_feedback", assignment, "--student", SELF, "--force",
-                     f"--GenerateFeedback.preprocessors={preprocessors}", timeout=timeout)
+        run_step(private, "generate_feedback", assignment, student=SELF,
+                 overrides={"GenerateFeedback": {"preprocessors": list(SELF_FEEDBACK_PREPROCESSORS)}})
 
         titles = _question_titles(course_root / "solutions" / assignment / f"{name}.ipynb")
+        key = find_key(course_root / "solutions", assignment, name)
+        code_questions = set(key.code.tests) if key is not None and key.code is not None else set()
         order = {grade_id: index for index, grade_id in enumerate(titles)}
         with Gradebook(f"sqlite:///{private / 'course' / 'gradebook.db'}") as gradebook:
             submission = gradebook.find_submission_notebook(name, assignment, SELF)
             questions = tuple(
-                QuestionScore(g.name, g.auto_score, float(g.max_score), bool(g.needs_manual_grade), titles.get(g.name, g.name))
+                QuestionScore(g.name, g.auto_score, float(g.max_score), bool(g.needs_manual_grade), titles.get(g.name, g.name),
+                              optional=g.name in code_questions)
                 for g in sorted(submission.grades, key=lambda g: (order.get(g.name, len(order)), g.name))
             )
         produced = private / "course" / "feedback" / SELF / assignment / f"{name}.html"
@@ -258,4 +294,15 @@ def selfgrade(
         feedback_path=feedback_path,
         rubrics=_rubrics(course_root / "solutions" / assignment / f"{name}.ipynb"),
         note=note,
+        pass_percent=_pass_percent(course_root),
     )
+
+
+def _pass_percent(course_root: Path) -> float:
+    """The course's pass mark (``[passing] percent`` in the syllabus); 60 when it cannot be read."""
+    from mlteam_utils.syllabus import SyllabusError, load_syllabus
+
+    try:
+        return load_syllabus(course_root / "course" / "syllabus.toml").pass_percent
+    except SyllabusError:
+        return 60.0

@@ -86,6 +86,21 @@ class Syllabus:
     audience: str
     modules: tuple[Module, ...]
     source: Path
+    #: An exercise is passed with this share (in %) of the points that need no code.
+    pass_percent: float = 60.0
+    #: What the policy on code questions says, for learners (README, start page, selfgrade).
+    passing_rule: str = ""
+
+    def pass_mark(self, points_without_code: float) -> float:
+        """The points that pass an exercise whose questions that need no code are worth ``points_without_code``.
+
+        Code questions are optional extras: their points count when earned, but the
+        pass mark is reached without them.
+
+        >>> load_syllabus().pass_mark(12)
+        7.2
+        """
+        return round(points_without_code * self.pass_percent / 100, 2)
 
     @property
     def available_modules(self) -> tuple[Module, ...]:
@@ -187,9 +202,17 @@ def load_syllabus(path: Path | str | None = None) -> Syllabus:
     numbers = [m.number for m in modules]
     if numbers != list(range(1, len(modules) + 1)):
         raise SyllabusError(f"{source}: modules must be numbered 1..{len(modules)} in order, got {numbers}")
+    passing = data.get("passing", {})
+    if not isinstance(passing, dict):
+        raise SyllabusError(f"{source}: [passing] must be a table")
+    pass_percent = passing.get("percent", 60)
+    if isinstance(pass_percent, bool) or not isinstance(pass_percent, (int, float)) or not 0 < pass_percent <= 100:
+        raise SyllabusError(f"{source}: [passing] percent must be a number from 1 to 100, got {pass_percent!r}")
     return Syllabus(
         title=str(data.get("title", "")),
         audience=str(data.get("audience", "")),
         modules=modules,
         source=source,
+        pass_percent=float(pass_percent),
+        passing_rule=str(passing.get("rule", "")),
     )

@@ -64,11 +64,15 @@ def _values(**values: object) -> str:
 def test_a_test_fails_on_a_value_the_learner_never_defined_not_on_a_stale_one() -> None:
     job = CodeTestJob(setup=[], tests=[
         CodeTest("first", "assert answer == 1", _values(answer=1)),
-        CodeTest("second", "assert answer == 1", encode_values({}, ["answer"])),
+        # Partly answered: the missing name is gone, not left over from the first test.
+        CodeTest("second", "assert answer == 1", encode_values({"other": 2}, ["answer", "other"])),
+        # Not attempted at all (an optional question left as released): 0, whatever the test's code says.
+        CodeTest("third", "pass", encode_values({}, ["answer", "other"])),
     ])
     results = run_job(job).results
-    assert [r.passed for r in results] == [True, False]
+    assert [r.passed for r in results] == [True, False, False]
     assert results[1].message.startswith("NameError")
+    assert results[2].message.startswith("NotAttempted: this question was not attempted")
 
 
 def test_unusable_values_and_missing_hand_overs_fail_with_a_reason() -> None:

@@ -12,7 +12,7 @@ from mlteam_utils.syllabus import load_syllabus
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = load_syllabus().available_modules
-WIDGET_BUILDERS = ("single_choice(", "multiple_choice(", "matching(", "ordering(", "raci_grid(", "numeric_estimate(")
+WIDGET_BUILDERS = ("knowledge_check(", "single_choice(", "multiple_choice(", "matching(", "ordering(", "raci_grid(", "numeric_estimate(")
 
 
 @pytest.fixture(params=MODULES, ids=[m.lesson_name for m in MODULES])

@@ -32,7 +32,9 @@ def digest(folder: Path) -> dict[str, str]:
 def learner_copy(tmp_path: Path) -> tuple[Path, Path]:
     """A course checkout with a self-learner's half-right answers in exercises/."""
     course = make_course(tmp_path / "checkout", [ASSIGNMENT])
-    shutil.copytree(REPO_ROOT / "exercises" / ASSIGNMENT, course / "exercises" / ASSIGNMENT)
+    # The release only: not the files a developer's own selfgrade or lesson run left beside it.
+    shutil.copytree(REPO_ROOT / "exercises" / ASSIGNMENT, course / "exercises" / ASSIGNMENT,
+                    ignore=shutil.ignore_patterns("*.answers.json", "*.feedback.html"))
     folder = course / "exercises" / ASSIGNMENT
     half = load_fixture(ASSIGNMENT, "half_right.cells.json")
     nbformat.write(fill_cells(folder / f"{ASSIGNMENT}.ipynb", half["cells"], half["reflection"]), folder / f"{ASSIGNMENT}.ipynb")

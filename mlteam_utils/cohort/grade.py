@@ -186,7 +186,8 @@ def _ensure_in_gradebook(folders: CourseFolders, sources: dict[str, str]) -> lis
     its solutions folder. Returns the assignments whose cells were refreshed
     because their solutions changed.
     """
-    from mlteam_utils.nbgrader_runner import NbgraderFailed, run_nbgrader
+    from mlteam_utils.nbgrader_inprocess import run_step
+    from mlteam_utils.nbgrader_runner import NbgraderFailed
 
     in_gradebook = assignments_in_gradebook(folders.gradebook)
     recorded = gradebook_sources(folders.gradebook)
@@ -196,13 +197,8 @@ def _ensure_in_gradebook(folders: CourseFolders, sources: dict[str, str]) -> lis
             continue
         with tempfile.TemporaryDirectory(prefix="mlteam-release-") as scratch:
             try:
-                run_nbgrader(
-                    folders.root,
-                    "generate_assignment",
-                    assignment,
-                    "--force",
-                    f"--CourseDirectory.release_directory={scratch}",
-                )
+                run_step(folders.root, "generate_assignment", assignment,
+                         overrides={"CourseDirectory": {"release_directory": scratch}})
             except NbgraderFailed as error:
                 if "because there are submissions" in str(error):
                     raise GradeError(

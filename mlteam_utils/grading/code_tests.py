@@ -50,6 +50,8 @@ __all__ = ["CodeTestsFailed", "JobResult", "CodeTest", "CodeTestJob", "CodeTestR
 MAX_PRINTED = 2000
 #: Longest error line kept per test.
 MAX_MESSAGE = 300
+#: Why a test of a question the learner left as released fails.
+SKIPPED = "this question was not attempted (none of the names it asks for is defined), so it scores 0"
 
 
 class CodeTestsFailed(RuntimeError):
@@ -151,6 +153,10 @@ def run_job(job: CodeTestJob) -> JobResult:
         if decoded.problems:
             name, why = next(iter(sorted(decoded.problems.items())))
             outcome.results.append(CodeTestResult(test.grade_id, False, f"AnswerNotGradable: {name}: {why}"))
+            continue
+        if decoded.missing and not decoded.values:
+            # An optional question left as released: 0 points, whatever the test's own code does.
+            outcome.results.append(CodeTestResult(test.grade_id, False, f"NotAttempted: {SKIPPED}"))
             continue
         for name in decoded.missing:
             namespace.pop(name, None)

@@ -40,6 +40,9 @@ _EXPORTS: dict[str, str] = {
     "ordering": "mlteam_utils.questions.widgets",
     "raci_grid": "mlteam_utils.questions.widgets",
     "numeric_estimate": "mlteam_utils.questions.widgets",
+    # the lessons' knowledge checks, stored as data
+    "knowledge_check": "mlteam_utils.questions.knowledge_checks",
+    "check_spec": "mlteam_utils.questions.knowledge_checks",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -75,9 +75,9 @@ class Screenshots:
     def folder(self) -> Path:
         return self.record.folder
 
-    def take(self, step: str) -> Path:
+    def take(self, step: str, full_page: bool = False) -> Path:
         path = self.record.folder / f"{len(self.record.screenshots) + 1:02d}_{step}.png"
-        self.record.page.screenshot(path=str(path))
+        self.record.page.screenshot(path=str(path), full_page=full_page)
         self.record.screenshots.append(path)
         return path
 
