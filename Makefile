@@ -9,6 +9,8 @@ PYTEST_ARGS ?=
 
 BIN       := $(VENV)/bin
 STAMP     := $(VENV)/.mlteam-installed
+# The test tools (Playwright and axe-core for the browser tests) come on top, for `make test`.
+TEST_STAMP := $(VENV)/.mlteam-test-installed
 # JupyterLab reads default overrides from <prefix>/share/jupyter/lab/settings; the
 # project's copy turns off the news and update pop-ups for every server run from .venv.
 OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
@@ -20,7 +22,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab instructor selfgrade test test-fast bench release clean
+.PHONY: help install install-test lab instructor selfgrade test test-fast bench release clean
 
 help:
 	@echo "make lab     - start JupyterLab on http://127.0.0.1:$(PORT) (set PORT=... to change)"
@@ -34,10 +36,19 @@ help:
 
 install: $(STAMP) $(OVERRIDES)
 
+install-test: install $(TEST_STAMP)
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# pip shows what it downloads and installs: the first run takes a minute or two.
 $(STAMP): pyproject.toml | $(BIN)/python
+	@echo "Installing the course into $(VENV) (first run only: JupyterLab, nbgrader, pandas ...)"
+	$(BIN)/python -m pip install --progress-bar on --editable .
+	@touch $@
+
+$(TEST_STAMP): $(STAMP)
+	@echo "Installing the test tools into $(VENV) (first run only: Playwright, axe-core)"
 	$(BIN)/python -m pip install --quiet --editable '.[browser]'
 	@touch $@
 
@@ -45,34 +56,39 @@ $(OVERRIDES): course/jupyterlab/overrides.json | $(BIN)/python
 	@mkdir -p $(dir $@)
 	cp $< $@
 
-LAB_ARGS = --no-browser --ip=127.0.0.1 --port=$(PORT) --ServerApp.root_dir="$(CURDIR)" \
+LAB_ARGS = --no-browser --ip=127.0.0.1 --port=$(PORT) \
 	    --LabApp.default_url=/lab/tree/course/index.ipynb $(ALLOW_ROOT)
+# A learner works in my-work/ (ignored by git), a copy of the start page, lessons and
+# exercises kept up to date by `mlteam-course workspace`: taking the course never
+# changes a tracked file, so a `git pull` of course updates never conflicts with it.
+WORK ?= $(CURDIR)/my-work
 # The learner's view: course/jupyterlab/learner turns off nbgrader's instructor tools
 # (formgrader, course list, Create Assignment); Assignments and Validate stay.
 LEARNER_CONFIG := $(CURDIR)/course/jupyterlab/learner$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH))
 
 lab: install
 	@mkdir -p course/exchange
-	JUPYTER_CONFIG_PATH="$(LEARNER_CONFIG)" $(BIN)/jupyter lab $(LAB_ARGS)
+	@$(BIN)/mlteam-course workspace --folder "$(WORK)"
+	JUPYTER_CONFIG_PATH="$(LEARNER_CONFIG)" $(BIN)/jupyter lab $(LAB_ARGS) --ServerApp.root_dir="$(WORK)"
 
 # The instructor's view: the same course with the formgrader and Create Assignment.
 instructor: install
 	@mkdir -p course/exchange
-	$(BIN)/jupyter lab $(LAB_ARGS)
+	$(BIN)/jupyter lab $(LAB_ARGS) --ServerApp.root_dir="$(CURDIR)"
 
 # A self-learner's score and feedback for one exercise: make selfgrade EXERCISE=ex01
 selfgrade: install
 	@test -n "$(EXERCISE)" || { echo "usage: make selfgrade EXERCISE=ex01   (ex01 ... ex08, or a notebook's path)"; exit 2; }
 	$(BIN)/mlteam-course selfgrade "$(EXERCISE)"
 
-test: install
+test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The inner loop: everything but the browser paths and the real-nbgrader grading runs.
-test-fast: install
+test-fast: install-test
 	$(BIN)/python -m pytest -m "not browser and not nbgrader" $(PYTEST_ARGS)
 
-bench: install
+bench: install-test
 	$(BIN)/python -m benchmarks
 
 release: install

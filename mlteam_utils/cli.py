@@ -25,6 +25,20 @@ def _course_root(args: argparse.Namespace) -> Path:
     return find_course_root(args.course_root)
 
 
+def cmd_workspace(args: argparse.Namespace) -> int:
+    from mlteam_utils.paths import find_course_root
+    from mlteam_utils.workspace import sync_workspace
+
+    root = find_course_root(args.course_root)
+    try:
+        report = sync_workspace(root, args.folder.resolve() if args.folder else None)
+    except OSError as error:
+        print(f"mlteam-course workspace: could not update {root / 'my-work'}: {error}", file=sys.stderr)
+        return 1
+    print(report.summary())
+    return 0
+
+
 def cmd_release(args: argparse.Namespace) -> int:
     from mlteam_utils.nbgrader_runner import NbgraderFailed
     from mlteam_utils.release import ReleaseError, UnknownAssignmentReleaseError, release
@@ -290,6 +304,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="also release pages whose manual parts (the reflections) nobody has graded yet; those parts read 'awaiting grading'",
     )
     feedback_parser.set_defaults(handler=cmd_feedback)
+
+    workspace_parser = commands.add_parser(
+        "workspace",
+        help="bring your own copy of the course (my-work/) up to date; `make lab` runs it",
+        description=(
+            "Copy the start page, lessons and exercises into my-work/ (ignored by git), which `make lab` serves, "
+            "so that taking the course never changes a tracked file and `git pull` of course updates never "
+            "conflicts with your work. After a pull: copies you never changed are updated; a lesson you ran is "
+            "updated and your copy kept beside it; an exercise you worked on is never replaced, the new version "
+            "is written beside it as NAME.new-version.ipynb."
+        ),
+    )
+    workspace_parser.add_argument("--folder", type=Path, metavar="DIR", help="the learner's copy (default: my-work/ in the course)")
+    workspace_parser.set_defaults(handler=cmd_workspace)
 
     selfgrade_parser = commands.add_parser(
         "selfgrade",

@@ -149,17 +149,26 @@ def plain_markdown(text: str) -> str:
 def find_exercise(name: str, course_root: Path) -> Path | None:
     """The learner's notebook of an exercise named by id or prefix (``ex01``), or None.
 
+    The learner's own copy in ``my-work/`` (what ``make lab`` serves) comes first;
+    then the one in ``exercises/`` (a course opened some other way).
+
     >>> from mlteam_utils.paths import find_course_root
-    >>> find_exercise("ex01", find_course_root()).relative_to(find_course_root()).as_posix()
-    'exercises/ex01_how_ml_projects_differ/ex01_how_ml_projects_differ.ipynb'
+    >>> found = find_exercise("ex01", find_course_root()).relative_to(find_course_root()).as_posix()
+    >>> found.endswith("exercises/ex01_how_ml_projects_differ/ex01_how_ml_projects_differ.ipynb")
+    True
     >>> find_exercise("ex99", find_course_root()) is None
     True
     """
+    from mlteam_utils.workspace import WORK_FOLDER
+
     if not re.fullmatch(r"ex\d{2}[a-z0-9_]*", name):
         return None
-    matches = sorted(course_root.glob(f"exercises/{name}*/{name}*.ipynb"))
-    matches = [path for path in matches if path.stem == path.parent.name]
-    return matches[0] if len(matches) == 1 else None
+    for folder in (course_root / WORK_FOLDER, course_root):
+        matches = sorted(folder.glob(f"exercises/{name}*/{name}*.ipynb"))
+        matches = [path for path in matches if path.stem == path.parent.name]
+        if len(matches) == 1:
+            return matches[0]
+    return None
 
 
 def _locate(notebook: Path, course_root: Path) -> tuple[str, str]:
@@ -256,7 +265,8 @@ def selfgrade(
 
         submitted = private / "course" / "submitted" / SELF / assignment
         # Plain files only: a link or a FIFO beside the notebook is left out, never followed.
-        ignored = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.feedback.html", KEY_GLOB, "*.bad-*")
+        ignored = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.feedback.html", KEY_GLOB, "*.bad-*",
+                                         "*.new-version.ipynb", "*.before-update-*")
         stage_tree(learner_folder, submitted, lambda relative, is_folder: not ignored("", [relative.rsplit("/", 1)[-1]]))
         if isolation:
             from mlteam_utils.grading.isolation import nbgrader_isolation_config

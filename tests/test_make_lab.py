@@ -48,9 +48,15 @@ INSTRUCTOR_PLUGINS = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-
 
 
 def test_make_lab_serves_the_course(tmp_path: Path) -> None:
-    port, token, process, log = start_make(tmp_path, "lab")
+    work = tmp_path / "my-work"
+    port, token, process, log = start_make(tmp_path, "lab", f"WORK={work}")
     try:
         check_the_course_is_served(port, token)
+        # The learner's own copy is what is served, never the tracked notebooks.
+        assert "my-work/: " in "".join(log) and (work / "lessons" / "01_how_ml_projects_differ.ipynb").is_file()
+        status, body = get(f"http://127.0.0.1:{port}/api/contents/lessons/01_how_ml_projects_differ.ipynb?content=0", token)
+        assert status == 200
+        assert status_of(f"http://127.0.0.1:{port}/api/contents/solutions", token) == 404, "only the learner's copy is served"
         # A learner's JupyterLab has no instructor tools; Assignments and Validate stay.
         disabled = page_config(port, token).get("disabledExtensions", [])
         for plugin in INSTRUCTOR_PLUGINS:
@@ -74,13 +80,13 @@ def test_make_instructor_shows_the_instructor_tools(tmp_path: Path) -> None:
         stop_make(process)
 
 
-def start_make(tmp_path: Path, target: str) -> tuple[int, str, subprocess.Popen[str], list[str]]:
-    """Run ``make TARGET`` and wait for the URL it prints."""
+def start_make(tmp_path: Path, target: str, *variables: str) -> tuple[int, str, subprocess.Popen[str], list[str]]:
+    """Run ``make TARGET [VARIABLE=value ...]`` and wait for the URL it prints."""
     port = free_port()
     env = dict(os.environ, HOME=str(tmp_path), JUPYTER_DATA_DIR=str(tmp_path / "data"))
     env.pop("JUPYTER_CONFIG_PATH", None)
     process = subprocess.Popen(
-        ["make", "--no-print-directory", target, f"PORT={port}"],
+        ["make", "--no-print-directory", target, f"PORT={port}", *variables],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

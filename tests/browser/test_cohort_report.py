@@ -77,3 +77,15 @@ def test_the_feedback_page_names_each_question(lab_page, reported, shots) -> Non
     expect(page.locator("body")).not_to_contain_text("Before you submit")
     expect(page.locator("body")).not_to_contain_text("BEGIN MARK SCHEME")
     shots.take("feedback_page")
+
+
+@pytest.mark.parametrize("page_name", ["index", "learner", "feedback"])
+def test_the_instructors_pages_have_no_serious_accessibility_violation(lab_page, reported, shots, page_name: str) -> None:
+    """axe-core on pages the course writes from top to bottom: every violation is the course's own."""
+    from browser.accessibility import audit
+
+    lab_page.goto(reported[page_name].as_uri())
+    found = audit(lab_page, f"report_{page_name}", jupyterlab=False)
+    found.save(shots.folder)
+    print(found.summary())
+    assert not found.counted, found.summary()
