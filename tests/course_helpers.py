@@ -36,8 +36,10 @@ def make_course(destination: Path, assignments: list[str] | None = None) -> Path
 
 
 def generate(course: Path, assignment: str) -> Path:
-    """nbgrader generate_assignment, into the temporary course's exercises/."""
-    run_nbgrader(course, "generate_assignment", assignment, "--force")
+    """nbgrader generate_assignment, into the temporary course's exercises/ (nbgrader's own converter, in this process)."""
+    from mlteam_utils.nbgrader_inprocess import run_step
+
+    run_step(course, "generate_assignment", assignment)
     return course / "exercises" / assignment
 
 
