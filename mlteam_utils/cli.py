@@ -403,6 +403,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mlteam-course`` console script."""
+    from mlteam_utils.nbgrader_runner import skip_unused_schema_formats
+
+    skip_unused_schema_formats()
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args))

@@ -78,3 +78,21 @@ class NbgraderFailed(RuntimeError):
         log = (completed.stderr or "") + (completed.stdout or "")
         tail = "\n".join(log.strip().splitlines()[-25:])
         super().__init__(f"`nbgrader {' '.join(command[3:])}` failed (exit {completed.returncode}):\n{tail}")
+
+
+def skip_unused_schema_formats() -> None:
+    """Import nbgrader about a second faster in this process (a command line, a grading worker).
+
+    ``jsonschema`` loads the optional ``rfc3987_syntax`` checker of the ``iri`` formats at
+    import, which builds a parser grammar: about 1.1 of the 2.2 s that importing nbgrader
+    takes. No notebook schema uses those formats (nbformat's schemas have no ``format``
+    keyword), so a process that only grades and converts notebooks goes without them.
+    Call it before anything imports ``jsonschema``; later it changes nothing.
+
+    >>> import sys
+    >>> skip_unused_schema_formats()
+    >>> "jsonschema" in sys.modules or sys.modules.get("rfc3987_syntax", None) is None
+    True
+    """
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]  # None: "not installed" to import

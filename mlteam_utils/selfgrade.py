@@ -274,6 +274,7 @@ def selfgrade(
             # The private course is what nbgrader sees; the learner's checkout holds the real answers.
             real = course_root.resolve()
             isolation_config = nbgrader_isolation_config(private, hidden_paths=[real / "solutions", real / "course"])
+        _warm_up_code_tests(isolation_config)
         progress("2/3 running your notebook and scoring it")
         run_step(private, "autograde", assignment, student=SELF,
                  overrides={**isolation_config, "ScoreWidgetAnswers": {"show_correct_answers": show_correct_answers}})
@@ -306,6 +307,19 @@ def selfgrade(
         note=note,
         pass_percent=_pass_percent(course_root),
     )
+
+
+def _warm_up_code_tests(isolation_config: Any) -> None:
+    """Start the code questions' test interpreter now: its imports overlap the notebook's run."""
+    from mlteam_utils.grading.code_questions import test_sandbox
+    from mlteam_utils.grading.code_tests import CodeTestsFailed, warm_up
+
+    scoring = isolation_config.get("ScoreCodeAnswers", {}) if isolation_config else {}
+    sandbox = test_sandbox(Path(scoring["course_root"]), scoring.get("hidden_paths", [])) if scoring.get("isolate") else None
+    try:
+        warm_up(sandbox=sandbox)
+    except CodeTestsFailed:
+        pass  # the scoring step starts its own and reports what went wrong
 
 
 def _pass_percent(course_root: Path) -> float:

@@ -145,6 +145,9 @@ def _worker_main(connection: Connection, course_root: str, worker_dir: str, extr
     os.dup2(log_fd, 2)
     os.chdir(course_root)
 
+    from mlteam_utils.nbgrader_runner import skip_unused_schema_formats
+
+    skip_unused_schema_formats()
     from nbgrader.converters import Autograde
     from nbgrader.coursedir import CourseDirectory
     from nbgrader.utils import capture_log, temp_attrs

@@ -191,10 +191,11 @@ class ScoreCodeAnswers(NbGraderPreprocessor):
         return nb, resources
 
     def _sandbox(self) -> dict[str, Any]:
-        from mlteam_utils.grading.sandbox import SandboxLimits
+        return test_sandbox(Path(self.course_root or CourseDirectory(config=self.config).root), self.hidden_paths)
 
-        return {
-            "course_root": Path(self.course_root or CourseDirectory(config=self.config).root),
-            "limits": SandboxLimits(),
-            "hidden": [Path(p) for p in self.hidden_paths],
-        }
+
+def test_sandbox(course_root: Path, hidden_paths: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
+    """The sandbox settings :class:`ScoreCodeAnswers` runs the tests with (see :func:`~mlteam_utils.grading.code_tests.warm_up`)."""
+    from mlteam_utils.grading.sandbox import SandboxLimits
+
+    return {"course_root": Path(course_root), "limits": SandboxLimits(), "hidden": [Path(p) for p in hidden_paths]}

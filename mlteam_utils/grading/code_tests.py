@@ -338,6 +338,24 @@ def _close_zygotes() -> None:
         _ZYGOTES.popitem()[1].close()
 
 
+def _zygote_for(sandbox: dict[str, Any] | None, python: str) -> _Zygote:
+    key = json.dumps([python, sandbox], sort_keys=True, default=str)
+    zygote = _ZYGOTES.get(key)
+    if zygote is None or zygote.process.poll() is not None:
+        zygote = _ZYGOTES[key] = _Zygote(sandbox, python)
+    return zygote
+
+
+def warm_up(*, sandbox: dict[str, Any] | None = None, python: str | None = None) -> None:
+    """Start the zygote :func:`run_tests` will use, so that its imports overlap other work.
+
+    ``selfgrade`` calls it before the learner's notebook runs: pandas imports in the
+    zygote while the kernel executes the cells. A later :func:`run_tests` with the same
+    ``sandbox`` and ``python`` uses this zygote.
+    """
+    _zygote_for(sandbox, python or sys.executable)
+
+
 def run_tests(
     job: CodeTestJob,
     *,
@@ -353,9 +371,7 @@ def run_tests(
     """
     python = python or sys.executable
     key = json.dumps([python, sandbox], sort_keys=True, default=str)
-    zygote = _ZYGOTES.get(key)
-    if zygote is None or zygote.process.poll() is not None:
-        zygote = _ZYGOTES[key] = _Zygote(sandbox, python)
+    zygote = _zygote_for(sandbox, python)
     payload = json.dumps({"setup": job.setup, "tests": [asdict(t) for t in job.tests], "timeout": job.timeout}).encode()
     limit = job.timeout * (len(job.tests) + len(job.setup)) + 60
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import nbformat
 import pytest
 
@@ -9,6 +11,7 @@ from browser.notebook_ui import (
     cells,
     error_outputs,
     feedback,
+    notebook_panel,
     question,
     run_all,
     show,
@@ -58,6 +61,12 @@ def test_new_hire_reads_lesson_one_and_checks_an_answer(lab_page, lab_server, la
 
     check = question(page, "kc_uncertainty")
     show(check)
+    # The key stays out of sight until Check: the cell above the question is one short call,
+    # and no explanation is on the page yet.
+    check_cell = cells(page).filter(has=page.locator(".mlteam-question", has_text="(question kc_uncertainty)"))
+    expect(check_cell.locator(".jp-InputArea-editor")).to_have_text(re.compile(r'^\s*knowledge_check\("kc_uncertainty"\)\s*$'))
+    expect(notebook_panel(page)).not_to_contain_text("Right: the goal is clear")
+    expect(notebook_panel(page)).not_to_contain_text("correct=")
     shots.take("lesson_ran")
 
     check.get_by_label(WRONG).check()
