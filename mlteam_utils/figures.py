@@ -44,11 +44,16 @@ def alt_text(figure: Any) -> str:
     return text + ". The text below the chart says what it shows."
 
 
-def figure_html(figure: Any) -> str:
-    """The figure as an ``<img>`` with alt text, the PNG inline (as the notebook stores it anyway)."""
+def _png(figure: Any) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", bbox_inches="tight")
-    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return buffer.getvalue()
+
+
+def figure_html(figure: Any, png: bytes | str | None = None) -> str:
+    """The figure as an ``<img>`` with alt text, the PNG inline (as the notebook stores it anyway)."""
+    data = _png(figure) if png is None else png
+    encoded = data if isinstance(data, str) else base64.b64encode(data).decode("ascii")
     return f'<img alt="{html.escape(alt_text(figure), quote=True)}" src="data:image/png;base64,{encoded}">'
 
 
@@ -69,4 +74,25 @@ def describe_figures(shell: Any = None) -> None:
     # Loading Jupyter's inline backend clears every formatter registered for figures, and
     # it loads with the first figure: load it now, so the one below stays.
     plt.switch_backend(matplotlib.get_backend())
-    shell.display_formatter.formatters["text/html"].for_type(Figure, figure_html)
+    formatters = shell.display_formatter.formatters
+    try:
+        inline_png = formatters["image/png"].lookup_by_type(Figure)
+    except KeyError:
+        inline_png = _png
+    # IPython asks for text/html before image/png: draw the PNG once, for both.
+    last: list[Any] = []
+
+    def as_html(figure: Any) -> str:
+        data = inline_png(figure)
+        last[:] = [figure, data]
+        return figure_html(figure, data)
+
+    def as_png(figure: Any) -> Any:
+        if last and last[0] is figure:
+            data = last[1]
+            last.clear()
+            return data
+        return inline_png(figure)
+
+    formatters["text/html"].for_type(Figure, as_html)
+    formatters["image/png"].for_type(Figure, as_png)
