@@ -22,7 +22,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchmarks.bench_setup import fresh_clone
+
 TARGET_SECONDS = 90.0
 URL = re.compile(r"(http://127\.0\.0\.1:(\d+)/lab[^\s]*\?token=([0-9a-f]+))")
 
@@ -38,11 +39,7 @@ def main() -> None:
         print("skipped (MLTEAM_BENCH_SKIP_SETUP is set)")
         return
     with tempfile.TemporaryDirectory(prefix="mlteam-first-start-") as temp:
-        clone = Path(temp) / "clone"
-        subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHONPATH", "JUPYTER"))}
-        env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if ".venv" not in p)
-        env["HOME"] = temp  # no pip cache, no Jupyter settings from this machine's user
+        clone, env = fresh_clone(temp)  # no pip cache, no Jupyter settings from this machine's user
         env["PIP_NO_CACHE_DIR"] = "1"
         port = free_port()
         started = time.perf_counter()

@@ -22,16 +22,26 @@ def timed(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, su
     return time.perf_counter() - started, completed
 
 
+def fresh_clone(temp: str) -> tuple[Path, dict[str, str]]:
+    """A clone of the committed HEAD in ``temp``, and an environment as on a new machine.
+
+    No virtualenv, no ``.venv`` on PATH, no Jupyter settings, and ``temp`` as HOME
+    (so no pip cache and no user configuration).
+    """
+    clone = Path(temp) / "clone"
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHONPATH", "JUPYTER"))}
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if ".venv" not in p)
+    env["HOME"] = temp
+    return clone, env
+
+
 def main() -> None:
     if os.environ.get("MLTEAM_BENCH_SKIP_SETUP"):
         print("skipped (MLTEAM_BENCH_SKIP_SETUP is set)")
         return
     with tempfile.TemporaryDirectory(prefix="mlteam-fresh-clone-") as temp:
-        clone = Path(temp) / "clone"
-        subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHONPATH"))}
-        env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if ".venv" not in p)
-        env["HOME"] = temp
+        clone, env = fresh_clone(temp)
         install_seconds, install = timed(["make", "install"], clone, env)
         test_seconds, test = timed(["make", "test", "PYTEST_ARGS=-q"], clone, env)
         again_seconds, again = timed(["make", "install"], clone, env)

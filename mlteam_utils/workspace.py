@@ -84,6 +84,7 @@ class WorkspaceReport:
     updated: list[str] = field(default_factory=list)
     replaced_with_backup: list[tuple[str, str]] = field(default_factory=list)  # (file, backup of the learner's copy)
     new_versions_beside: list[tuple[str, str]] = field(default_factory=list)  # (learner's exercise, new version)
+    skipped: list[str] = field(default_factory=list)  # not a plain file in the workspace: left alone
 
     def summary(self) -> str:
         parts = []
@@ -94,6 +95,8 @@ class WorkspaceReport:
         lines = [f"{self.folder.name}/: " + (", ".join(parts) if parts else "up to date")]
         for name, backup in self.replaced_with_backup:
             lines.append(f"  {name}: updated to the course's new version; your copy is kept as {backup}")
+        for name in self.skipped:
+            lines.append(f"  {name}: not a plain file in {self.folder.name}/ (a link, folder or pipe); left as it is")
         for name, new in self.new_versions_beside:
             lines.append(f"  {name}: the course has a new version, written beside yours as {new}; your answers are untouched")
         return "\n".join(lines)
@@ -134,6 +137,10 @@ def sync_workspace(course_root: Path, folder: Path | None = None, now: datetime 
         source, target, key = course_root / relative, work / relative, relative.as_posix()
         source_digest = _digest(source)
         record = manifest.get(key) if isinstance(manifest.get(key), dict) else None
+        if target.is_symlink() or (target.exists() and not target.is_file()):
+            # A link, folder or named pipe where a notebook belongs: never read or replaced.
+            report.skipped.append(key)
+            continue
         if not target.exists():
             _write_copy(source, target)
             report.added.append(key)

@@ -133,3 +133,20 @@ def test_taking_the_course_keeps_the_checkout_clean_and_a_pull_never_conflicts(t
     assert "Answered by a learner." in (work / EXERCISE).read_text(encoding="utf-8")
     assert (work / EXERCISE).with_name(answers_filename(ASSIGNMENT)).is_file()
     assert git(learner, "status", "--porcelain") == ""
+
+
+def test_a_link_or_pipe_where_a_copy_belongs_is_never_followed_or_read(tmp_path: Path) -> None:
+    import os
+
+    course = tiny_course(tmp_path)
+    work = course / WORK_FOLDER
+    (work / "lessons").mkdir(parents=True)
+    secret = tmp_path / "elsewhere.txt"
+    secret.write_text("not the learner's", encoding="utf-8")
+    (work / LESSON).symlink_to(secret)
+    (work / EXERCISE).parent.mkdir(parents=True)
+    os.mkfifo(work / EXERCISE)  # reading it would block `make lab`
+    report = sync_workspace(course)
+    assert sorted(report.skipped) == sorted([LESSON, EXERCISE])
+    assert secret.read_text(encoding="utf-8") == "not the learner's" and (work / LESSON).is_symlink()
+    assert "left as it is" in report.summary()

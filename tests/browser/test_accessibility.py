@@ -61,6 +61,14 @@ def _enter(page, box) -> None:
     box.locator("input, select, button").first.focus()
 
 
+def _choose_in_every_drop_down(page, box) -> None:
+    """Tab from one drop-down to the next, and pick with the arrow key in each."""
+    _enter(page, box)
+    for select in box.locator("select").all():
+        _tab_until(page, select)
+        page.keyboard.press("ArrowDown")
+
+
 def test_each_kind_of_check_can_be_answered_with_the_keyboard_alone(lab_page, lab_server, shots) -> None:
     from playwright.sync_api import expect
 
@@ -100,10 +108,7 @@ def test_each_kind_of_check_can_be_answered_with_the_keyboard_alone(lab_page, la
 
     # matching: each drop-down takes arrow keys.
     box = show(question(page, "kc_debt"))
-    _enter(page, box)
-    for select in box.locator("select").all():
-        _tab_until(page, select)
-        page.keyboard.press("ArrowDown")
+    _choose_in_every_drop_down(page, box)
     results["matching"] = _check_by_keyboard(page, box)
 
     # numeric estimate: type a number, Enter.
@@ -122,10 +127,7 @@ def test_each_kind_of_check_can_be_answered_with_the_keyboard_alone(lab_page, la
     wait_for_notebook(page, lesson)
     run_all(page)
     box = show(question(page, "kc_raci_lifecycle"))
-    _enter(page, box)
-    for select in box.locator("select").all():
-        _tab_until(page, select)
-        page.keyboard.press("ArrowDown")
+    _choose_in_every_drop_down(page, box)
     results["raci_grid"] = _check_by_keyboard(page, box)
     shots.take("raci_checked_by_keyboard")
 
