@@ -20,11 +20,13 @@ from mlteam_utils.simulations.case_study import (
     SHORTCUTS,
     CaseAssumptions,
     Decisions,
+    break_even_probability,
     campaign_metrics,
     compare_decisions,
     option_effects,
     plot_project,
     project_story,
+    score_bands,
     simulate_project,
 )
 from mlteam_utils.simulations.case_study_widgets import (
@@ -50,23 +52,26 @@ def churn() -> pd.DataFrame:
 
 @pytest.mark.parametrize("threshold", [0.05, 0.2, 0.3, 0.35, 0.4, 0.5, 0.65, 0.9])
 def test_campaign_metrics_match_a_direct_count_on_the_churn_test_set(churn: pd.DataFrame, threshold: float) -> None:
-    """Precision, recall, calls and value recomputed independently from the shipped churn_sample."""
+    """Precision, recall, calls and value recomputed independently: the team calls the flagged
+    customers from the highest churn probability down, as many as it has capacity for."""
     a = CaseAssumptions()
-    flagged = churn["churn_probability"] >= threshold
-    n_flagged, n = int(flagged.sum()), len(churn)
+    n = len(churn)
     capacity = int(a.call_capacity_share * n)
-    called = min(n_flagged, capacity)
-    hits = (flagged & churn["churned"]).sum() * (called / n_flagged if n_flagged else 0)
-    expected_value = (hits * a.save_rate * a.customer_value_eur - called * a.call_cost_eur) / n * a.customers
+    ranked = sorted(zip(churn["churn_probability"], churn["churned"]), key=lambda pair: -pair[0])
+    flagged = [(score, left) for score, left in ranked if score >= threshold]
+    called = flagged[:capacity]
+    hits = sum(bool(left) for _, left in called)
+    expected_value = (hits * a.save_rate * a.customer_value_eur - len(called) * a.call_cost_eur) / n * a.customers
 
     m = campaign_metrics(churn, threshold, a)
-    assert m["over_capacity"] == (n_flagged > capacity)
-    assert m["called_share"] == pytest.approx(called / n)
+    assert m["over_capacity"] == (len(flagged) > capacity)
+    assert m["called_share"] == pytest.approx(len(called) / n)
     assert m["recall"] == pytest.approx(hits / churn["churned"].sum())
-    assert m["accuracy"] == pytest.approx((flagged == churn["churned"]).mean())
+    assert m["accuracy"] == pytest.approx(((churn["churn_probability"] >= threshold) == churn["churned"]).mean())
     assert m["value_eur"] == pytest.approx(expected_value)
     if called:
-        assert m["precision"] == pytest.approx(hits / called)
+        assert m["precision"] == pytest.approx(hits / len(called))
+        assert m["lowest_score_called"] == pytest.approx(min(score for score, _ in called))
 
 
 def test_the_rule_is_scored_on_support_tickets(churn: pd.DataFrame) -> None:
@@ -76,16 +81,33 @@ def test_the_rule_is_scored_on_support_tickets(churn: pd.DataFrame) -> None:
     assert m["precision"] == pytest.approx((flagged & churn["churned"]).sum() / flagged.sum())
 
 
-def test_the_best_threshold_is_the_lowest_one_the_retention_team_can_call() -> None:
-    """Below 0.3 more customers are flagged than can be called; above it, fewer churners are reached."""
-    grid = [round(0.05 * k, 2) for k in range(2, 15)]
+def test_capacity_sets_how_many_are_called_and_economics_the_floor() -> None:
+    """With 125 calls per 400 customers, every floor low enough to fill the capacity gives the same
+    calls (the top of the ranking) and the most value; a higher floor leaves capacity unused."""
+    grid = [round(0.05 * k, 2) for k in range(1, 15)]
     values = {t: campaign_metrics(threshold=t)["value_eur"] for t in grid}
-    best = max(values, key=values.get)
-    assert best == 0.3
-    assert campaign_metrics(threshold=0.25)["over_capacity"] and not campaign_metrics(threshold=0.3)["over_capacity"]
+    full = [t for t in grid if campaign_metrics(threshold=t)["over_capacity"]]
+    assert full == [t for t in grid if t <= 0.25]
+    assert len({values[t] for t in full}) == 1 and values[0.1] == max(values.values())
+    assert all(values[t] < values[0.25] for t in grid if t > 0.25)
+    # with room for every customer, calls below the break-even probability lose money
+    roomy = CaseAssumptions(call_capacity_share=0.99)
+    assert break_even_probability(roomy) == pytest.approx(0.2)
+    assert campaign_metrics(threshold=0.05, assumptions=roomy)["value_eur"] < campaign_metrics(threshold=0.2, assumptions=roomy)["value_eur"]
     # accuracy peaks elsewhere: it is the wrong metric for this decision
     accuracy = {t: campaign_metrics(threshold=t)["accuracy"] for t in grid}
     assert max(accuracy, key=accuracy.get) > 0.45
+
+
+def test_a_call_pays_above_the_break_even_probability(churn: pd.DataFrame) -> None:
+    """Each band's call value, recomputed: negative below 0.2, where fewer than one in five leave."""
+    bands = score_bands(churn)
+    assert int(bands["customers"].sum()) == len(churn)
+    for (band, row) in bands.iterrows():
+        low = float(band.split("–")[0])
+        assert (row["call_value_eur"] > 0) == (low >= break_even_probability()), band
+    with pytest.raises(ValueError, match="edges must rise"):
+        score_bands(churn, edges=(0.5, 0.2))
 
 
 def test_a_test_set_without_the_needed_columns_is_a_clear_error(churn: pd.DataFrame) -> None:

@@ -12,9 +12,9 @@ The decisions (fields of :class:`Decisions`) and who owns them
   (monthly cancellations and the value of retention calls) before any model
   is built (Google's *Rules of ML*: design and implement metrics first);
   ``launch_rule_first``, ship a simple rule first (*Rules of ML*: don't be
-  afraid to launch without ML); ``threshold``, the churn probability at or
-  above which the retention team calls a customer, agreed with the team
-  (*People + AI Guidebook*: decide together what to optimize).
+  afraid to launch without ML); ``threshold``, the lowest churn probability
+  the retention team still calls, working down the model's ranking, agreed
+  with the team (*People + AI Guidebook*: decide together what to optimize).
 * **Data engineer**: ``quality_checks``, automated checks that stop the
   pipeline when missing values or ranges go out of bounds.
 * **Data scientist**: ``baseline_first``, a simple baseline and a simple
@@ -34,12 +34,19 @@ Assumptions (fields of :class:`CaseAssumptions`; every number is illustrative)
 * A call costs ``call_cost_eur``; a called customer who was about to leave
   stays with chance ``save_rate`` and is then worth ``customer_value_eur``.
   The retention team can call at most ``call_capacity_share`` of the
-  customers a month. The model hands over a list of flagged customers, not
-  a ranking: when the list is longer than the team can call, the team gets
-  through part of it, in no particular order.
+  customers a month. The model **ranks** customers by churn probability and
+  the team calls from the top: capacity sets how many it calls, and the
+  threshold (a floor) stops the list early. A call pays for itself when the
+  churn probability is above ``call_cost_eur / (save_rate *
+  customer_value_eur)`` (:func:`break_even_probability`), so that is the
+  floor the economics suggest; the scores are treated as calibrated.
 * The plan is a chain of phases (framing, data, modelling, evaluation,
   deployment); each decision adds or saves weeks, and people cost
-  ``person_week_eur`` a week.
+  ``person_week_eur`` a week. Launching the rule first means the ML engineer
+  and the data engineer build the end-to-end path (data in, scores out, the
+  model's input and output agreed) with the rule in it, early (FSDL: build an
+  end-to-end pipeline early); the model then drops into a path that already
+  works, and its deployment takes a week less.
 * Without quality checks, a data problem is found late (during modelling)
   with chance ``p_data_bug_without_checks`` and costs rework.
 * After launch the world changes once (**drift**, as in lesson 5: prices
@@ -65,7 +72,7 @@ Example
 -------
 >>> outcome = simulate_project(Decisions(), seed=0)
 >>> outcome.launch_week
-24
+23
 >>> shortcuts = simulate_project(SHORTCUTS, seed=0)
 >>> outcome.summary["net_value_eur"] > shortcuts.summary["net_value_eur"]
 True
@@ -84,7 +91,6 @@ from mlteam_utils.simulations._checks import (
     check_count,
     check_fraction_open,
     check_non_negative,
-    check_positive,
     check_probability,
     check_seed,
 )
@@ -103,12 +109,14 @@ __all__ = [
     "CaseAssumptions",
     "Decisions",
     "ProjectOutcome",
+    "break_even_probability",
     "campaign_metrics",
     "compare_decisions",
     "option_effects",
     "plot_project",
     "project_story",
     "rule_flags",
+    "score_bands",
     "simulate_project",
 ]
 
@@ -134,7 +142,7 @@ DECISION_LABELS: dict[str, str] = {
     "launch_rule_first": "Launch a simple rule first, without ML",
     "quality_checks": "Add automated data-quality checks",
     "baseline_first": "Simple baseline and simple first model",
-    "threshold": "Call customers whose churn probability is at least",
+    "threshold": "Lowest churn probability still called, from the top",
     "monitoring": "Monitoring and retraining plan",
 }
 """Decision -> a short label for tables and widgets."""
@@ -149,6 +157,8 @@ class Decisions:
 
     >>> Decisions(threshold=0.4).monitoring
     'alerts_and_retraining'
+    >>> Decisions().threshold  # the break-even churn probability: a call costs 20, saves 25% of 400
+    0.2
     >>> Decisions(monitoring="weekly")
     Traceback (most recent call last):
     ...
@@ -163,7 +173,7 @@ class Decisions:
     launch_rule_first: bool = True
     quality_checks: bool = True
     baseline_first: bool = True
-    threshold: float = 0.3
+    threshold: float = 0.2
     monitoring: str = "alerts_and_retraining"
 
     def __post_init__(self) -> None:
@@ -184,7 +194,7 @@ class Decisions:
         """The decisions as a plain dict.
 
         >>> Decisions().to_dict()["threshold"]
-        0.3
+        0.2
         """
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
@@ -262,27 +272,49 @@ def rule_flags(test_set: pd.DataFrame) -> pd.Series:
     return test_set["support_tickets_90d"] >= 2
 
 
+def break_even_probability(assumptions: CaseAssumptions | None = None) -> float:
+    """The churn probability above which a retention call pays for itself.
+
+    A call costs ``call_cost_eur`` and keeps a leaving customer with chance
+    ``save_rate``, worth ``customer_value_eur``: it pays when the chance that
+    the customer leaves is above cost / (save rate x value).
+
+    >>> break_even_probability()
+    0.2
+    >>> break_even_probability(CaseAssumptions(call_cost_eur=15, save_rate=0.3, customer_value_eur=250))
+    0.2
+    """
+    a = CaseAssumptions() if assumptions is None else assumptions
+    gain = a.save_rate * a.customer_value_eur
+    return round(a.call_cost_eur / gain, 10) if gain > 0 else 1.0
+
+
 def campaign_metrics(
     test_set: pd.DataFrame | None = None,
-    threshold: float | None = 0.3,
+    threshold: float | None = 0.2,
     assumptions: CaseAssumptions | None = None,
 ) -> dict[str, float]:
     """What a month of retention calls looks like on the test set.
 
-    ``threshold=None`` scores the simple rule instead of the model. Returns the
-    share of customers flagged and called, precision and recall of the calls,
-    the accuracy of the flags, and the net value of a month's calls for all
-    ``assumptions.customers`` (``value_eur``). If more customers are flagged
-    than the team can call, it calls as many as it can from the list, so on
-    average it reaches the same share of churners among them (``precision``)
-    but fewer in all (``recall``).
+    The model **ranks** the customers whose churn probability is at or above
+    ``threshold`` (the flagged ones), and the team calls from the top of that
+    ranking until its capacity (``call_capacity_share``) is used up: capacity
+    sets how many are called, the threshold stops the list early.
+    ``threshold=None`` scores the simple rule instead (no ranking: the team
+    calls its flagged customers in no particular order, on average reaching
+    the same share of churners among them). Returns the share of customers
+    flagged and called, precision and recall of the calls, the accuracy of the
+    flags, the lowest score called, and the net value of a month's calls for
+    all ``assumptions.customers`` (``value_eur``).
 
-    >>> m = campaign_metrics(threshold=0.3)
-    >>> round(m["precision"], 3), round(m["recall"], 3), m["over_capacity"], m["value_eur"]
-    (0.377, 0.575, False, 108000.0)
     >>> m = campaign_metrics(threshold=0.2)
-    >>> m["over_capacity"], round(m["called_share"], 4), round(m["precision"], 3)
-    (True, 0.3125, 0.326)
+    >>> m["over_capacity"], round(m["called_share"], 4), round(m["precision"], 3), m["value_eur"]
+    (True, 0.3125, 0.384, 115000.0)
+    >>> campaign_metrics(threshold=0.1)["value_eur"] == m["value_eur"]  # capacity ends the list first
+    True
+    >>> m = campaign_metrics(threshold=0.5)
+    >>> m["over_capacity"], round(m["recall"], 3), m["value_eur"]
+    (False, 0.263, 68000.0)
     >>> round(campaign_metrics(threshold=None)["recall"], 3)
     0.287
     """
@@ -290,22 +322,30 @@ def campaign_metrics(
     data = _test_set(test_set)
     churned = data["churned"].astype(bool).to_numpy()
     n = len(data)
+    capacity = math.floor(a.call_capacity_share * n)
     if threshold is None:
         flagged = rule_flags(data).to_numpy()
+        n_flagged = int(flagged.sum())
+        n_called = min(n_flagged, capacity)
+        # the rule gives no order: on average the same share of churners among those called
+        hits = int((flagged & churned).sum()) * n_called / n_flagged if n_flagged else 0.0
+        lowest_score = float("nan")
     else:
         threshold = check_probability("threshold", threshold)
-        flagged = data["churn_probability"].astype(float).to_numpy() >= threshold
-    n_flagged = int(flagged.sum())
-    flagged_hits = int((flagged & churned).sum())
-    capacity = math.floor(a.call_capacity_share * n)
-    n_called = min(n_flagged, capacity)
-    # the list is worked through in no particular order: on average the same share of churners
-    hits = flagged_hits * n_called / n_flagged if n_flagged else 0.0
+        scores = data["churn_probability"].astype(float).to_numpy()
+        flagged = scores >= threshold
+        n_flagged = int(flagged.sum())
+        n_called = min(n_flagged, capacity)
+        ranked = np.argsort(-scores, kind="stable")  # highest first; ties keep the test set's order
+        called = ranked[:n_called]  # every flagged customer ranks above every unflagged one
+        hits = float(churned[called].sum())
+        lowest_score = float(scores[called].min()) if n_called else float("nan")
     value_per_customer = (hits * a.save_rate * a.customer_value_eur - n_called * a.call_cost_eur) / n
     return {
         "flagged_share": float(flagged.mean()),
         "called_share": n_called / n,
         "over_capacity": n_flagged > capacity,
+        "lowest_score_called": lowest_score,
         "precision": hits / n_called if n_called else 0.0,
         "recall": hits / int(churned.sum()) if churned.any() else 0.0,
         "accuracy": float((flagged == churned).mean()),
@@ -314,6 +354,44 @@ def campaign_metrics(
         "hits_share": hits / n,
         "value_eur": value_per_customer * a.customers,
     }
+
+
+def score_bands(
+    test_set: pd.DataFrame | None = None,
+    edges: Sequence[float] = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 1.0),
+    assumptions: CaseAssumptions | None = None,
+) -> pd.DataFrame:
+    """Customers by band of churn probability: how many, how many left, what a call is worth.
+
+    ``call_value_eur`` is the average net value of one call to a customer of
+    the band: the share who really left x save rate x customer value, minus
+    the cost of the call. It turns positive where the share who left passes
+    :func:`break_even_probability`.
+
+    >>> bands = score_bands()
+    >>> int(bands["customers"].sum()), int(bands["left"].sum())
+    (400, 80)
+    >>> bands["call_value_eur"].round(1).tolist()
+    [-14.2, -4.0, 2.0, 4.5, 16.1, 36.8]
+    """
+    import pandas as pd
+
+    a = CaseAssumptions() if assumptions is None else assumptions
+    data = _test_set(test_set)
+    scores = data["churn_probability"].astype(float)
+    churned = data["churned"].astype(bool)
+    bounds = [float(e) for e in edges]
+    if len(bounds) < 2 or any(lo >= hi for lo, hi in zip(bounds, bounds[1:])):
+        raise ValueError(f"edges must rise, with at least two values, got {list(edges)!r}")
+    rows = []
+    for lo, hi in zip(bounds, bounds[1:]):
+        last = hi == bounds[-1]
+        inside = (scores >= lo) & ((scores <= hi) if last else (scores < hi))
+        count, left = int(inside.sum()), int((inside & churned).sum())
+        share = left / count if count else float("nan")
+        rows.append({"band": f"{lo:.1f}–{hi:.1f}", "customers": count, "left": left, "share_left": share,
+                     "call_value_eur": share * a.save_rate * a.customer_value_eur - a.call_cost_eur})
+    return pd.DataFrame(rows).set_index("band")
 
 
 def _value_at_health(metrics: Mapping[str, float], health: float, a: CaseAssumptions) -> float:
@@ -349,7 +427,7 @@ def _draw_luck(seed: int | None, a: CaseAssumptions) -> _Luck:
 # (phase, owner, people by role) ; weeks come from the decisions
 _ARTIFACTS: dict[str, str] = {
     "framing": "problem statement with the success metric",
-    "rule": "a simple rule in production (the baseline to beat)",
+    "rule": "the rule live through the end-to-end path the model will use (the baseline to beat)",
     "data": "cleaned feature table (with quality checks if chosen)",
     "modelling": "candidate model and an evaluation report against the baseline",
     "evaluation": "launch decision with the agreed threshold",
@@ -357,7 +435,7 @@ _ARTIFACTS: dict[str, str] = {
 }
 _OWNERS: dict[str, str] = {
     "framing": "product_manager",
-    "rule": "product_manager",
+    "rule": "ml_engineer",
     "data": "data_engineer",
     "modelling": "data_scientist",
     "evaluation": "product_manager",
@@ -377,7 +455,7 @@ def _phases(d: Decisions, a: CaseAssumptions, luck: _Luck) -> list[dict[str, Any
         ("modelling", (5 if d.baseline_first else 8) + luck.modelling_extra_weeks,
          {"data_scientist": 2, "ml_engineer": 0.5}, ""),
         ("evaluation", 2, {"data_scientist": 1, "product_manager": 0.5, "domain_expert": 0.5}, ""),
-        ("deployment", 3 + (0 if d.baseline_first else 2)
+        ("deployment", 3 - d.launch_rule_first + (0 if d.baseline_first else 2)
          + {"none": 0, "alerts": 1, "alerts_and_retraining": 3}[d.monitoring],
          {"ml_engineer": 2, "data_engineer": 0.5}, ""),
     ]
@@ -388,7 +466,8 @@ def _phases(d: Decisions, a: CaseAssumptions, luck: _Luck) -> list[dict[str, Any
                      "hands_over": _ARTIFACTS[name], "note": note})
         week += weeks
         if name == "framing" and d.launch_rule_first:
-            # the rule is built alongside the data work, off the critical path
+            # the ML engineer and the data engineer build the end-to-end path with the rule in it,
+            # alongside the data work and off the critical path
             rows.append({"phase": "rule", "owner": _OWNERS["rule"], "start_week": week, "end_week": week + 2,
                          "weeks": 2, "person_weeks": 2 * 1.5, "hands_over": _ARTIFACTS["rule"], "note": ""})
     return rows
@@ -623,7 +702,7 @@ _OPTIONS: dict[str, tuple[Any, ...]] = {
     "launch_rule_first": (True, False),
     "quality_checks": (True, False),
     "baseline_first": (True, False),
-    "threshold": (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55),
+    "threshold": (0.1, 0.2, 0.3, 0.4, 0.5),
     "monitoring": tuple(MONITORING_PLANS),
 }
 
@@ -681,7 +760,8 @@ _STORY: tuple[tuple[str, str, str, str], ...] = (
     ("3. Data", "data_engineer", "quality_checks", "cleaned feature table, refreshed daily"),
     ("4. Modelling", "data_scientist", "baseline_first",
      "candidate model with an evaluation report against the baseline"),
-    ("5. Launch decision", "product_manager", "threshold", "launch decision with the agreed threshold"),
+    ("5. Launch decision", "product_manager", "threshold",
+     "launch decision: how many calls a month, and the lowest churn probability worth a call"),
     ("6. Deployment and monitoring", "ml_engineer", "monitoring",
      "model service, training pipeline, alerts and retrained versions"),
 )

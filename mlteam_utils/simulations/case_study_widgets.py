@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
+from mlteam_utils.simulations._style import OKABE_ITO, REFERENCE_GREY
 from mlteam_utils.simulations.case_study import (
     DECISION_LABELS,
     DECISION_OWNERS,
@@ -46,7 +47,6 @@ from mlteam_utils.simulations.case_study import (
     project_story,
     simulate_project,
 )
-from mlteam_utils.simulations._style import OKABE_ITO, REFERENCE_GREY
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -423,7 +423,7 @@ class CaseStudy:
         """Widgets for the named decisions, with what each option leads to.
 
         >>> panel = CaseStudy().decision_widget("threshold")
-        >>> "0.30 (your choice)" in panel.view.value
+        >>> "0.20 (your choice)" in panel.view.value
         True
         """
         if not names:
