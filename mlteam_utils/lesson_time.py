@@ -8,8 +8,9 @@ minutes, and a test checks them against this estimate, so the promise follows th
   for non-fiction, 238 words a minute (Brysbaert, *Journal of Memory and Language*, 2019),
   because this is reading to learn, often in a second language;
 * **knowledge checks**: ``CHECK_MINUTES`` each, to answer, press Check and read why;
-* **interactives**: the minutes in ``INTERACTIVE_MINUTES`` for each call of a simulation or
-  decision widget, to predict, move the controls and read the result;
+* **interactives**: the minutes in ``INTERACTIVE_MINUTES`` for each call of a simulation,
+  and for each decision a case-study decision widget shows, to predict, move the controls
+  and read the result;
 * **outputs to read**: ``OUTPUT_MINUTES`` for every other code cell with an output (a table,
   a chart), except the setup cell.
 
@@ -82,8 +83,25 @@ def prose_words(markdown: str) -> int:
     return len(_WORD.findall(text))
 
 
+_DECISIONS = re.compile(r"\bdecision_widget\s*\(([^)]*)\)")
+_QUOTED = re.compile(r"""(["'])[^"']+\1""")
+
+
 def _interactive_minutes(source: str) -> float:
-    return sum(INTERACTIVE_MINUTES.get(name, 0.0) for name in _CALL.findall(source))
+    """Minutes of the simulations a code cell shows; a decision widget counts each decision.
+
+    >>> _interactive_minutes('project.decision_widget("threshold", "monitoring")')
+    4.0
+    >>> _interactive_minutes("planning_widget(lesson=True)")
+    4.0
+    """
+    total = 0.0
+    for name in _CALL.findall(source):
+        if name != "decision_widget":
+            total += INTERACTIVE_MINUTES.get(name, 0.0)
+    for arguments in _DECISIONS.findall(source):
+        total += INTERACTIVE_MINUTES["decision_widget"] * max(1, len(_QUOTED.findall(arguments)))
+    return total
 
 
 def estimate_lesson_time(notebook: Any) -> LessonTime:
