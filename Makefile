@@ -9,7 +9,8 @@ PYTEST_ARGS ?=
 
 BIN       := $(VENV)/bin
 STAMP     := $(VENV)/.mlteam-installed
-# The test tools (Playwright and axe-core for the browser tests) come on top, for `make test`.
+# The test tools (pyproject's `test` extra: pytest, nbval, Playwright, axe-core, mypy,
+# ruff ...) come on top, for `make test` and `make lint`.
 TEST_STAMP := $(VENV)/.mlteam-test-installed
 # JupyterLab reads default overrides from <prefix>/share/jupyter/lab/settings; the
 # project's copy turns off the news and update pop-ups for every server run from .venv.
@@ -22,14 +23,15 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install install-test lab instructor selfgrade test test-fast bench release clean
+.PHONY: help install install-test lab instructor selfgrade lint test test-fast bench release clean
 
 help:
 	@echo "make lab     - start JupyterLab on http://127.0.0.1:$(PORT) (set PORT=... to change)"
 	@echo "make instructor - the same, with nbgrader's instructor tools (formgrader, Create Assignment)"
 	@echo "make selfgrade EXERCISE=ex01 - score your own copy of an exercise, with feedback (self-learners)"
-	@echo "make test    - run the whole test suite"
-	@echo "make test-fast - the inner loop: no browser, no real-nbgrader grading runs"
+	@echo "make test    - run the whole test suite (after make lint)"
+	@echo "make test-fast - the inner loop: make lint, then no browser, no real-nbgrader grading runs"
+	@echo "make lint    - type-check (mypy) and lint (ruff) the code"
 	@echo "make bench   - print the performance figures"
 	@echo "make release - regenerate exercises/ from solutions/"
 	@echo "make clean   - remove .venv and nbgrader's runtime folders"
@@ -47,9 +49,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --progress-bar on --editable .
 	@touch $@
 
-$(TEST_STAMP): $(STAMP)
-	@echo "Installing the test tools into $(VENV) (first run only: Playwright, axe-core)"
-	$(BIN)/python -m pip install --quiet --editable '.[browser]'
+# Reinstalls when pyproject.toml changes, like $(STAMP): a new test tool or bound is picked up.
+$(TEST_STAMP): pyproject.toml $(STAMP)
+	@echo "Installing the test tools into $(VENV) (first run only: pytest, nbval, Playwright, mypy, ruff ...)"
+	$(BIN)/python -m pip install --quiet --editable '.[test]'
 	@touch $@
 
 $(OVERRIDES): course/jupyterlab/overrides.json | $(BIN)/python
@@ -78,14 +81,19 @@ instructor: install
 
 # A self-learner's score and feedback for one exercise: make selfgrade EXERCISE=ex01
 selfgrade: install
-	@test -n "$(EXERCISE)" || { echo "usage: make selfgrade EXERCISE=ex01   (ex01 ... ex08, or a notebook's path)"; exit 2; }
+	@test -n "$(EXERCISE)" || { echo "usage: make selfgrade EXERCISE=ex01   (ex01 ... ex09, or a notebook's path)"; exit 2; }
 	$(BIN)/mlteam-course selfgrade "$(EXERCISE)"
 
-test: install-test
+# Both read their settings from pyproject.toml ([tool.mypy], [tool.ruff]); a few seconds.
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The inner loop: everything but the browser paths and the real-nbgrader grading runs.
-test-fast: install-test
+test-fast: lint
 	$(BIN)/python -m pytest -m "not browser and not nbgrader" $(PYTEST_ARGS)
 
 bench: install-test

@@ -20,7 +20,6 @@ import tempfile
 import threading
 import time
 import urllib.request
-from pathlib import Path
 
 from benchmarks.bench_setup import fresh_clone
 

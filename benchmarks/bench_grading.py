@@ -17,6 +17,7 @@ number of learners (default 20).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -31,15 +32,13 @@ TARGET_RATIO = 2.0
 ASSIGNMENT_COUNT = 5
 
 
-def _tree_rss(process: "psutil.Process") -> int:  # noqa: F821
+def _tree_rss(process: psutil.Process) -> int:  # noqa: F821
     import psutil
 
     total = 0
     for member in [process, *process.children(recursive=True)]:
-        try:
+        with contextlib.suppress(psutil.Error):
             total += member.memory_info().rss
-        except psutil.Error:
-            pass
     return total
 
 

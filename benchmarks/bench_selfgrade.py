@@ -28,8 +28,8 @@ def learner_checkout(root: Path) -> list[str]:
     """A course checkout with every exercise half answered; returns the exercise ids."""
     sys.path.insert(0, str(REPO_ROOT / "tests"))
     import nbformat
-    from course_helpers import fill_cells, load_fixture, make_course
 
+    from course_helpers import fill_cells, load_fixture, make_course
     from mlteam_utils.grading.settings import answers_filename
     from mlteam_utils.syllabus import load_syllabus
 

@@ -52,7 +52,8 @@ def _planning_baseline(plans: Mapping[str, Any], threshold: float, deadline: flo
         experiments: dict[str, tuple[bool, float, float]] = {}
         phases: dict[tuple[str, int], float] = {}
 
-        def draw(item: Any) -> tuple[bool, float, float]:
+        # The dicts are bound as defaults: each trial's closures see that trial's draws.
+        def draw(item: Any, experiments: dict[str, tuple[bool, float, float]] = experiments) -> tuple[bool, float, float]:
             if item.name not in experiments:
                 can = rng.random() < item.p_success
                 tau = item.tau_weeks * math.exp(item.spread * rng.gauss(0.0, 1.0))
@@ -60,7 +61,7 @@ def _planning_baseline(plans: Mapping[str, Any], threshold: float, deadline: flo
                 experiments[item.name] = (can, item.ceiling if can else min(short, item.ceiling), tau)
             return experiments[item.name]
 
-        def weeks(phase: Any, attempt: int = 0) -> float:
+        def weeks(phase: Any, attempt: int = 0, phases: dict[tuple[str, int], float] = phases) -> float:
             key = (phase.name, attempt)
             if key not in phases:
                 phases[key] = phase.weeks * math.exp(phase.spread * rng.gauss(0.0, 1.0))
@@ -205,11 +206,9 @@ def _bench_redraw() -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    from mlteam_utils.simulations.widgets import planning_widget, staffing_widget
-
     from matplotlib.figure import Figure
 
-    from mlteam_utils.simulations.widgets import figure_bundle
+    from mlteam_utils.simulations.widgets import figure_bundle, planning_widget, staffing_widget
 
     empty = Figure(figsize=(8.0, 4.4))
     empty.add_subplot().plot([0, 1], [0, 1])
@@ -228,7 +227,7 @@ def _bench_redraw() -> None:
     for view, what in (("production", "default view, one chart"), ("both", "'both charts' view")):
         staffing.controls["view"].value = view
         values = iter([11, 10] * 50)
-        ms = _median_ms(lambda: setattr(staffing.controls["data_scientists"], "value", next(values)))
+        ms = _median_ms(lambda values=values: setattr(staffing.controls["data_scientists"], "value", next(values)))
         print(f"staffing redraw (one slider change: {QUARTERS} quarters, {what}, recompute + Agg PNG + "
               f"Output update): median {ms:.0f} ms (target <= 150 ms); {ms / floor:.1f}x calibration")
 

@@ -35,14 +35,14 @@ import math
 import os
 import stat
 import sys
-import tempfile
 import threading
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
-from mlteam_utils.grading.settings import ANSWERS_SIDE_FILES_GLOB, answers_filename
+from mlteam_utils.atomic_files import temporary_glob, write_atomically
+from mlteam_utils.naming import ANSWERS_SIDE_FILES_GLOB, answers_filename
 from mlteam_utils.questions.scoring import KINDS
 
 try:  # POSIX; on Windows only the in-process lock applies
@@ -68,7 +68,6 @@ ANSWERS_SCHEMA = "mlteam-answers/1"
 MAX_ANSWERS_FILE_BYTES = 256 * 1024
 GRADING_ENV_VARIABLE = "NBGRADER_EXECUTION"
 LOCK_SUFFIX = ".answers.json.lock"
-TEMPORARY_SUFFIX = ".tmp"
 BACKUP_MARKER = ".bad-"
 
 _ENTRY_KEYS = ("kind", "value", "complete")
@@ -116,8 +115,8 @@ def backup_filename(notebook: str, when: datetime | None = None) -> str:
     >>> backup_filename("ex01_demo", datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc))
     'ex01_demo.answers.json.bad-20261120T100000Z'
     """
-    when = when or datetime.now(timezone.utc)
-    stamp = when.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    when = when or datetime.now(UTC)
+    stamp = when.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     return f"{answers_filename(_notebook_stem(notebook))}{BACKUP_MARKER}{stamp}"
 
 
@@ -335,7 +334,7 @@ def _thread_lock(key: str) -> threading.Lock:
 
 
 def _utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _json_ready(value: Any, depth: int = 0) -> None:
@@ -530,31 +529,15 @@ class AnswerSheet:
         """
         if fcntl is None:  # pragma: no cover - without flock another process may be mid-save
             return
-        for leftover in self.directory.glob(f".{self.path.name}.*{TEMPORARY_SUFFIX}"):
+        for leftover in self.directory.glob(temporary_glob(self.path)):
             with contextlib.suppress(OSError):
                 if leftover.is_file() and not leftover.is_symlink():
                     leftover.unlink()
 
     def _write_atomically(self, data: bytes) -> None:
         self._remove_stale_temporaries()
-        fd, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=TEMPORARY_SUFFIX, dir=self.directory)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
-        with contextlib.suppress(OSError, AttributeError):  # make the rename itself durable (POSIX)
-            directory_fd = os.open(self.directory, os.O_RDONLY)
-            try:
-                os.fsync(directory_fd)
-            finally:
-                os.close(directory_fd)
+        # durable: a learner's answers cannot be made again, so a power cut must not lose them.
+        write_atomically(self.path, data, durable=True)
 
 
 # --------------------------------------------------------------------------- checking

@@ -6,17 +6,114 @@ Run ``mlteam-course --help`` or ``mlteam-course SUBCOMMAND --help``.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from mlteam_utils import __version__
-
 
 #: Where export and report write by default: inside the course, in a folder git ignores,
 #: so learners' grades are never committed by accident.
 DEFAULT_EXPORT = Path("course/reports/grades.csv")
 DEFAULT_REPORT = Path("course/reports/cohort")
+
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    r"""A subcommand's handler, and the errors that end it with one line on stderr.
+
+    ``usage`` errors (asked for something the course does not have) exit with
+    status 2, ``failures`` with status 1; ``usage`` is checked first, since its
+    errors may subclass a failure. Each is named ``"module:Class"`` and imported
+    only once the handler has failed, so that ``--help`` and every other
+    subcommand load none of them. The line reads ``mlteam-course NAME: ERROR``,
+    with ``context(args) + ": "`` before the error when given. With
+    ``interruptible``, Ctrl-C prints the partial summary the interrupt carries
+    (its ``summary``, if any) and exits with 130. Anything else, and a course
+    that cannot be found, goes on to :func:`main`.
+
+    >>> def lookup(args):
+    ...     return {"ex01": 0}[args.assignment]
+    >>> command = Subcommand("demo", lookup, usage=("builtins:KeyError",))
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stderr(io.StringIO()) as stderr:
+    ...     status = command(argparse.Namespace(assignment="ex99"))
+    >>> status, stderr.getvalue()
+    (2, "mlteam-course demo: 'ex99'\n")
+    >>> command(argparse.Namespace(assignment="ex01"))
+    0
+    """
+
+    name: str
+    handler: Handler
+    usage: tuple[str, ...] = ()
+    failures: tuple[str, ...] = ()
+    context: Callable[[argparse.Namespace], str] | None = None
+    interruptible: bool = False
+
+    def __call__(self, args: argparse.Namespace) -> int:
+        try:
+            return self.handler(args)
+        except KeyboardInterrupt as interrupt:
+            if not self.interruptible:
+                raise
+            summary = getattr(interrupt, "summary", None)
+            if summary is not None:
+                print(summary.as_text())
+            print(f"mlteam-course {self.name}: interrupted", file=sys.stderr)
+            return 130
+        except Exception as error:
+            status = self.status_for(error)
+            if status is None:
+                raise
+            where = f"{self.context(args)}: " if self.context is not None else ""
+            print(f"mlteam-course {self.name}: {where}{error}", file=sys.stderr)
+            return status
+
+    def status_for(self, error: Exception) -> int | None:
+        """The exit status ``error`` ends this subcommand with, or None when it is not one of its errors."""
+        from mlteam_utils.paths import CourseNotFoundError
+
+        if isinstance(error, CourseNotFoundError):  # an OSError, but main() reports it for every subcommand
+            return None
+        for status, names in ((2, self.usage), (1, self.failures)):
+            if isinstance(error, tuple(error_class(name) for name in names)):
+                return status
+        return None
+
+
+def error_class(name: str) -> type[BaseException]:
+    """The exception class named ``"module:Class"``.
+
+    >>> error_class("mlteam_utils.paths:CourseNotFoundError").__name__
+    'CourseNotFoundError'
+    """
+    module, _, attribute = name.partition(":")
+    found = getattr(importlib.import_module(module), attribute)
+    if not (isinstance(found, type) and issubclass(found, BaseException)):
+        raise TypeError(f"{name} is not an exception class")
+    return found
+
+
+def subcommand(
+    name: str,
+    *,
+    usage: Sequence[str] = (),
+    failures: Sequence[str] = (),
+    context: Callable[[argparse.Namespace], str] | None = None,
+    interruptible: bool = False,
+) -> Callable[[Handler], Subcommand]:
+    """Make a handler a :class:`Subcommand` (a decorator)."""
+
+    def wrap(handler: Handler) -> Subcommand:
+        return Subcommand(name, handler, tuple(usage), tuple(failures), context, interruptible)
+
+    return wrap
 
 
 def _course_root(args: argparse.Namespace) -> Path:
@@ -25,43 +122,38 @@ def _course_root(args: argparse.Namespace) -> Path:
     return find_course_root(args.course_root)
 
 
+def _workspace_context(args: argparse.Namespace) -> str:
+    return f"could not update {_course_root(args) / 'my-work'}"
+
+
+@subcommand("workspace", failures=("builtins:OSError",), context=_workspace_context)
 def cmd_workspace(args: argparse.Namespace) -> int:
-    from mlteam_utils.paths import find_course_root
     from mlteam_utils.workspace import sync_workspace
 
-    root = find_course_root(args.course_root)
-    try:
-        report = sync_workspace(root, args.folder.resolve() if args.folder else None)
-    except OSError as error:
-        print(f"mlteam-course workspace: could not update {root / 'my-work'}: {error}", file=sys.stderr)
-        return 1
+    root = _course_root(args)
+    report = sync_workspace(root, args.folder.resolve() if args.folder else None)
     print(report.summary())
     return 0
 
 
+@subcommand(
+    "release",
+    usage=("mlteam_utils.release:UnknownAssignmentReleaseError",),
+    failures=("mlteam_utils.release:ReleaseError", "mlteam_utils.nbgrader_runner:NbgraderFailed"),
+)
 def cmd_release(args: argparse.Namespace) -> int:
-    from mlteam_utils.nbgrader_runner import NbgraderFailed
-    from mlteam_utils.release import ReleaseError, UnknownAssignmentReleaseError, release
+    from mlteam_utils.release import release
 
     root = _course_root(args)
-    try:
-        for target in release(root, args.assignments, accept_changes=args.accept_changes, say=print):
-            print(f"released {target.relative_to(root)}")
-    except UnknownAssignmentReleaseError as error:
-        print(f"mlteam-course release: {error}", file=sys.stderr)
-        return 2
-    except (ReleaseError, NbgraderFailed) as error:
-        print(f"mlteam-course release: {error}", file=sys.stderr)
-        return 1
+    for target in release(root, args.assignments, accept_changes=args.accept_changes, say=print):
+        print(f"released {target.relative_to(root)}")
     return 0
 
 
+@subcommand("selfgrade", failures=("mlteam_utils.selfgrade:SelfGradeError", "mlteam_utils.nbgrader_runner:NbgraderFailed"))
 def cmd_selfgrade(args: argparse.Namespace) -> int:
-    from mlteam_utils.nbgrader_runner import NbgraderFailed
-    from mlteam_utils.selfgrade import SelfGradeError, selfgrade
-
     from mlteam_utils.paths import find_course_root
-    from mlteam_utils.selfgrade import find_exercise
+    from mlteam_utils.selfgrade import find_exercise, selfgrade
 
     if not args.notebook.exists():  # an exercise named by id: `selfgrade ex01`
         found = find_exercise(str(args.notebook), find_course_root(args.course_root))
@@ -69,15 +161,11 @@ def cmd_selfgrade(args: argparse.Namespace) -> int:
             args.notebook = found
     # The notebook's own checkout is the natural course, wherever the command runs from.
     root = find_course_root(args.course_root or args.notebook.resolve().parent)
-    try:
-        print(f"Grading {args.notebook} (this takes about ten seconds) ...", file=sys.stderr, flush=True)
-        report = selfgrade(
-            args.notebook, root, show_correct_answers=not args.hide_answers, isolation=False if args.no_isolation else None,
-            progress=lambda step: print(f"  {step} ...", file=sys.stderr, flush=True),
-        )
-    except (SelfGradeError, NbgraderFailed) as error:
-        print(f"mlteam-course selfgrade: {error}", file=sys.stderr)
-        return 1
+    print(f"Grading {args.notebook} (this takes about ten seconds) ...", file=sys.stderr, flush=True)
+    report = selfgrade(
+        args.notebook, root, show_correct_answers=not args.hide_answers, isolation=False if args.no_isolation else None,
+        progress=lambda step: print(f"  {step} ...", file=sys.stderr, flush=True),
+    )
     print(report.as_text())
     return 0
 
@@ -99,38 +187,33 @@ def _isolation_config(args: argparse.Namespace, root: Path) -> dict | None:
     return {section: dict(traits) for section, traits in nbgrader_isolation_config(root).items()}
 
 
+@subcommand(
+    "grade",
+    usage=("mlteam_utils.cohort.grade:UnknownAssignmentError",),
+    failures=(
+        "mlteam_utils.cohort.grade:GradeError",
+        "mlteam_utils.cohort.gradebook_merge:GradebookError",
+        "mlteam_utils.nbgrader_runner:NbgraderFailed",
+        "mlteam_utils.grading.isolation:IsolationUnavailable",
+    ),
+    interruptible=True,  # what was graded before Ctrl-C is kept, and its summary printed
+)
 def cmd_grade(args: argparse.Namespace) -> int:
-    from mlteam_utils.cohort.grade import GradeError, UnknownAssignmentError, grade_cohort, uncollected_lines
-    from mlteam_utils.cohort.gradebook_merge import GradebookError
-    from mlteam_utils.grading.isolation import IsolationUnavailable
-    from mlteam_utils.nbgrader_runner import NbgraderFailed
+    from mlteam_utils.cohort.grade import grade_cohort, uncollected_lines
 
     root = _course_root(args)
     if args.jobs is not None and args.jobs < 1:
         print("mlteam-course grade: --jobs must be at least 1", file=sys.stderr)
         return 2
-    try:
-        summary = grade_cohort(
-            root,
-            args.assignments,
-            jobs=args.jobs,
-            force=args.force,
-            timeout=args.timeout,
-            extra_config=_isolation_config(args, root),
-            show_progress=not args.quiet,
-        )
-    except UnknownAssignmentError as error:
-        print(f"mlteam-course grade: {error}", file=sys.stderr)
-        return 2
-    except (GradeError, GradebookError, NbgraderFailed, IsolationUnavailable) as error:
-        print(f"mlteam-course grade: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt as interrupt:
-        summary = getattr(interrupt, "summary", None)
-        if summary is not None:
-            print(summary.as_text())
-        print("mlteam-course grade: interrupted", file=sys.stderr)
-        return 130
+    summary = grade_cohort(
+        root,
+        args.assignments,
+        jobs=args.jobs,
+        force=args.force,
+        timeout=args.timeout,
+        extra_config=_isolation_config(args, root),
+        show_progress=not args.quiet,
+    )
     if not (summary.graded or summary.failed or summary.unchanged):
         print("nothing to grade: no submissions in course/submitted" + (f" for {', '.join(args.assignments)}" if args.assignments else ""))
         for line in uncollected_lines(summary.uncollected):
@@ -141,20 +224,16 @@ def cmd_grade(args: argparse.Namespace) -> int:
     return 1 if summary.failed else 0
 
 
+@subcommand(
+    "feedback",
+    usage=("mlteam_utils.cohort.grade:UnknownAssignmentError",),
+    failures=("mlteam_utils.cohort.gradebook_merge:GradebookError",),
+)
 def cmd_feedback(args: argparse.Namespace) -> int:
     from mlteam_utils.cohort.feedback import generate_feedback
-    from mlteam_utils.cohort.grade import UnknownAssignmentError
-    from mlteam_utils.cohort.gradebook_merge import GradebookError
 
     root = _course_root(args)
-    try:
-        result = generate_feedback(root, args.assignments, release=not args.no_release, include_ungraded=args.include_ungraded)
-    except UnknownAssignmentError as error:
-        print(f"mlteam-course feedback: {error}", file=sys.stderr)
-        return 2
-    except GradebookError as error:
-        print(f"mlteam-course feedback: {error}", file=sys.stderr)
-        return 1
+    result = generate_feedback(root, args.assignments, release=not args.no_release, include_ungraded=args.include_ungraded)
     if not result.pages and not result.problems and not result.not_graded:
         print("no feedback to generate: grade the cohort first (mlteam-course grade)")
         return 0
@@ -162,19 +241,14 @@ def cmd_feedback(args: argparse.Namespace) -> int:
     return 1 if (result.withheld or result.problems) else 0
 
 
+@subcommand("export", failures=("mlteam_utils.reports.gradebook_frames:ReportError", "builtins:OSError"))
 def cmd_export(args: argparse.Namespace) -> int:
     from mlteam_utils.reports.export import write_export
-    from mlteam_utils.reports.gradebook_frames import ReportError, read_course_gradebook
-
-    from mlteam_utils.reports.gradebook_frames import FAILED
+    from mlteam_utils.reports.gradebook_frames import FAILED, read_course_gradebook
 
     root = _course_root(args)
-    try:
-        frames = read_course_gradebook(root)
-        wide, long, submissions = write_export(frames, args.to or root / DEFAULT_EXPORT, args.long_to, args.submissions_to)
-    except (ReportError, OSError) as error:
-        print(f"mlteam-course export: {error}", file=sys.stderr)
-        return 1
+    frames = read_course_gradebook(root)
+    wide, long, submissions = write_export(frames, args.to or root / DEFAULT_EXPORT, args.long_to, args.submissions_to)
     print(f"wrote {wide} (one row per learner: {len(frames.learners)} learners x {len(frames.assignment_names)} assignments)")
     print(f"wrote {long} (one row per learner x question)")
     print(f"wrote {submissions} (one row per learner x assignment: status, reason, lateness, penalty)")
@@ -186,30 +260,26 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+@subcommand("report", failures=("mlteam_utils.reports.gradebook_frames:ReportError", "builtins:OSError"))
 def cmd_report(args: argparse.Namespace) -> int:
-    from mlteam_utils.reports.cohort_report import write_report
-    from mlteam_utils.reports.gradebook_frames import ReportError, course_gradebook_url, read_gradebook
-
     if not 0 < args.behind_below <= 1:
         print("mlteam-course report: --behind-below must be a fraction between 0 and 1, e.g. 0.75", file=sys.stderr)
         return 2
+    from mlteam_utils.reports.cohort_report import write_report
     from mlteam_utils.reports.course_context import load_context
+    from mlteam_utils.reports.gradebook_frames import course_gradebook_url, read_gradebook
     from mlteam_utils.reports.released import course_paths, given_assignments
 
     root = _course_root(args)
-    try:
-        db_url, course_id = course_gradebook_url(root)
-        frames = read_gradebook(db_url, course_id)
-        autograded, outbound, _ = course_paths(root)
-        released = given_assignments(frames, outbound)
-        left_out = [name for name in frames.assignment_names if name not in released]
-        frames = frames.only(released)
-        context = load_context(root, autograded, frames.assignment_names)
-        files = write_report(frames, args.to or root / DEFAULT_REPORT, relative=args.behind_below,
-                             title=f"Cohort report: {course_id}", context=context)
-    except (ReportError, OSError) as error:
-        print(f"mlteam-course report: {error}", file=sys.stderr)
-        return 1
+    db_url, course_id = course_gradebook_url(root)
+    frames = read_gradebook(db_url, course_id)
+    autograded, outbound, _ = course_paths(root)
+    released = given_assignments(frames, outbound)
+    left_out = [name for name in frames.assignment_names if name not in released]
+    frames = frames.only(released)
+    context = load_context(root, autograded, frames.assignment_names)
+    files = write_report(frames, args.to or root / DEFAULT_REPORT, relative=args.behind_below,
+                         title=f"Cohort report: {course_id}", context=context)
     if left_out:
         print(f"not counted (not released yet, nobody submitted, no due date): {', '.join(left_out)}")
     print(f"wrote {files.index} (open it in a browser)")

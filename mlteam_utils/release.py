@@ -7,29 +7,24 @@ leaks; only a clean result replaces ``exercises/<assignment>/``.
 from __future__ import annotations
 
 import fnmatch
-import json
-import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlteam_utils.grading.settings import ANSWERS_GLOB, ANSWERS_SIDE_FILES_GLOB, KEY_GLOB
+from mlteam_utils.grading.leaks import FORBIDDEN_MARKERS, key_texts
+from mlteam_utils.naming import (
+    ANSWERS_GLOB,
+    ANSWERS_SIDE_FILES_GLOB,
+    ASSIGNMENT_PATTERN,
+    KEY_GLOB,
+    unknown_assignment_message,
+)
 from mlteam_utils.nbgrader_inprocess import run_step
 
-ASSIGNMENT_PATTERN = re.compile(r"^ex\d{2}_[a-z0-9_]+$")
-# Text that must never reach a learner: nbgrader's solution and hidden-test markers.
-FORBIDDEN_MARKERS = (
-    "BEGIN HIDDEN TESTS",
-    "END HIDDEN TESTS",
-    "BEGIN SOLUTION",
-    "END SOLUTION",
-    "BEGIN MARK SCHEME",
-    "instructor-only",
-)
-# Explanations shorter than this are too generic to count as a leak ("Yes.").
-MIN_LEAK_TEXT = 25
+# The leak rules and assignment names are shared with the cohort commands (feedback,
+# grade), which must not import this command: they live beneath both.
 
 
 class ReleaseError(RuntimeError):
@@ -60,65 +55,6 @@ def list_assignments(course_root: Path) -> list[str]:
     """
     source = course_root / "solutions"
     return sorted(p.name for p in source.iterdir() if p.is_dir() and ASSIGNMENT_PATTERN.match(p.name))
-
-
-def unknown_assignment_message(asked: Sequence[str], known: Sequence[str]) -> str | None:
-    """The error for assignment names the course does not have (None when all are known).
-
-    >>> unknown_assignment_message(["ex1"], ["ex01_how_ml_projects_differ", "ex02_the_ml_team"])
-    "unknown assignment 'ex1' (did you mean ex01_how_ml_projects_differ?); the course has: ex01_how_ml_projects_differ, ex02_the_ml_team"
-    >>> unknown_assignment_message(["ex02_the_ml_team"], ["ex02_the_ml_team"]) is None
-    True
-    """
-    import difflib
-
-    unknown = [name for name in asked if name not in known]
-    if not unknown:
-        return None
-    described = []
-    for name in unknown:
-        number = re.search(r"\d+", name)
-        same_number = [k for k in known if number and re.match(rf"^ex0*{int(number.group())}_", k)]
-        close = same_number[:1] or difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-        described.append(f"{name!r}" + (f" (did you mean {close[0]}?)" if close else ""))
-    noun = "assignment" if len(unknown) == 1 else "assignments"
-    return f"unknown {noun} {', '.join(described)}; the course has: {', '.join(known) or 'none in solutions/'}"
-
-
-def key_texts(source_folder: Path) -> list[str]:
-    """Explanations and correct-answer texts from the folder's key files."""
-    texts: list[str] = []
-
-    def collect(value: object) -> None:
-        if isinstance(value, str):
-            if len(value) >= MIN_LEAK_TEXT:
-                texts.append(value)
-        elif isinstance(value, dict):
-            for inner in value.values():
-                collect(inner)
-        elif isinstance(value, list):
-            for inner in value:
-                collect(inner)
-
-    for key_file in source_folder.glob(KEY_GLOB):
-        try:
-            questions = json.loads(key_file.read_text(encoding="utf-8")).get("questions", {})
-        except (OSError, ValueError, AttributeError):
-            continue
-        for spec in questions.values():
-            if isinstance(spec, dict):
-                # Prompts and option lists are public; explanations and keys are not.
-                before = len(texts)
-                for field in ("explanations", "explanation", "key", "correct", "accountable", "responsible"):
-                    collect(spec.get(field))
-                public = {
-                    str(text)
-                    for field in ("options", "items", "categories", "activities", "roles")
-                    for text in spec.get(field, []) or []
-                }
-                # A correct option is one of the options every learner sees: not a secret.
-                texts[before:] = [text for text in texts[before:] if text not in public]
-    return texts
 
 
 def find_leaks(release_folder: Path, source_folder: Path) -> list[Leak]:

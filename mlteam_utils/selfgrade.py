@@ -14,6 +14,7 @@ left out of the score, in the terminal and on the page alike.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import tempfile
@@ -232,9 +233,8 @@ def selfgrade(
     """
     from nbgrader.api import Gradebook
 
-    from mlteam_utils.grading.keys import find_key
-
     from mlteam_utils.grading.isolation import IsolationUnavailable, isolation_status, require_isolation
+    from mlteam_utils.grading.keys import find_key
 
     assignment, name = _locate(notebook, course_root)
     isolation_config: dict[str, Any] = {}
@@ -316,10 +316,8 @@ def _warm_up_code_tests(isolation_config: Any) -> None:
 
     scoring = isolation_config.get("ScoreCodeAnswers", {}) if isolation_config else {}
     sandbox = test_sandbox(Path(scoring["course_root"]), scoring.get("hidden_paths", [])) if scoring.get("isolate") else None
-    try:
+    with contextlib.suppress(CodeTestsFailed):  # the scoring step starts its own and reports what went wrong
         warm_up(sandbox=sandbox)
-    except CodeTestsFailed:
-        pass  # the scoring step starts its own and reports what went wrong
 
 
 def _pass_percent(course_root: Path) -> float:

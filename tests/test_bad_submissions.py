@@ -6,8 +6,6 @@ The batch runs with grading isolation (the default of `mlteam-course grade`).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from conftest import require_optional

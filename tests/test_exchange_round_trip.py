@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import nbformat
@@ -148,7 +148,7 @@ def test_a_cohort_through_the_exchange(tmp_path: Path, expected_scores: dict[str
     assert 0 == totals["linus"] < totals["grace"] < totals["ada"]
 
     # The due date passes; grace resubmits the full solution, late.
-    run_nbgrader(course, "db", "assignment", "add", ASSIGNMENT, f"--duedate={datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC")
+    run_nbgrader(course, "db", "assignment", "add", ASSIGNMENT, f"--duedate={datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC")
     time.sleep(1.1)  # nbgrader's timestamps have second resolution in the due-date comparison
     hand_in(course, homes[LATE_LEARNER], exchange, LATE_LEARNER, "solution")
     waiting = mlteam_course(course, "grade", "--quiet")

@@ -16,7 +16,17 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
-from course_helpers import REPO_ROOT, Submission, autograde, fill_cells, generate, load_fixture, make_course, scores, submit
+from course_helpers import (
+    REPO_ROOT,
+    Submission,
+    autograde,
+    fill_cells,
+    generate,
+    load_fixture,
+    make_course,
+    scores,
+    submit,
+)
 
 pytestmark = pytest.mark.nbgrader
 

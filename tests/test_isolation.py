@@ -24,7 +24,17 @@ import nbformat
 import pytest
 
 from conftest import require_optional
-from course_helpers import REPO_ROOT, Submission, fill_cells, generate, load_fixture, make_course, scores, solution_cells, submit
+from course_helpers import (
+    REPO_ROOT,
+    Submission,
+    fill_cells,
+    generate,
+    load_fixture,
+    make_course,
+    scores,
+    solution_cells,
+    submit,
+)
 from mlteam_utils.grading.isolation import isolation_status, nbgrader_isolation_args
 from mlteam_utils.grading.sandbox import SANDBOX_TMP
 from mlteam_utils.grading.settings import key_filename

@@ -10,7 +10,13 @@ import nbformat
 import pytest
 
 from mlteam_utils.questions import validate_spec
-from mlteam_utils.questions.knowledge_checks import BUILDERS, KnowledgeCheckError, all_checks, check_spec, knowledge_check
+from mlteam_utils.questions.knowledge_checks import (
+    BUILDERS,
+    KnowledgeCheckError,
+    all_checks,
+    check_spec,
+    knowledge_check,
+)
 from mlteam_utils.syllabus import load_syllabus
 
 ROOT = Path(__file__).resolve().parent.parent

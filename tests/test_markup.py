@@ -41,7 +41,6 @@ from mlteam_utils.grading.markup import (
     safe_output,
 )
 
-
 # ----------------------------------------------------------------------- the audit
 
 SAFE_SCHEMES = {"http", "https", "mailto"}

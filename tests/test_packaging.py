@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
 import re
 import subprocess
 import sys
@@ -12,6 +14,7 @@ import pytest
 import yaml
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
 CONDA_SPEC = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+)\s*(?P<spec>[<>=!~].*)?$")
@@ -34,30 +37,115 @@ def conda_requirements(environment: dict) -> tuple[dict[str, SpecifierSet], list
     return conda, pip
 
 
-def test_environment_yml_matches_pyproject() -> None:
-    environment = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
-    assert environment["channels"] == ["conda-forge"]
+def environment_disagreements(pyproject_toml: Path, environment_yml: Path) -> list[str]:
+    """Every way ``environment_yml`` differs from ``pyproject_toml``'s dependencies (empty when they agree)."""
+    project = tomllib.loads(pyproject_toml.read_text(encoding="utf-8"))["project"]
+    environment = yaml.safe_load(environment_yml.read_text(encoding="utf-8"))
+    problems: list[str] = []
+    if environment.get("channels") != ["conda-forge"]:
+        problems.append(f"environment.yml: channels should be ['conda-forge'], not {environment.get('channels')}")
     conda, pip = conda_requirements(environment)
-    project = pyproject()["project"]
     wanted = {Requirement(d).name.lower(): Requirement(d).specifier for d in project["dependencies"]}
     for name, specifier in wanted.items():
-        assert name in conda, f"{name} is in pyproject.toml but not in environment.yml"
-        assert conda[name] == specifier, f"{name}: pyproject says {specifier}, environment.yml says {conda[name]}"
+        if name not in conda:
+            problems.append(f"{name} is in pyproject.toml but not in environment.yml")
+        elif conda[name] != specifier:
+            problems.append(f"{name}: pyproject says {specifier}, environment.yml says {conda[name]}")
     extra = set(conda) - set(wanted) - {"python", "pip"}
-    assert not extra, f"environment.yml has packages pyproject.toml lacks: {sorted(extra)}"
-    assert conda["python"] == SpecifierSet(project["requires-python"])
-    assert any(line.replace("--editable", "-e").split() == ["-e", "."] for line in pip), "environment.yml must pip-install the package itself"
+    if extra:
+        problems.append(f"environment.yml has packages pyproject.toml lacks: {sorted(extra)}")
+    if conda.get("python") != SpecifierSet(project["requires-python"]):
+        problems.append(f"python: pyproject says {project['requires-python']}, environment.yml says {conda.get('python')}")
+    if not any(line.replace("--editable", "-e").split() == ["-e", "."] for line in pip):
+        problems.append("environment.yml must pip-install the package itself")
+    return problems
+
+
+def test_environment_yml_matches_pyproject() -> None:
+    assert environment_disagreements(ROOT / "pyproject.toml", ROOT / "environment.yml") == []
 
 
 def test_disagreement_is_detected(tmp_path: Path) -> None:
-    """The check above can fail: a changed bound is caught."""
+    """The comparison above can fail: a changed bound, a missing and an extra package are each reported."""
     environment = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
-    environment["dependencies"] = [
-        "nbgrader==0.9.5" if isinstance(e, str) and e.startswith("nbgrader") else e
-        for e in environment["dependencies"]
+    changed = []
+    for entry in environment["dependencies"]:
+        if isinstance(entry, str) and entry.startswith("nbgrader"):
+            changed.append("nbgrader==0.9.5")
+        elif isinstance(entry, str) and entry.startswith("nh3"):
+            continue  # dropped
+        else:
+            changed.append(entry)
+    environment["dependencies"] = [*changed, "pytest>=9"]
+    disagreeing = tmp_path / "environment.yml"
+    disagreeing.write_text(yaml.safe_dump(environment), encoding="utf-8")
+
+    assert environment_disagreements(ROOT / "pyproject.toml", disagreeing) == [
+        "nbgrader: pyproject says ==0.9.6, environment.yml says ==0.9.5",
+        "nh3 is in pyproject.toml but not in environment.yml",
+        "environment.yml has packages pyproject.toml lacks: ['pytest']",
     ]
-    conda, _ = conda_requirements(environment)
-    assert conda["nbgrader"] != Requirement("nbgrader==0.9.6").specifier
+
+
+def _third_party_imports(folder: Path) -> dict[str, str]:
+    """Top-level modules imported anywhere under ``folder`` (lazy imports in functions too) -> a file that does."""
+    modules: dict[str, str] = {}
+    for path in sorted(folder.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top not in sys.stdlib_module_names:
+                    modules.setdefault(top, str(path.relative_to(ROOT)))
+    return modules
+
+
+def _declared(requirements: list[str]) -> set[str]:
+    return {canonicalize_name(Requirement(r).name) for r in requirements}
+
+
+def _undeclared(folder: Path, declared: set[str], local: set[str]) -> list[str]:
+    distributions = importlib.metadata.packages_distributions()
+    missing = []
+    for module, where in _third_party_imports(folder).items():
+        if module in local:
+            continue
+        owners = {canonicalize_name(d) for d in distributions.get(module, [])}
+        if not owners & declared:
+            missing.append(f"{module} (imported in {where}; installed from {sorted(owners) or 'nowhere'})")
+    return missing
+
+
+def test_the_package_declares_what_it_imports() -> None:
+    """A package imported by mlteam_utils, even lazily, is a direct dependency, not a transitive accident."""
+    declared = _declared(pyproject()["project"]["dependencies"])
+    assert _undeclared(ROOT / "mlteam_utils", declared, {"mlteam_utils"}) == []
+
+
+def test_the_tests_declare_what_they_import() -> None:
+    """The tests and benchmarks import only the course's dependencies and the `test` extra."""
+    project = pyproject()["project"]
+    extras = project["optional-dependencies"]
+    declared = _declared(project["dependencies"] + extras["test"] + extras["browser"])
+    local = {"mlteam_utils", "tests", "benchmarks", "conftest", "course_helpers", "corpus", "browser"}
+    assert _undeclared(ROOT / "tests", declared, local) + _undeclared(ROOT / "benchmarks", declared, local) == []
+
+
+def test_only_the_test_extra_carries_test_tools() -> None:
+    """pytest and nbval are test tools: the course never runs them, so they sit in the `test` extra `make test` installs."""
+    project = pyproject()["project"]
+    runtime = _declared(project["dependencies"])
+    test_extra = _declared(project["optional-dependencies"]["test"])
+    for tool in ("pytest", "nbval", "pytest-randomly", "mypy", "ruff", "pandas-stubs"):
+        assert tool not in runtime and tool in test_extra, tool
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "--editable '.[test]'" in makefile
+    assert re.search(r"^\$\(TEST_STAMP\):.*pyproject\.toml", makefile, re.M), "the test tools reinstall when pyproject changes"
 
 
 def test_console_script_is_declared_and_installed() -> None:

@@ -22,8 +22,8 @@ from mlteam_utils.questions import (
     raci_grid,
     single_choice,
 )
+from mlteam_utils.questions.kinds.ordering import move_item, start_order
 from mlteam_utils.questions.scoring import score_answer
-from mlteam_utils.questions.widgets import move_item, start_order
 
 NB = "ex99_widgets"
 
@@ -177,7 +177,7 @@ def answer_right(box: QuestionBox) -> None:
     elif box.kind == "ordering":
         set_order(box, KEY["q_order"]["items"])
     elif box.kind == "raci":
-        for (activity, role), dropdown in c.items():
+        for dropdown in c.values():
             dropdown.value = ""
         c[("Define success metric", "Product manager")].value = "A"
         c[("Define success metric", "Data scientist")].value = "R"
@@ -438,7 +438,7 @@ def test_saved_answer_of_another_kind_is_not_restored(tmp_path: Path) -> None:
     AnswerSheet(NB, tmp_path).save("q_single", "numeric", 3, True)
     box = graded("q_single", AnswerSheet(NB, tmp_path))
     assert box.controls["answer"].value is None
-    assert "another kind of question" in box.feedback.value
+    assert "not restored: the saved answer is for a &#x27;numeric&#x27; question" in box.feedback.value
 
 
 @pytest.mark.parametrize(

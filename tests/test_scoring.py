@@ -9,13 +9,13 @@ import sys
 
 import pytest
 
+from mlteam_utils.questions.kinds.raci import raci_problems
 from mlteam_utils.questions.scoring import (
     KINDS,
     ItemResult,
     QuestionResult,
     completeness,
     public_spec,
-    raci_problems,
     score_answer,
     score_entry,
     validate_spec,
@@ -377,8 +377,20 @@ def test_score_entry_handles_missing_and_mismatched_entries() -> None:
     assert score_entry("q", NUMERIC, None).problems == ("no answer saved",)
     assert score_entry("q", NUMERIC, {"kind": "numeric"}).problems == ("no answer saved",)
     mismatch = score_entry("q", NUMERIC, {"kind": "matching", "value": 78, "complete": True})
-    assert mismatch.fraction == 0.0 and "kind 'matching'" in mismatch.problems[0]
+    assert mismatch.fraction == 0.0
+    assert mismatch.problems == ("the saved answer is for a 'matching' question, but this is a 'numeric' question",)
     assert score_entry("q", NUMERIC, {"kind": "numeric", "value": 78, "complete": False}).fraction == 1.0
+
+
+def test_the_grader_reports_a_kind_mismatch_as_score_entry_does() -> None:
+    """One check of a saved answer's kind, one message, whichever entry point meets it."""
+    from mlteam_utils.grading.widget_scores import score_record
+
+    entry = {"kind": "matching", "value": 78, "complete": True}
+    record = score_record("q", NUMERIC, {"q": entry}, None)
+    assert record["fraction"] == 0.0
+    assert record["problems"] == list(score_entry("q", NUMERIC, entry).problems)
+    assert record["problems"] == ["the saved answer is for a 'matching' question, but this is a 'numeric' question"]
 
 
 # --------------------------------------------------------------------------- specs

@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_helpers import REPO_ROOT, fill_cells, load_fixture, make_course, solution_cells
+from course_helpers import REPO_ROOT, fill_cells, load_fixture, make_course
 from mlteam_utils.grading.settings import answers_filename
 
 pytestmark = pytest.mark.nbgrader

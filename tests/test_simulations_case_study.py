@@ -7,8 +7,8 @@ the way a learner's click does, and read what the widgets then show.
 from __future__ import annotations
 
 import re
-from xml.etree import ElementTree
 from dataclasses import replace
+from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd

@@ -29,8 +29,15 @@ from pathlib import Path
 
 import nbformat
 
-from mlteam_utils.grading.safe_files import UnsafeEntry, describe_entry, printable, read_regular_file, stage_tree, walk_entries
-from mlteam_utils.release import FORBIDDEN_MARKERS, key_texts
+from mlteam_utils.grading.leaks import FORBIDDEN_MARKERS, key_texts
+from mlteam_utils.grading.safe_files import (
+    UnsafeEntry,
+    describe_entry,
+    printable,
+    read_regular_file,
+    stage_tree,
+    walk_entries,
+)
 from mlteam_utils.nbgrader_runner import NbgraderFailed, load_course_config, run_nbgrader
 
 #: Lines shorter than this (``assert x``, ``pass``) are too common to be secrets.
@@ -92,7 +99,7 @@ def shown_to_learner(autograded_notebook: Path) -> list[str]:
         notebook = nbformat.read(autograded_notebook, as_version=4)
     except Exception:  # unreadable: allow nothing, so the scan is strict
         return []
-    texts = []
+    texts: list[str] = []
     for cell in notebook.cells:
         record = cell.metadata.get(METADATA_KEY, {}).get("widget_score") or {}
         texts.extend(str(item.get("feedback", "")) for item in record.get("items", []) if item.get("correct"))
@@ -380,7 +387,7 @@ def _feedback_digests(course_root: Path, autograded: Path, assignment: str, stud
         for student in students:
             folder = autograded / student / assignment
             parts: list[bytes | str] = [settings, submission_record(gradebook, assignment, student)]
-            for relative, info in walk_entries(folder):
+            for relative, _info in walk_entries(folder):
                 if "/" in relative or not _matches(relative, FEEDBACK_INPUTS):
                     continue
                 try:
@@ -404,7 +411,7 @@ def generate_feedback(
     from mlteam_utils.cohort.feedback_state import forget_digest, record_digests, recorded_digests
     from mlteam_utils.cohort.grade import UnknownAssignmentError, course_folders
     from mlteam_utils.cohort.gradebook_merge import GradebookError
-    from mlteam_utils.release import unknown_assignment_message
+    from mlteam_utils.naming import unknown_assignment_message
 
     folders = course_folders(course_root)
     unknown = unknown_assignment_message(list(assignments or ()), folders.assignments())

@@ -31,15 +31,21 @@ from mlteam_utils.cohort.gradebook_merge import (
     copy_gradebook,
     ensure_outcome_table,
     gradebook_sources,
-    record_gradebook_source,
     has_submission,
     merge_submission,
     record_failure,
+    record_gradebook_source,
     recorded_outcomes,
     sqlite_path,
 )
 from mlteam_utils.cohort.progress import ProgressLine
-from mlteam_utils.cohort.submissions import Submission, WaitingSubmission, find_submissions, fingerprint, uncollected_submissions
+from mlteam_utils.cohort.submissions import (
+    Submission,
+    WaitingSubmission,
+    find_submissions,
+    fingerprint,
+    uncollected_submissions,
+)
 from mlteam_utils.cohort.workers import ConfigValues, WorkerPool, WorkerResult
 
 
@@ -324,7 +330,7 @@ def grade_cohort(
     Raises :class:`KeyboardInterrupt` after stopping the workers when interrupted;
     the summary so far is then in the exception's ``summary`` attribute.
     """
-    from mlteam_utils.release import unknown_assignment_message
+    from mlteam_utils.naming import unknown_assignment_message
 
     folders = course_folders(course_root)
     unknown = unknown_assignment_message(list(assignments or ()), folders.assignments())

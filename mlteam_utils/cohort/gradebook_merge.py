@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 OUTCOME_TABLE = "mlteam_grading_outcome"
@@ -138,7 +138,7 @@ def _submission_id(connection: sqlite3.Connection, schema: str, student: str, as
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _totals(connection: sqlite3.Connection, submission_id: str) -> tuple[float, float, bool]:

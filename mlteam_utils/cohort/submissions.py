@@ -8,6 +8,7 @@ in something new since the last grading.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import re
@@ -165,7 +166,7 @@ def uncollected_submissions(
     if not inbound.is_dir():
         return []
     wanted = set(assignments or ())
-    latest: dict[tuple[str, str], tuple[object, str]] = {}
+    latest: dict[tuple[str, str], tuple[dt.datetime, str]] = {}
     try:
         entries = list(os.scandir(inbound))
     except PermissionError:
@@ -182,13 +183,13 @@ def uncollected_submissions(
             when = parse_utc(stamp)
         except (ValueError, OverflowError, TypeError):
             continue
-        if (student, assignment) not in latest or when > latest[(student, assignment)][0]:  # type: ignore[operator]
+        if (student, assignment) not in latest or when > latest[(student, assignment)][0]:
             latest[(student, assignment)] = (when, stamp)
     waiting = []
     for (student, assignment), (when, stamp) in latest.items():
         collected = _collected_timestamp(submitted_root / student / assignment)
         try:
-            newer = collected is None or when > parse_utc(collected)  # type: ignore[operator]
+            newer = collected is None or when > parse_utc(collected)
         except (ValueError, OverflowError, TypeError):
             newer = True
         if newer:

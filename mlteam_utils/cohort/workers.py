@@ -10,6 +10,7 @@ the reason, and the batch goes on.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import re
@@ -180,7 +181,7 @@ def _worker_main(connection: Connection, course_root: str, worker_dir: str, extr
         if reason:
             connection.send({"success": False, "log": f"[ERROR] {reason}", "error": "", "note": note})
             continue
-        for attempt in range(1 + KERNEL_START_RETRIES):
+        for _attempt in range(1 + KERNEL_START_RETRIES):
             with temp_attrs(coursedir, assignment_id=assignment, student_id=student):
                 converter = Autograde(coursedir=coursedir, config=config)
                 converter.force = True
@@ -264,11 +265,14 @@ class WorkerPool:
             except (BrokenPipeError, OSError):
                 kill = True
             worker.process.join(timeout=10)
-        if worker.process.is_alive() or kill:
-            try:
-                os.killpg(worker.process.pid, signal.SIGKILL)  # the worker and the kernels it started
-            except (ProcessLookupError, PermissionError):
-                pass
+        if (worker.process.is_alive() or kill) and worker.process.pid is not None:
+            # This reaches the worker's process group (it called setsid), not its kernels:
+            # jupyter_client starts each kernel in a session of its own. A sandboxed
+            # kernel dies with the worker through bubblewrap's --die-with-parent (grading/sandbox.py);
+            # an unsandboxed one (--no-isolation) exits when ipykernel's parent poller sees the
+            # worker (JPY_PARENT_PID) gone.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(worker.process.pid, signal.SIGKILL)
             worker.process.join(timeout=10)
         worker.connection.close()
 

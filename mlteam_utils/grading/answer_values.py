@@ -31,9 +31,9 @@ import re
 import sys
 import types
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 MEDIA_TYPE = "application/vnd.mlteam.answer-values+json"
 SCHEMA = "mlteam-values/1"
@@ -302,7 +302,7 @@ def encode_values(namespace: Mapping[str, Any], names: Sequence[str]) -> str:
         except Exception as error:  # noqa: BLE001 - a value that fails while being read
             problems[name] = f"could not be read ({_type_name(type(error))}); {_HINT}"
     costs = {name: _measure(node) for name, node in nodes.items()}
-    for name, (count, depth) in costs.items():
+    for name, (_count, depth) in costs.items():
         if depth > _MAX_JSON_DEPTH:
             problems[name] = f"nested more than {MAX_DEPTH} levels deep"
             del nodes[name]
@@ -334,7 +334,7 @@ def _expect(value: Any, kind: type, what: str) -> Any:
 
 def _fields(node: dict[str, Any], *required: str, optional: tuple[str, ...] = ()) -> list[Any]:
     """The node's fields in order (absent optional ones as None); rejects missing or extra fields."""
-    tag = node["$t"] if "$t" in node else "column"
+    tag = node.get("$t", "column")
     extra = sorted(set(node) - {"$t", *required, *optional})
     if extra:
         raise AnswerValueError(f"unexpected field {_short(extra[0])} in a {tag} value")
@@ -662,4 +662,4 @@ def export_answer_values(namespace: Mapping[str, Any], names: Sequence[str]) -> 
     from IPython.display import display
 
     text = encode_values(namespace, names)
-    display({MEDIA_TYPE: text, "text/plain": "answer values handed to the grader"}, raw=True)  # type: ignore[no-untyped-call]
+    display({MEDIA_TYPE: text, "text/plain": "answer values handed to the grader"}, raw=True)

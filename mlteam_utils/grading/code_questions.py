@@ -34,11 +34,10 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
-from traitlets import Bool, Float, List, Unicode
-
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade
+from traitlets import Bool, Float, List, Unicode
 
 from mlteam_utils.grading.keys import AnswerKey, find_key
 
@@ -152,7 +151,7 @@ class ScoreCodeAnswers(NbGraderPreprocessor):
     max_values_mb = Float(2.0, help="Largest answer a test cell may hand over, in MB.").tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
-        from mlteam_utils.grading.code_tests import CodeTestsFailed, CodeTest, CodeTestJob, run_tests
+        from mlteam_utils.grading.code_tests import CodeTest, CodeTestJob, CodeTestsFailed, run_tests
 
         key, source_path = _key_for(self.config, resources, self.log)
         if key is None or key.code is None or source_path is None:

@@ -40,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import warnings
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,7 +101,7 @@ class _TestTimeout(Exception):
 
 
 @contextlib.contextmanager
-def _time_limit(seconds: float):  # type: ignore[no-untyped-def]
+def _time_limit(seconds: float) -> Iterator[None]:
     """Raise :class:`_TestTimeout` after ``seconds`` (main thread, POSIX only)."""
     if seconds <= 0 or not hasattr(signal, "SIGALRM"):
         yield
@@ -147,8 +148,8 @@ def run_job(job: CodeTestJob) -> JobResult:
             continue
         try:
             decoded = decode_values(test.values)
-        except AnswerValueError as error:
-            outcome.results.append(CodeTestResult(test.grade_id, False, f"AnswerNotGradable: {error}"))
+        except AnswerValueError as not_gradable:
+            outcome.results.append(CodeTestResult(test.grade_id, False, f"AnswerNotGradable: {not_gradable}"))
             continue
         if decoded.problems:
             name, why = next(iter(sorted(decoded.problems.items())))

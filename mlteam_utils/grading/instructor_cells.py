@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from nbformat import NotebookNode
-
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 INSTRUCTOR_TAG = "instructor-only"

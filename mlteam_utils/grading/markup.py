@@ -46,10 +46,9 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import unquote
 
-import nh3
 import nbformat
+import nh3
 from nbformat import NotebookNode
-
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 __all__ = [

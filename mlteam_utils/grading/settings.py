@@ -1,9 +1,8 @@
-"""File-name conventions shared by the widgets, the grader and ``nbgrader_config.py``.
+"""Grading settings read by the grader and ``nbgrader_config.py``: answers files and templates.
 
-A notebook ``exNN_slug.ipynb`` keeps its learner's widget answers in
-``exNN_slug.answers.json`` beside it; the instructor's key for its widget
-questions is ``solutions/exNN_slug/exNN_slug.key.json`` and never leaves
-``solutions/``.
+The file-name rules themselves live in :mod:`mlteam_utils.naming`, the bottom
+layer, so that :mod:`mlteam_utils.answers` follows them without importing the
+grader; they are importable from here too, as before.
 
 >>> answers_filename("ex01_ml_projects")
 'ex01_ml_projects.answers.json'
@@ -15,22 +14,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
-ANSWERS_SUFFIX = ".answers.json"
-KEY_SUFFIX = ".key.json"
-ANSWERS_GLOB = f"*{ANSWERS_SUFFIX}"
-# The answers file's lock, temporary and backup files (``.x.answers.json.lock`` ...).
-ANSWERS_SIDE_FILES_GLOB = f"*{ANSWERS_SUFFIX}.*"
-KEY_GLOB = f"*{KEY_SUFFIX}"
+from mlteam_utils.naming import (
+    ANSWERS_GLOB,
+    ANSWERS_SIDE_FILES_GLOB,
+    ANSWERS_SUFFIX,
+    KEY_GLOB,
+    KEY_SUFFIX,
+    answers_filename,
+    key_filename,
+)
 
-
-def answers_filename(notebook: str) -> str:
-    """Name of the answers file for the notebook named ``notebook`` (no extension)."""
-    return f"{notebook}{ANSWERS_SUFFIX}"
-
-
-def key_filename(notebook: str) -> str:
-    """Name of the answer-key file for the notebook named ``notebook``."""
-    return f"{notebook}{KEY_SUFFIX}"
+__all__ = [
+    "ANSWERS_GLOB",
+    "ANSWERS_SIDE_FILES_GLOB",
+    "ANSWERS_SUFFIX",
+    "KEY_GLOB",
+    "KEY_SUFFIX",
+    "answers_filename",
+    "answers_files_by_assignment",
+    "feedback_template_folder",
+    "key_filename",
+    "nbgrader_template_folder",
+]
 
 
 def answers_files_by_assignment(source_directory: Path) -> dict[str, list[str]]:

@@ -10,9 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from nbformat import NotebookNode
-from traitlets import Integer
-
 from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Integer
 
 
 def short_error_line(ename: str, evalue: str, limit: int = 300) -> str:

@@ -22,14 +22,15 @@ from typing import Any
 
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
-from traitlets import Bool
-
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade
+from traitlets import Bool
 
 from mlteam_utils.grading.keys import find_key
 from mlteam_utils.grading.settings import answers_filename
+
+__all__ = ["METADATA_KEY", "ApplyWidgetScores", "ScoreWidgetAnswers", "feedback_text", "given_answer", "score_record"]
 
 METADATA_KEY = "mlteam"
 
@@ -52,22 +53,10 @@ def given_answer(kind: str, value: Any, item: str) -> str:
     ('not picked', '78')
     """
     from mlteam_utils.grading.safe_files import printable
+    from mlteam_utils.questions.kinds import KIND_REGISTRY
 
-    if kind == "single_choice":
-        text = str(value)
-    elif kind == "multiple_choice":
-        text = "picked" if item in value else "not picked"
-    elif kind == "matching":
-        text = str(value.get(item) or "(not matched)")
-    elif kind == "ordering":
-        text = f"position {list(value).index(item) + 1} of {len(value)}" if item in value else "(not placed)"
-    elif kind == "raci":
-        row = value.get(item) or {}
-        text = ", ".join(f"{role}={letter}" for role, letter in sorted(row.items()) if letter) or "(empty)"
-    elif kind == "numeric":
-        text = f"{float(value):g}"
-    else:
-        text = str(value)
+    question_kind = KIND_REGISTRY.get(kind)
+    text = question_kind.given(value, item) if question_kind is not None else str(value)
     text = printable(text)
     return text if len(text) <= MAX_GIVEN_CHARS else text[: MAX_GIVEN_CHARS - 1] + "…"
 
@@ -121,20 +110,14 @@ def score_record(
     Unless ``reveal``, an item the learner missed keeps only its neutral lead
     ("You chose ..."): the key's explanation would give the answer away.
     """
-    from mlteam_utils.questions.scoring import score_answer
+    from mlteam_utils.questions.scoring import score_entry
 
     entry = answers.get(question_id)
     if file_problem is not None:
         return {"fraction": 0.0, "items": [], "problems": [file_problem]}
     if not isinstance(entry, dict) or "value" not in entry:
         return {"fraction": 0.0, "items": [], "problems": ["No answer was saved for this question."]}
-    if entry.get("kind") != spec.get("kind"):
-        return {
-            "fraction": 0.0,
-            "items": [],
-            "problems": [f"The saved answer is for a {entry.get('kind')!r} question, not {spec.get('kind')!r}."],
-        }
-    result = score_answer(question_id, spec, entry["value"])
+    result = score_entry(question_id, spec, entry)
     answered = not result.problems
     items = [_item_dict(item, spec.get("kind") if answered else None, entry["value"]) for item in result.items]
     if not reveal:

@@ -2,10 +2,11 @@
 
 Importing this package loads nothing heavy: the scoring functions are pure
 Python, and ``ipywidgets`` is imported only when a widget builder is first used.
+Each kind of question is one object in :mod:`mlteam_utils.questions.kinds`.
 
 >>> from mlteam_utils.questions import KINDS, score_answer
->>> KINDS
-('single_choice', 'multiple_choice', 'matching', 'ordering', 'raci', 'numeric')
+>>> list(KINDS)
+['single_choice', 'multiple_choice', 'matching', 'ordering', 'raci', 'numeric']
 >>> spec = {"kind": "matching", "items": ["Sign-off", "Sprint review"], "categories": ["Waterfall", "Agile"],
 ...         "key": {"Sign-off": "Waterfall", "Sprint review": "Agile"}}
 >>> score_answer("q2", spec, {"Sign-off": "Waterfall", "Sprint review": "Waterfall"}).fraction
@@ -20,18 +21,16 @@ from mlteam_utils._lazy import lazy_exports
 _EXPORTS: dict[str, str] = {
     # scoring (pure)
     "KINDS": "mlteam_utils.questions.scoring",
-    "RACI_LETTERS": "mlteam_utils.questions.scoring",
     "ItemResult": "mlteam_utils.questions.scoring",
     "QuestionResult": "mlteam_utils.questions.scoring",
     "completeness": "mlteam_utils.questions.scoring",
     "public_spec": "mlteam_utils.questions.scoring",
-    "raci_problems": "mlteam_utils.questions.scoring",
     "score_answer": "mlteam_utils.questions.scoring",
     "score_entry": "mlteam_utils.questions.scoring",
     "validate_spec": "mlteam_utils.questions.scoring",
     "value_problem": "mlteam_utils.questions.scoring",
-    # feedback HTML (pure)
-    "result_html": "mlteam_utils.questions.feedback",
+    # RACI rule checks (pure), for a lesson that checks a chart drawn as a table
+    "raci_problems": "mlteam_utils.questions.kinds.raci",
     # widget builders (import ipywidgets on first use)
     "QuestionBox": "mlteam_utils.questions.widgets",
     "single_choice": "mlteam_utils.questions.widgets",

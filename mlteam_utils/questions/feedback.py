@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import html
 
-from mlteam_utils.questions.scoring import ItemResult, QuestionResult
+from mlteam_utils.questions.results import ItemResult, QuestionResult
 
-__all__ = ["item_mark", "message_html", "result_html"]
+__all__ = ["message_html", "result_html"]
 
 _COLOURS = {
     "right": "var(--jp-success-color1, inherit)",

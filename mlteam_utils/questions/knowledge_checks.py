@@ -31,10 +31,12 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from mlteam_utils.questions.kinds import KIND_REGISTRY, builder_named
+
 __all__ = ["BUILDERS", "KnowledgeCheckError", "all_checks", "check_spec", "knowledge_check"]
 
-#: Builders a knowledge check may name (all in :mod:`mlteam_utils.questions.widgets`).
-BUILDERS = ("single_choice", "multiple_choice", "matching", "ordering", "raci_grid", "numeric_estimate")
+#: Builders a knowledge check may name: one per registered question kind (see :mod:`mlteam_utils.questions.kinds`).
+BUILDERS: tuple[str, ...] = tuple(kind.builder_name for kind in KIND_REGISTRY.values())
 SCHEMA = "mlteam-knowledge-checks/1"
 
 
@@ -61,7 +63,7 @@ def all_checks() -> dict[str, dict[str, Any]]:
         for check_id, entry in data["checks"].items():
             if check_id in checks:
                 raise KnowledgeCheckError(f"{check_id} is in both {checks[check_id]['lesson']}.json and {path.name}")
-            if entry.get("builder") not in BUILDERS:
+            if builder_named(entry.get("builder")) is None:
                 raise KnowledgeCheckError(f"{path.name}: {check_id} names no known builder: {entry.get('builder')!r}")
             checks[check_id] = {**entry, "lesson": lesson}
     return checks
@@ -83,9 +85,9 @@ def check_spec(check_id: str) -> dict[str, Any]:
 
 def knowledge_check(check_id: str) -> Any:
     """Build the lesson's check ``check_id`` as a widget (a :class:`~mlteam_utils.questions.widgets.QuestionBox`)."""
-    from mlteam_utils.questions import widgets
-
     arguments = check_spec(check_id)
-    builder = getattr(widgets, arguments.pop("builder"))
-    arguments.pop("lesson")
-    return builder(check_id, **arguments)
+    builder, lesson = arguments.pop("builder"), arguments.pop("lesson")
+    kind = builder_named(builder)
+    if kind is None or "prompt" not in arguments:  # all_checks() admits known builders only
+        raise KnowledgeCheckError(f"{lesson}.json: {check_id} names no known builder or has no prompt")
+    return kind.build(check_id, arguments.pop("prompt"), **arguments)

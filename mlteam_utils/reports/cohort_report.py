@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING
 from mlteam_utils.reports import cohort_stats, item_analysis
 from mlteam_utils.reports.course_context import CourseContext, common_wrong_answers, missed_questions, why_behind
 from mlteam_utils.reports.export import submissions_frame, write_csv_atomically
-from mlteam_utils.reports.learner_pages import page_name, write_learner_pages
 from mlteam_utils.reports.gradebook_frames import ReportError
+from mlteam_utils.reports.learner_pages import page_name, write_learner_pages
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -110,7 +110,7 @@ def plot_score_distributions(ax: Axes, scores: pd.DataFrame, maxima: pd.Series) 
     non_empty = [(p, d) for p, d in zip(positions, data) if len(d)]
     if non_empty:
         ax.boxplot([d for _, d in non_empty], positions=[p for p, _ in non_empty], widths=0.6,
-                   showfliers=max(len(d) for _, d in non_empty) > SHOW_EVERY_LEARNER_UP_TO, **_horizontal())
+                   showfliers=max(len(d) for _, d in non_empty) > SHOW_EVERY_LEARNER_UP_TO, orientation="horizontal")
     rng = np.random.default_rng(0)  # fixed jitter: the same data draws the same picture
     for position, values in non_empty:
         if len(values) <= SHOW_EVERY_LEARNER_UP_TO:
@@ -120,14 +120,6 @@ def plot_score_distributions(ax: Axes, scores: pd.DataFrame, maxima: pd.Series) 
     ax.set_xlabel("score (% of the assignment's points), learners who submitted")
     ax.set_title("Score distribution by assignment")
     return ax
-
-
-def _horizontal() -> dict[str, object]:
-    """Keyword for a horizontal boxplot: ``orientation`` since Matplotlib 3.10, ``vert`` before."""
-    import matplotlib
-
-    major, minor = (int(part) for part in matplotlib.__version__.split(".")[:2])
-    return {"orientation": "horizontal"} if (major, minor) >= (3, 10) else {"vert": False}
 
 
 def plot_learner_percents(ax: Axes, progress: pd.DataFrame, threshold: float) -> Axes:
@@ -156,9 +148,13 @@ def plot_items(ax: Axes, items: pd.DataFrame) -> Axes:
     flagged = defined["flags"].fillna("") != ""
     ax.scatter(defined.loc[~flagged, "difficulty"], defined.loc[~flagged, "discrimination"], color="#4c78a8", s=22, label="fine")
     ax.scatter(defined.loc[flagged, "difficulty"], defined.loc[flagged, "discrimination"], color="#e45756", s=30, marker="D", label="flagged")
-    for row in item_analysis.sort_by_need(defined[flagged]).head(MAX_ITEM_LABELS).itertuples(index=False):
-        near_right = row.difficulty > 0.8  # label to the left there, or it runs off the plot
-        ax.annotate(f"{short_assignment(row.assignment)} {row.question}", (row.difficulty, row.discrimination),
+    labelled = item_analysis.sort_by_need(defined[flagged]).head(MAX_ITEM_LABELS)
+    for assignment, question, difficulty, discrimination in zip(
+        labelled["assignment"].tolist(), labelled["question"].tolist(),
+        labelled["difficulty"].tolist(), labelled["discrimination"].tolist(), strict=True,
+    ):
+        near_right = difficulty > 0.8  # label to the left there, or it runs off the plot
+        ax.annotate(f"{short_assignment(assignment)} {question}", (difficulty, discrimination),
                     textcoords="offset points", xytext=(-4 if near_right else 4, 4),
                     ha="right" if near_right else "left", fontsize=7)
     ax.axhline(0, color="grey", lw=0.6)
@@ -184,7 +180,7 @@ def short_assignment(name: str) -> str:
     return name.split("_", 1)[0]
 
 
-def _save(figure_size: tuple[float, float], draw, path: Path) -> Path:  # type: ignore[no-untyped-def]
+def _save(figure_size: tuple[float, float], draw: Callable[[Axes], Axes], path: Path) -> Path:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -420,7 +416,7 @@ def write_report(
     if folder.exists() and not folder.is_dir():
         raise ReportError(f"{folder} is a file: give a folder for the report, e.g. {folder.with_suffix('')}-report/")
     folder.mkdir(parents=True, exist_ok=True)
-    now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
     completion = cohort_stats.completion_by_assignment(frames)
     distribution = cohort_stats.score_distribution(frames)

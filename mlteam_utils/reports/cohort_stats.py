@@ -28,7 +28,8 @@ have submitted it), or when their score on what they submitted is below
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,16 +56,17 @@ def counted_assignments(frames: GradebookFrames, now: dt.datetime | None = None)
     Due date passed (nbgrader stores it in UTC) or, without a due date, submitted
     by at least half of the learners.
     """
-    now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     learners = max(len(frames.learners), 1)
     counted: list[str] = []
-    for row in frames.assignments.itertuples(index=False):
-        duedate = getattr(row, "duedate", None)
-        has_duedate = duedate is not None and str(duedate) not in ("NaT", "None", "nan")
-        if has_duedate and duedate <= now:
-            counted.append(str(row.assignment))
-        elif not has_duedate and row.submitted >= COUNTS_WHEN_SUBMITTED_BY * learners:
-            counted.append(str(row.assignment))
+    for row in frames.assignments.to_dict("records"):
+        duedate = row.get("duedate")
+        if duedate is None or str(duedate) in ("NaT", "None", "nan"):
+            expected = row["submitted"] >= COUNTS_WHEN_SUBMITTED_BY * learners
+        else:
+            expected = duedate <= now
+        if expected:
+            counted.append(str(row["assignment"]))
     return counted
 
 
@@ -141,7 +143,7 @@ def learner_progress(frames: GradebookFrames, now: dt.datetime | None = None) ->
     progress["missing"] = (~done).sum(axis=1)
     submissions = frames.submissions[frames.submissions["assignment"].isin(counted)]
 
-    def listed(rows: pd.DataFrame, describe) -> pd.Series:  # type: ignore[no-untyped-def]
+    def listed(rows: pd.DataFrame, describe: Callable[[Any], str]) -> pd.Index:
         text = {student: ", ".join(describe(row) for row in group.itertuples(index=False)) for student, group in rows.groupby("student_id")}
         return progress.index.map(lambda student: text.get(student, ""))
 

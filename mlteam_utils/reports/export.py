@@ -60,11 +60,10 @@ ben,no,,
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mlteam_utils.atomic_files import write_atomically
 from mlteam_utils.reports.cohort_stats import assignment_scores
 from mlteam_utils.reports.gradebook_frames import ReportError
 
@@ -134,18 +133,21 @@ def submission_problems(submissions: pd.DataFrame) -> str:
     from mlteam_utils.reports.gradebook_frames import AWAITING_MANUAL, FAILED
 
     problems = []
-    for row in submissions.itertuples(index=False):
-        if row.status == FAILED:
-            problems.append(f"{row.assignment}: {FAILED} ({row.reason})")
-        elif row.status == AWAITING_MANUAL:
-            problems.append(f"{row.assignment}: {AWAITING_MANUAL}")
-        if late_by(row.seconds_late):
-            problems.append(f"{row.assignment}: {late_by(row.seconds_late)} late")
+    for row in submissions.to_dict("records"):
+        if row["status"] == FAILED:
+            problems.append(f"{row['assignment']}: {FAILED} ({row['reason']})")
+        elif row["status"] == AWAITING_MANUAL:
+            problems.append(f"{row['assignment']}: {AWAITING_MANUAL}")
+        late = late_by(float(row["seconds_late"]))
+        if late:
+            problems.append(f"{row['assignment']}: {late} late")
     return "; ".join(problems) or "ok"
 
 
 def wide_frame(frames: GradebookFrames) -> pd.DataFrame:
     """One row per learner: a score column per assignment, total, max_possible, counts, status."""
+    import pandas as pd
+
     from mlteam_utils.reports.gradebook_frames import FAILED, NOT_SUBMITTED
 
     scores = assignment_scores(frames)
@@ -153,13 +155,14 @@ def wide_frame(frames: GradebookFrames) -> pd.DataFrame:
     wide = frames.learners.set_index("student_id").join(scores)
     wide["total"] = scores.sum(axis=1, skipna=True)
     wide["max_possible"] = float(frames.assignments["max_score"].sum())
-    handed_in = submissions[submissions["status"] != NOT_SUBMITTED].groupby("student_id").size()
-    wide["submitted"] = wide.index.map(handed_in).fillna(0).astype(int)
+    def count_per_learner(rows: pd.DataFrame) -> pd.Series:
+        counts = rows.groupby("student_id").size()
+        return pd.Series([int(counts.get(learner, 0)) for learner in wide.index], index=wide.index, dtype=int)
+
+    wide["submitted"] = count_per_learner(submissions[submissions["status"] != NOT_SUBMITTED])
     wide["not_submitted"] = len(frames.assignment_names) - wide["submitted"]
-    failed = submissions[submissions["status"] == FAILED].groupby("student_id").size()
-    wide["failed"] = wide.index.map(failed).fillna(0).astype(int)
-    late = submissions[submissions["seconds_late"].fillna(0) > 0].groupby("student_id").size()
-    wide["late"] = wide.index.map(late).fillna(0).astype(int)
+    wide["failed"] = count_per_learner(submissions[submissions["status"] == FAILED])
+    wide["late"] = count_per_learner(submissions[submissions["seconds_late"].fillna(0) > 0])
     by_learner = dict(tuple(submissions.groupby("student_id", sort=False)))
     wide["status"] = [submission_problems(by_learner[learner]) if learner in by_learner else "ok" for learner in wide.index]
     return wide.reset_index()
@@ -181,22 +184,24 @@ def long_frame(frames: GradebookFrames) -> pd.DataFrame:
     long = frames.items.copy()
     long["submitted"] = long["submitted"].map({True: "yes", False: "no"})
     pending = long["needs_manual_grade"].astype("boolean")
-    long["needs_manual_grade"] = ["" if value is pd.NA else ("yes" if value else "no") for value in pending]
+    long["needs_manual_grade"] = ["" if pd.isna(value) else ("yes" if value else "no") for value in pending.tolist()]
     return pd.DataFrame(long[LONG_COLUMNS])
 
 
 def write_csv_atomically(frame: pd.DataFrame, path: Path) -> None:
-    """Write ``frame`` to ``path`` via a temporary file, so a failure never leaves half a file."""
+    """Write ``frame`` to ``path`` via a temporary file, so a failure never leaves half a file.
+
+    >>> import tempfile
+    >>> import pandas as pd
+    >>> path = Path(tempfile.mkdtemp()) / "out" / "grades.csv"
+    >>> write_csv_atomically(pd.DataFrame({"student_id": ["ada"], "total": [7.5]}), path)
+    >>> path.read_text(encoding="utf-8").splitlines()
+    ['student_id,total', 'ada,7.5']
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            frame.to_csv(stream, index=False, float_format=FLOAT_FORMAT)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    # Not durable (no fsync): an export is made again from the gradebook in seconds.
+    data = frame.to_csv(index=False, float_format=FLOAT_FORMAT).encode("utf-8")
+    write_atomically(path, data)
 
 
 def write_export(

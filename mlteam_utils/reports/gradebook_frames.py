@@ -220,15 +220,17 @@ def _submission_frame(
     frame.loc[has_grade, "seconds_late"] = frame.loc[has_grade, "seconds_late"].fillna(0.0)
     frame["score"] = (frame["raw_score"] - frame["late_penalty"]).clip(lower=0.0)
 
-    statuses, reasons = [], []
-    for row in frame.itertuples(index=False):
-        failed = isinstance(row.reason, str)
-        graded = not pd.isna(row.raw_score)
-        if failed:
+    statuses: list[str] = []
+    reasons: list[str] = []
+    for reason, raw_score, pending in zip(
+        frame["reason"].tolist(), frame["raw_score"].tolist(), frame["pending"].tolist(), strict=True
+    ):
+        graded = not pd.isna(raw_score)
+        if isinstance(reason, str):
             statuses.append(FAILED)
-            reasons.append(row.reason + ("; the score shown is from an earlier submission" if graded else ""))
+            reasons.append(reason + ("; the score shown is from an earlier submission" if graded else ""))
         elif graded:
-            statuses.append(AWAITING_MANUAL if row.pending else GRADED)
+            statuses.append(AWAITING_MANUAL if pending else GRADED)
             reasons.append("")
         else:
             statuses.append(NOT_SUBMITTED)

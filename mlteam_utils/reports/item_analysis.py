@@ -40,7 +40,7 @@ calls items under 0.2 poor).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -158,14 +158,20 @@ def item_statistics(items: pd.DataFrame) -> pd.DataFrame:
     submitted = items[items["submitted"].astype(bool)].copy()
     submitted["final_score"] = _final_scores(submitted)
     question_order = items[[*ITEM_KEYS, "max_score"]].drop_duplicates(ITEM_KEYS)
+    maxima = {
+        (assignment, notebook, question): float(max_score)
+        for assignment, notebook, question, max_score in question_order.itertuples(index=False, name=None)
+    }
     for assignment, in_assignment in submitted.groupby("assignment", sort=False):
         grid = in_assignment.pivot_table(
             index="student_id", columns=["notebook", "question"], values="final_score", aggfunc="first", dropna=False
         )
         totals = grid.sum(axis=1, skipna=True)
         pending = in_assignment.assign(pending=in_assignment["final_score"].isna()).groupby(["notebook", "question"])["pending"].sum()
-        for (notebook, question), item in grid.items():
-            max_score = float(question_order.set_index(ITEM_KEYS).loc[(assignment, notebook, question), "max_score"])
+        for column, item in grid.items():
+            # columns=["notebook", "question"] makes every column label that pair.
+            notebook, question = cast(tuple[str, str], column)
+            max_score = maxima[(assignment, notebook, question)]
             rest = totals - item.fillna(0.0)
             difficulty, discrimination, note = _one_item(item, rest, max_score)
             scored = int(item.notna().sum())

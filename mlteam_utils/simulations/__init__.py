@@ -7,7 +7,9 @@ Both are **teaching models**: small, stated assumptions, no claim to forecast.
   plateau, portfolio, end-to-end pipeline first).
 * :mod:`~mlteam_utils.simulations.staffing`: quarter-by-quarter model of data
   engineers, data scientists and ML engineers at an MLOps maturity level.
-* :mod:`~mlteam_utils.simulations.widgets`: ipywidgets front ends for both.
+* :mod:`~mlteam_utils.simulations.planning_widgets` and
+  :mod:`~mlteam_utils.simulations.staffing_widgets`: ipywidgets front ends for
+  both, built on the generic :mod:`~mlteam_utils.simulations.panel`.
 * :mod:`~mlteam_utils.simulations.case_study`: one churn project from idea to
   monitoring, where each role's key decision changes what follows; its front
   end is :mod:`~mlteam_utils.simulations.case_study_widgets`.
@@ -30,7 +32,9 @@ from mlteam_utils._lazy import lazy_exports
 
 _PLANNING = "mlteam_utils.simulations.planning"
 _STAFFING = "mlteam_utils.simulations.staffing"
-_WIDGETS = "mlteam_utils.simulations.widgets"
+_PANEL = "mlteam_utils.simulations.panel"
+_PLANNING_WIDGETS = "mlteam_utils.simulations.planning_widgets"
+_STAFFING_WIDGETS = "mlteam_utils.simulations.staffing_widgets"
 _CASE_STUDY = "mlteam_utils.simulations.case_study"
 _CASE_STUDY_WIDGETS = "mlteam_utils.simulations.case_study_widgets"
 _NEGOTIATION = "mlteam_utils.simulations.negotiation"
@@ -83,9 +87,9 @@ _EXPORTS: dict[str, str] = {
     "simulate_project": _CASE_STUDY,
     "CaseStudy": _CASE_STUDY_WIDGETS,
     # front ends
-    "SimulationPanel": _WIDGETS,
-    "planning_widget": _WIDGETS,
-    "staffing_widget": _WIDGETS,
+    "SimulationPanel": _PANEL,
+    "planning_widget": _PLANNING_WIDGETS,
+    "staffing_widget": _STAFFING_WIDGETS,
     # threshold negotiation
     "RETENTION_CARDS": _NEGOTIATION,
     "RoleCard": _NEGOTIATION,

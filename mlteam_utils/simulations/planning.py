@@ -60,6 +60,7 @@ True
 from __future__ import annotations
 
 import math
+import secrets
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -531,7 +532,8 @@ def _check_common(
     n_trials = check_count("n_trials", n_trials, minimum=1, maximum=1_000_000)
     checked_seed = check_seed(seed)
     if checked_seed is None:
-        checked_seed = int(np.random.SeedSequence().entropy)
+        # 128 bits of OS entropy, as np.random.SeedSequence() draws when given none.
+        checked_seed = secrets.randbits(128)
     return threshold, deadline_weeks, budget, n_trials, checked_seed
 
 
@@ -715,7 +717,7 @@ def plot_accuracy(result: PlanningResult, ax: Axes | None = None) -> Axes:
     for i, label in enumerate(result.plans):
         values = result.trials.loc[result.trials["plan"] == label, "accuracy"].to_numpy()
         weights = np.full(values.shape, 1.0 / max(values.size, 1))
-        ax.hist(values, bins=bins, weights=weights, histtype="step", linewidth=2, color=colour(i),
+        ax.hist(values, bins=bins.tolist(), weights=weights, histtype="step", linewidth=2, color=colour(i),
                 linestyle=LINE_STYLES[i % len(LINE_STYLES)], label=label)
     ax.axvline(result.threshold, color=REFERENCE_GREY, linestyle="--", linewidth=1)
     ax.annotate(f"good enough\n({result.threshold:g})", (result.threshold, 1.0), xycoords=("data", "axes fraction"),

@@ -462,7 +462,7 @@ def plot_utilization(result: StaffingResult, ax: Axes | None = None) -> Axes:
     means = {column: float(np.nan_to_num(table[column].mean())) for column in _COLUMNS}
     means["de_idle"] = 1.0 - means["de_busy"] if result.team.data_engineers > 0 else 0.0
     labelled: set[str] = set()
-    for row, (role, parts) in enumerate(_UTILIZATION):
+    for row, (_role, parts) in enumerate(_UTILIZATION):
         left = 0.0
         for column, category in parts:
             value = max(means[column], 0.0)

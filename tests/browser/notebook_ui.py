@@ -14,6 +14,7 @@ No side effects at import; Playwright is needed only when a helper runs.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -142,10 +143,8 @@ def wait_for_widgets(page: Page, expected: list[int]) -> None:
     script = f"""expected => JSON.stringify([...document.querySelectorAll(
         '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell')].flatMap(
         (cell, i) => cell.querySelector({RENDERED_WIDGET!r}) ? [i] : [])) === JSON.stringify(expected)"""
-    try:
+    with contextlib.suppress(PlaywrightTimeout):  # the assertion below says which cells differ
         page.wait_for_function(script, arg=expected)
-    except PlaywrightTimeout:
-        pass  # the assertion below says which cells differ
     assert rendered_widget_cells(page) == expected, "cells with a rendered widget (left) vs expected (right)"
 
 
