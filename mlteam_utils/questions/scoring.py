@@ -16,7 +16,7 @@ and the value each one saves:
 ``multiple_choice`` the chosen options (list of text)
 ``matching``        item -> category (object); unmatched items are left out
 ``ordering``        every item once, in the learner's order (list of text)
-``raci``            activity -> role -> ``"R"``, ``"A"``, ``"C"``, ``"I"`` or ``""``
+``raci``            activity -> role -> ``"R"``, ``"A"``, ``"A/R"`` (both), ``"C"``, ``"I"`` or ``""``
 ``numeric``         a number
 =================== ================================================================
 

@@ -130,6 +130,12 @@ RETENTION_CARDS: tuple[RoleCard, ...] = (
         "Any value works for me once it is written down: I ship it as a setting we can change without a "
         "redeploy, and I raise an alert if the share of customers flagged moves by more than 5 points.",
     ),
+    RoleCard(
+        "Legal and compliance",
+        "Any value the team agrees, on three conditions: we call only customers who agreed to be contacted, "
+        "everyone called gets the same offer, and before launch a model card says what the model is for and "
+        "how it does for customers of different ages.",
+    ),
 )
 
 

@@ -1,8 +1,10 @@
 """RACI chart: one R/A/C/I dropdown per activity and role, with live rule checks.
 
-The saved value maps activity -> role -> ``"R"``, ``"A"``, ``"C"``, ``"I"`` or
-``""``. An activity earns a quarter each for exactly one A, at least one R, the
-A among the acceptable roles and the R roles among the acceptable ones (shares).
+The saved value maps activity -> role -> ``"R"``, ``"A"``, ``"A/R"``, ``"C"``,
+``"I"`` or ``""``. ``"A/R"`` is the common case of an owner who answers for the
+result and does the work too: it counts as both A and R. An activity earns a
+quarter each for exactly one A, at least one R, the A among the acceptable roles
+and the R roles among the acceptable ones (shares).
 
 >>> grid = {"Label data": {"PM": "A", "DS": "A"}, "Ship": {"PM": "A", "DS": "R"}}
 >>> for problem in raci_problems(grid, ["Label data", "Ship"], ["PM", "DS"]):
@@ -28,11 +30,30 @@ if TYPE_CHECKING:
 
 __all__ = ["Raci", "raci_grid", "raci_problems", "rule_messages"]
 
-RACI_LETTERS: tuple[str, ...] = ("R", "A", "C", "I")
+RACI_LETTERS: tuple[str, ...] = ("R", "A", "A/R", "C", "I")
+BOTH = "A/R"
 RACI_LEGEND = (
     "R = Responsible (does the work; at least one) · A = Accountable (answers for the result; exactly one) · "
-    "C = Consulted (asked before) · I = Informed (told after)"
+    "A/R = both (answers for it and does it) · C = Consulted (asked before) · I = Informed (told after)"
 )
+
+
+def is_accountable(letter: str) -> bool:
+    """A role marked A, or A/R, answers for the result.
+
+    >>> is_accountable("A/R"), is_accountable("R")
+    (True, False)
+    """
+    return letter in ("A", BOTH)
+
+
+def is_responsible(letter: str) -> bool:
+    """A role marked R, or A/R, does the work.
+
+    >>> is_responsible("A/R"), is_responsible("A")
+    (True, False)
+    """
+    return letter in ("R", BOTH)
 
 
 class Raci(QuestionKind):
@@ -59,13 +80,6 @@ class Raci(QuestionKind):
             if absent:
                 raise ValueError(f"{field!r} gives no role for {absent[:3]!r}")
             rules[field] = {a: choices(raw[a], roles, "role", f"{field!r} for {a!r}") for a in activities}
-        for activity in activities:
-            a_roles, r_roles = rules["accountable"][activity], rules["responsible"][activity]
-            if not any(a != r for a in a_roles for r in r_roles):
-                raise ValueError(
-                    f"{activity!r}: no full-credit answer exists, because one role cannot be both A and R; "
-                    "list another acceptable role under 'accountable' or 'responsible'"
-                )
         threshold = spec.get("overload_threshold")
         if threshold is not None and (not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 1):
             raise ValueError("'overload_threshold' must be a whole number of activities, at least 1")
@@ -100,7 +114,7 @@ class Raci(QuestionKind):
                 return f"the row for {describe(activity)} has roles that are not in the question: {names(unknown)}"
             for letter in row.values():
                 if letter is not None and letter != "" and letter not in RACI_LETTERS:
-                    return f"the row for {describe(activity)} holds {describe(letter)}, not R, A, C, I or blank"
+                    return f"the row for {describe(activity)} holds {describe(letter)}, not R, A, A/R, C, I or blank"
         return None
 
     def salvage(self, value: object, public: Mapping[str, Any]) -> Salvaged | None:
@@ -136,8 +150,8 @@ class Raci(QuestionKind):
         expected, roles, items = self.expected(n), n["roles"], []
         for activity in n["activities"]:
             row = value.get(activity)
-            accountable = [role for role in roles if _letter(row, role) == "A"]
-            responsible = [role for role in roles if _letter(row, role) == "R"]
+            accountable = [role for role in roles if is_accountable(_letter(row, role))]
+            responsible = [role for role in roles if is_responsible(_letter(row, role))]
             ok_a = [r for r in accountable if r in n["accountable"][activity]]
             ok_r = [r for r in responsible if r in n["responsible"][activity]]
             share_a = len(ok_a) / len(accountable) if accountable else 0.0
@@ -203,7 +217,8 @@ def _overloaded_roles(
     threshold = default_overload_threshold(len(activities)) if overload_threshold is None else overload_threshold
     grid = grid if isinstance(grid, Mapping) else {}
     counts = {
-        role: sum(1 for activity in activities if _letter(grid.get(activity), role) in ("R", "A")) for role in roles
+        role: sum(1 for activity in activities if _letter(grid.get(activity), role) in ("R", "A", BOTH))
+        for role in roles
     }
     return [(role, count) for role, count in counts.items() if count > threshold]
 
@@ -225,6 +240,8 @@ def raci_problems(
 
     >>> raci_problems({"Ship": {"PM": "A", "DS": "R"}}, ["Ship", "Train"], ["PM", "DS"], skip_blank_rows=True)
     []
+    >>> raci_problems({"Ship": {"PM": "I", "DS": "A/R"}}, ["Ship"], ["PM", "DS"])  # one owner who also does it
+    []
     """
     grid = grid if isinstance(grid, Mapping) else {}
     problems: list[str] = []
@@ -233,7 +250,7 @@ def raci_problems(
         letters = [_letter(row, role) for role in roles]
         if skip_blank_rows and not any(letters):
             continue
-        accountable = [role for role, letter in zip(roles, letters) if letter == "A"]
+        accountable = [role for role, letter in zip(roles, letters, strict=True) if is_accountable(letter)]
         if not accountable:
             problems.append(f"“{activity}” has no A: exactly one role must be Accountable.")
         elif len(accountable) > 1:
@@ -241,7 +258,7 @@ def raci_problems(
                 f"“{activity}” has {len(accountable)} roles marked A ({', '.join(accountable)}): "
                 "exactly one role is Accountable."
             )
-        if "R" not in letters:
+        if not any(is_responsible(letter) for letter in letters):
             problems.append(f"“{activity}” has no R: at least one role must be Responsible.")
     for role, count in _overloaded_roles(grid, activities, roles, overload_threshold):
         problems.append(
