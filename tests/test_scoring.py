@@ -350,7 +350,7 @@ def test_garbage_never_raises_and_stays_in_range(kind: str, value: object) -> No
         ("matching", {"Invented": "Waterfall"}, "the answer matches items that are not in the question: “Invented”"),
         ("ordering", ["Modeling"], "the answer does not list each item exactly once"),
         ("raci", {"Train model": "A"}, "the row for “Train model” is “A”, not an object of roles"),
-        ("raci", {"Train model": {"Data scientist": "X"}}, "the row for “Train model” holds “X”, not R, A, C, I or blank"),
+        ("raci", {"Train model": {"Data scientist": "X"}}, "the row for “Train model” holds “X”, not R, A, A/R, C, I or blank"),
         ("numeric", "78", "the answer is “78”, not a number"),
         ("numeric", True, "the answer is true/false, not a number"),
         ("numeric", float("nan"), "the answer is not a finite number"),
@@ -426,10 +426,6 @@ def test_valid_specs_pass(spec: dict) -> None:
         ({**ORDERING, "method": "kendall"}, "'method' must be one of"),
         ({**RACI, "accountable": {"Train model": "Data scientist"}}, "gives no role"),
         ({**RACI, "responsible": {**RACI["responsible"], "Train model": "Janitor"}}, "not one of the roles"),
-        (
-            {**RACI, "accountable": {**RACI["accountable"], "Deploy model": "ML engineer"}},
-            "no full-credit answer exists",
-        ),
         ({**RACI, "overload_threshold": 0}, "overload_threshold"),
         ({**NUMERIC, "target": "78"}, "'target' must be a finite number"),
         ({**NUMERIC, "target": float("nan")}, "'target' must be a finite number"),
@@ -531,3 +527,17 @@ def test_the_grader_shows_what_it_left_out() -> None:
     assert record["fraction"] == pytest.approx(2 / 3)
     text = feedback_text(record, 3)
     assert "Left out of the scoring, because it is not a valid answer: the category chosen for “Sprint review”, “Kanban?”." in text
+
+
+def test_one_owner_who_answers_for_the_work_and_does_it_is_marked_a_slash_r() -> None:
+    """A common RACI owner is both A and R: "A/R" counts as both, so a key whose only
+    acceptable A and R is the same role has a full-credit answer."""
+    spec = {**RACI, "accountable": {**RACI["accountable"], "Deploy model": "ML engineer"}}
+    validate_spec(spec)
+    grid = {"Train model": {"Data scientist": "R", "ML engineer": "A"}, "Deploy model": {"ML engineer": "A/R"}}
+    result = score_answer("q_raci", spec, grid)
+    deploy = next(item for item in result.items if item.item == "Deploy model")
+    assert deploy.credit == 1.0
+    # A/R beside another A is still two Accountable roles.
+    two = score_answer("q_raci", spec, {**grid, "Deploy model": {"ML engineer": "A/R", "Data scientist": "A"}})
+    assert next(item for item in two.items if item.item == "Deploy model").credit < 1.0
