@@ -70,16 +70,18 @@ def test_zero_data_engineers_means_no_usable_data_once_the_stock_runs_out(scient
 
 
 def test_work_is_conserved_and_shares_add_up() -> None:
-    """Built = deployed + waiting; production = all deployed; each role's time shares sum to 1."""
+    """Built = deployed + waiting + stopped on purpose; production = all deployed; each role's time
+    shares sum to 1."""
     for result in simulate_teams([Team(3, 10, 1), Team(1, 12, 3, 1), Team(5, 4, 0.5, 2)],
                                  StaffingAssumptions(quarters=20)):
         t = result.quarters
-        assert t["candidates_built"].sum() == pytest.approx(t["deployed"].sum() + t["poc_backlog"].iloc[-1])
+        assert t["candidates_built"].sum() == pytest.approx(
+            t["deployed"].sum() + t["poc_backlog"].iloc[-1] + t["stopped_on_purpose"].iloc[-1])
         assert np.allclose(t["models_in_production"], t["deployed"].cumsum())
         assert np.allclose(t[["ds_modelling", "ds_wrangling", "ds_engineering", "ds_idle"]].sum(axis=1), 1)
         assert np.allclose(t[["mle_upkeep", "mle_deploying", "mle_idle"]].sum(axis=1), 1)
         shares = t.drop(columns=["quarter", "new_datasets", "datasets_waiting", "candidates_built", "deployed",
-                                 "models_in_production", "poc_backlog"])
+                                 "models_in_production", "poc_backlog", "stopped_on_purpose"])
         assert ((shares >= -1e-9) & (shares <= 1 + 1e-9)).all().all()
 
 
@@ -174,3 +176,23 @@ def test_plots_draw_on_the_given_axes() -> None:
     legend = [text.get_text() for text in left.get_legend().get_texts()]
     assert sum("reported, unverified" in text for text in legend) == 2
     assert "stuck at proof of concept" in left.get_title() and "teaching model" in left.get_title()
+
+
+def test_proofs_of_concept_stopped_on_purpose_are_not_counted_as_stuck() -> None:
+    """Lesson 1: many approaches should be stopped. Only the share worth deploying waits for engineers,
+    so a team that deploys everything worth deploying has no backlog however many it stopped."""
+    from mlteam_utils.simulations.staffing import StaffingAssumptions, Team, simulate_staffing
+
+    roomy = simulate_staffing(Team(data_engineers=3, data_scientists=4, ml_engineers=4, maturity=2))
+    assert roomy.final("stopped_on_purpose") > 0
+    # only the last quarter's candidates are still waiting: they were built after the deployments
+    last = roomy.quarters.iloc[-1]
+    assert roomy.final("poc_backlog") == pytest.approx(0.5 * last["candidates_built"])
+    half = simulate_staffing(Team(3, 10, 1), StaffingAssumptions(worth_deploying_share=0.5))
+    t = half.quarters
+    assert t["stopped_on_purpose"].iloc[-1] == pytest.approx(0.5 * t["candidates_built"].sum())
+    everything = simulate_staffing(Team(3, 10, 1), StaffingAssumptions(worth_deploying_share=1.0))
+    assert everything.final("stopped_on_purpose") == 0
+    assert everything.final("poc_backlog") > half.final("poc_backlog")
+    with pytest.raises(ValueError, match="worth_deploying_share"):
+        StaffingAssumptions(worth_deploying_share=1.5)

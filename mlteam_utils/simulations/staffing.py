@@ -12,6 +12,13 @@ Assumptions (each is a field of :class:`StaffingAssumptions`)
   data engineers, work stops once the initial stock is used up.
 * **Data scientists** turn one dataset into one candidate model ("proof of
   concept") per ``1 / models_per_scientist`` quarters of modelling time.
+* Not every proof of concept should ship: only ``worth_deploying_share`` of
+  them earn a place in production; the rest are **stopped on purpose** after
+  their evaluation, as lesson 1 says many approaches should be (roughly half
+  ship by default, the order of Gartner's surveys, which found 53-54% of AI
+  projects moving from pilot to production). Only the ones worth deploying
+  wait for engineers: ``poc_backlog`` counts those **stuck**, not the ones
+  stopped on purpose (``stopped_on_purpose``).
 * One data engineer supports ``scientists_per_data_engineer`` data scientists.
   With fewer, each scientist loses up to ``wrangling_share`` of their time to
   data wrangling (in proportion to the shortfall).
@@ -159,6 +166,7 @@ class StaffingAssumptions:
     datasets_per_engineer: float = 1.5
     dataset_buffer: float = 10.0
     models_per_scientist: float = 0.5
+    worth_deploying_share: float = 0.5
     scientists_per_data_engineer: float = 3.0
     wrangling_share: float = 0.4
     max_hat_share: float = 0.25
@@ -175,6 +183,7 @@ class StaffingAssumptions:
         for name in ("models_per_scientist", "scientists_per_data_engineer"):
             check_positive(name, getattr(self, name))
         check_probability("wrangling_share", self.wrangling_share)
+        check_probability("worth_deploying_share", self.worth_deploying_share)
         if not isinstance(self.max_hat_share, (int, float)) or not 0 <= self.max_hat_share <= 0.5:
             raise ValueError(f"max_hat_share must be between 0 and 0.5, got {self.max_hat_share!r}")
         if not isinstance(self.hat_penalty, (int, float)) or self.hat_penalty < 1:
@@ -194,7 +203,8 @@ class StaffingResult:
 
     ``quarters`` columns: ``quarter``; datasets (``new_datasets``,
     ``datasets_waiting``); models (``candidates_built``, ``deployed``,
-    ``models_in_production``, ``poc_backlog``); and time shares
+    ``models_in_production``, ``poc_backlog``: worth deploying but stuck,
+    ``stopped_on_purpose``: stopped after evaluation, so far); and time shares
     of each role, 0-1: ``de_busy``; ``ds_modelling``, ``ds_wrangling``,
     ``ds_engineering`` (the extra hats), ``ds_idle`` (no data to work on);
     ``mle_upkeep``, ``mle_deploying``, ``mle_idle``. Shares are NaN for a role
@@ -213,7 +223,7 @@ class StaffingResult:
 # Columns of the per-quarter table, in order.
 _COLUMNS = (
     "new_datasets", "datasets_waiting", "candidates_built", "deployed",
-    "models_in_production", "poc_backlog",
+    "models_in_production", "poc_backlog", "stopped_on_purpose",
     "de_busy", "ds_modelling", "ds_wrangling", "ds_engineering", "ds_idle",
     "mle_upkeep", "mle_deploying", "mle_idle",
 )
@@ -252,6 +262,7 @@ def _run(teams: Sequence[Team], a: StaffingAssumptions) -> dict[str, np.ndarray]
 
     n = len(teams)
     stock, backlog, production = np.full(n, a.initial_datasets), np.zeros(n), np.zeros(n)
+    stopped = np.zeros(n)
     raw = {name: np.empty((a.quarters, n)) for name in _RAW}
     for q in range(a.quarters):
         # 1. Data engineers top up the stock of usable datasets.
@@ -275,10 +286,13 @@ def _run(teams: Sequence[Team], a: StaffingAssumptions) -> dict[str, np.ndarray]
         rate = a.models_per_scientist * luck_model[q]
         built = np.minimum(stock, modelling_time * rate)
         stock = stock - built
-        backlog = backlog + built
+        # 5. Each proof of concept is evaluated: some are stopped on purpose, the rest wait to deploy.
+        backlog = backlog + built * a.worth_deploying_share
+        stopped = stopped + built * (1.0 - a.worth_deploying_share)
         for name, values in (
             ("supply", supply), ("new_datasets", new), ("datasets_waiting", stock), ("candidates_built", built),
             ("by_mle", by_mle), ("by_ds", by_ds), ("models_in_production", production), ("poc_backlog", backlog),
+            ("stopped_on_purpose", stopped),
             ("mle_upkeep", mle_upkeep), ("ds_upkeep", ds_upkeep), ("modelling_time", modelling_time),
             ("modelling_used", np.minimum(modelling_time, built / rate)),
         ):
@@ -289,7 +303,8 @@ def _run(teams: Sequence[Team], a: StaffingAssumptions) -> dict[str, np.ndarray]
 # Quantities the quarter loop records, before they become shares of time.
 _RAW = (
     "supply", "new_datasets", "datasets_waiting", "candidates_built", "by_mle", "by_ds",
-    "models_in_production", "poc_backlog", "mle_upkeep", "ds_upkeep", "modelling_time", "modelling_used",
+    "models_in_production", "poc_backlog", "stopped_on_purpose", "mle_upkeep", "ds_upkeep", "modelling_time",
+    "modelling_used",
 )
 
 
@@ -305,6 +320,7 @@ def _tabulate(raw: dict[str, np.ndarray], *, de: np.ndarray, ds: np.ndarray, mle
         "deployed": raw["by_mle"] + raw["by_ds"],
         "models_in_production": raw["models_in_production"],
         "poc_backlog": raw["poc_backlog"],
+        "stopped_on_purpose": raw["stopped_on_purpose"],
         "de_busy": _share(raw["new_datasets"], raw["supply"]),
         "ds_modelling": _share(raw["modelling_used"], ds),
         "ds_wrangling": _share(np.broadcast_to(wrangling, raw["supply"].shape), ds),
@@ -393,6 +409,7 @@ def staffing_summary(results: Mapping[str, StaffingResult]) -> pd.DataFrame:
                 "maturity": result.team.maturity,
                 "models_in_production": result.final("models_in_production"),
                 "poc_backlog": result.final("poc_backlog"),
+                "stopped_on_purpose": result.final("stopped_on_purpose"),
                 "deployed_total": float(table["deployed"].sum()),
                 "ds_engineering_share": float(table["ds_engineering"].mean()),
                 "ds_wrangling_share": float(table["ds_wrangling"].mean()),

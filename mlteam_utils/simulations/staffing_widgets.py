@@ -56,7 +56,8 @@ STAFFING_ASSUMPTIONS_HTML = (
     "<li>Each data engineer delivers about 1.5 usable datasets a quarter; nobody else does, so with "
     "none, work stops when the initial 6 run out.</li>"
     "<li>A data scientist builds one candidate model (proof of concept) per dataset, about one every "
-    "two quarters of modelling time.</li>"
+    "two quarters of modelling time. About half are worth deploying; the rest are stopped on purpose "
+    "after their evaluation, and are not counted as stuck.</li>"
     "<li>One data engineer supports three data scientists; with fewer, scientists lose time to data "
     "wrangling.</li>"
     "<li>ML engineers first keep deployed models running (monitoring, retraining), then deploy new "
@@ -134,11 +135,12 @@ def draw_staffing(figure: Figure, results: Mapping[str, StaffingResult], values:
     if view in ("time", "both"):
         plot_utilization(mine, ax=right)
         right.set_title(f"Where time goes: {_team_label(mine.team)}", fontsize=10)
-    table = staffing_summary(results)[["ml_engineers", "models_in_production", "poc_backlog",
+    table = staffing_summary(results)[["ml_engineers", "models_in_production", "poc_backlog", "stopped_on_purpose",
                                        "ds_engineering_share", "ds_wrangling_share", "mle_busy_share"]]
     table = table.rename(columns={
         "ml_engineers": "ML engineers", "models_in_production": "in production (end)",
-        "poc_backlog": "stuck at proof of concept (end)", "ds_engineering_share": "data sci. time on eng. hats",
+        "poc_backlog": "stuck at proof of concept (end)", "stopped_on_purpose": "stopped on purpose (so far)",
+        "ds_engineering_share": "data sci. time on eng. hats",
         "ds_wrangling_share": "data sci. time wrangling", "mle_busy_share": "ML eng. busy",
     })
     if view == "time":
