@@ -52,6 +52,7 @@ CITABLE = (
     "C. Kastner",
     "Waterfall model",
     "Gartner survey",
+    "Gartner prediction",
     "VentureBeat Transform 2019",
     "Alegion / Dimensional Research",
     "KDnuggets poll",

@@ -23,7 +23,7 @@ __all__ = [
 ]
 
 EVIDENCE_GRADES = ("strong", "moderate", "weak", "unverified")
-EVIDENCE_TYPES = ("survey", "poll", "panel remark", "secondhand report", "industry report")
+EVIDENCE_TYPES = ("survey", "poll", "panel remark", "secondhand report", "industry report", "prediction")
 EMPHASES = ("research", "software engineering", "balanced", "undefined")
 LIFECYCLE_KINDS = ("sequential", "iterative", "ml")
 
