@@ -74,3 +74,20 @@ def test_outputs_are_stored_and_clean(lesson) -> None:
             assert output.output_type != "error"
             assert not (output.output_type == "stream" and output.name == "stderr")
     assert "widgets" not in nb.metadata, "widget state is not stored in lessons"
+
+
+# Code a reader who does not code should not have to run in their head: regular expressions,
+# date-format strings and binning. Such a cell is folded (JupyterLab shows its output and a bar
+# to open the code), and the text just above it says so to those who code.
+CODER_DETAIL = re.compile(r"regex=True|\bre\.(compile|sub|search|match)\(|format=\"%|pd\.cut\(|pd\.qcut\(")
+
+
+def test_code_only_coders_need_is_folded_and_announced(lesson) -> None:
+    _, nb = lesson
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or not CODER_DETAIL.search(cell.source):
+            continue
+        assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, (
+            f"cell {index} shows coder-level detail ({CODER_DETAIL.search(cell.source).group(0)}); fold it")
+        before = next(c.source for c in reversed(nb.cells[:index]) if c.cell_type == "markdown")
+        assert "For those who code" in before, f"the text before cell {index} should tell coders where the code is"
