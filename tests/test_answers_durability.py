@@ -1,11 +1,14 @@
 """The answers file survives a killed writer and concurrent savers.
 
 A writer process saves answers in a loop with a real AnswerSheet and is killed
-with SIGKILL at random moments; after each kill the file must be either absent
-(never written yet) or a complete document that read_answers_file accepts, and
-it must hold every answer the writer had reported as saved. Several sheets, in
-one process (threads) and in several processes, saving different questions at
-once must lose nothing.
+with SIGKILL once it has confirmed a chosen number of saves: either straight away
+(wherever the next save has got to) or while the next save is held inside one of
+its ``fsync`` calls (the data written, the rename not yet done; or the rename
+done, the folder not yet synced). The kill points are therefore inside the save
+loop on any machine, however fast or slow the disk. After each kill the file must
+be a complete document that read_answers_file accepts, holding every answer the
+writer had reported as saved. Several sheets, in one process (threads) and in
+several processes, saving different questions at once must lose nothing.
 """
 
 from __future__ import annotations
@@ -17,12 +20,11 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
-from mlteam_utils.answers import AnswerSheet, AnswersFileMissing, read_answers_file
+from mlteam_utils.answers import AnswersFileMissing, AnswerSheet, read_answers_file
 from mlteam_utils.grading.settings import answers_filename
 
 NOTEBOOK = "ex00_durability"
@@ -30,16 +32,30 @@ KILLS = 30
 
 # Saves q0, q1, ... in order; after each save prints the index, so the test knows
 # which saves completed before the kill. The value is large enough (about 40 KB per
-# file) that a write is not a single instant.
+# file) that a write is not a single instant. argv[4] and argv[5] say where to wait
+# for the kill: after that many saves, at that fsync call (1 = the first) of the
+# next save; 0 = do not wait. The wait is announced with "held", so the test kills
+# a writer known to be mid-save, without guessing with a sleep.
 WRITER = textwrap.dedent(
     """
-    import sys
+    import os, sys, time
     from mlteam_utils.answers import AnswerSheet
     sheet = AnswerSheet(sys.argv[1], sys.argv[2])
-    start = int(sys.argv[3])
+    start, hold_after, hold_at_call = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+    real_fsync, saves, calls = os.fsync, 0, 0
+    def fsync(fd):
+        global calls
+        if saves == hold_after and hold_at_call:
+            calls += 1
+            if calls == hold_at_call:
+                print("held", flush=True)
+                time.sleep(600)  # until the test's SIGKILL
+        real_fsync(fd)
+    os.fsync = fsync
     print("ready", flush=True)
     for index in range(start, start + 100000):
         sheet.save(f"q{index % 40}", "single_choice", f"answer {index} " + "x" * 1000, True)
+        saves += 1
         print(index, flush=True)
     """
 )
@@ -65,41 +81,52 @@ def writer_environment() -> dict[str, str]:
 
 
 def test_a_writer_killed_at_random_points_never_leaves_a_torn_file(tmp_path: Path) -> None:
+    # Where each kill lands: after 1 to 8 confirmed saves, and then at once (0) or
+    # while the next save is held in its first or second fsync. Drawn from a fixed
+    # seed, so a failure replays; no sleep decides it, so a slow disk changes nothing.
     rng = random.Random(20261120)
     path = tmp_path / answers_filename(NOTEBOOK)
     last_confirmed = -1
-    kills_mid_write = 0
+    held = 0
     for kill in range(KILLS):
+        hold_after, hold_at_call = rng.randint(1, 8), rng.choice([0, 1, 2])
         writer = subprocess.Popen(
-            [sys.executable, "-c", WRITER, NOTEBOOK, str(tmp_path), str(last_confirmed + 1)],
+            [sys.executable, "-c", WRITER, NOTEBOOK, str(tmp_path), str(last_confirmed + 1), str(hold_after), str(hold_at_call)],
             stdout=subprocess.PIPE,
             text=True,
             env=writer_environment(),
         )
-        assert writer.stdout is not None
-        assert writer.stdout.readline().strip() == "ready"
-        time.sleep(rng.uniform(0.0, 0.15))  # a random point in the save loop, not an assertion
-        writer.send_signal(signal.SIGKILL)
+        try:
+            assert writer.stdout is not None
+            assert writer.stdout.readline().strip() == "ready"
+            confirmed: list[int] = []
+            while len(confirmed) < hold_after:
+                line = writer.stdout.readline()
+                assert line, f"kill {kill}: the writer stopped after {len(confirmed)} saves (exit status {writer.wait()})"
+                confirmed.append(int(line))
+            if hold_at_call:
+                line = writer.stdout.readline().strip()
+                assert line == "held", f"kill {kill}: save {hold_after + 1} finished without fsync call {hold_at_call}: not durable"
+                held += 1
+        finally:
+            writer.send_signal(signal.SIGKILL)  # also when an assertion above failed: no writer left waiting
         output, _ = writer.communicate()
         assert writer.returncode == -signal.SIGKILL
-        confirmed = [int(line) for line in output.split()]
-        if confirmed:
-            last_confirmed = confirmed[-1]
-            kills_mid_write += 1
+        confirmed += [int(line) for line in output.split()]  # saves confirmed while the signal was on its way
+        assert confirmed == list(range(last_confirmed + 1, last_confirmed + 1 + len(confirmed)))
+        last_confirmed = confirmed[-1]
 
         try:
             answers = read_answers_file(path, notebook=NOTEBOOK)
         except AnswersFileMissing:
-            assert last_confirmed == -1, f"kill {kill}: the file vanished after saves were confirmed"
-            continue
-        # Complete and current: every confirmed save is there (or a later one of the same question).
-        if last_confirmed >= 0:
-            newest = answers[f"q{last_confirmed % 40}"]["value"]
-            assert int(newest.split()[1]) >= last_confirmed, f"kill {kill}: a confirmed save was lost"
+            pytest.fail(f"kill {kill}: the file vanished after {len(confirmed)} saves were confirmed")
+        # Complete and current: the last confirmed save is there (or a later one of the same question).
+        newest = answers[f"q{last_confirmed % 40}"]["value"]
+        assert int(newest.split()[1]) >= last_confirmed, f"kill {kill}: a confirmed save was lost"
         leftovers = [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
         assert len(leftovers) <= 1, leftovers  # at most the one temp file of the killed save
 
-    assert kills_mid_write >= KILLS // 2, "too few kills landed in the save loop to test anything"
+    assert held >= KILLS // 2, "the fixed seed should hold most writers mid-save"
     # A new sheet still works after all that and cleans nothing it should not.
     sheet = AnswerSheet(NOTEBOOK, tmp_path)
     assert sheet.status_message is None

@@ -4,16 +4,23 @@ One module-scoped cohort (two assignments, three honest learners each, one broke
 notebook) is graded once by plain sequential `nbgrader autograde` (the reference)
 and once by `mlteam-course grade --jobs 2`; the tests compare the two and then
 exercise reruns, interruption and feedback on the graded course.
+
+The graded course (`graded`) is shared and read-only: a test that grades again,
+gives feedback, resubmits or edits the gradebook takes its own copy
+(`graded_copy`, a folder copy: much cheaper than grading again), so every test
+sees the course as `grade` left it, in any order.
 """
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -68,10 +75,38 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     return result
 
 
+def folder_digest(folder: Path) -> dict[str, str]:
+    """Relative path -> SHA-256 of every file under ``folder``."""
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and not path.is_symlink()
+    }
+
+
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+def graded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, subprocess.CompletedProcess[str]]]:
+    """The cohort graded once by `mlteam-course grade --jobs 2`. Read only: see `graded_copy`.
+
+    At the end of the module the course must be byte for byte as grading left it:
+    a test that changed it would make the others depend on the order they run in.
+    """
     course = build_cohort(tmp_path_factory.mktemp("cohort"))
-    return course, mlteam_course(course, "grade", "--jobs", "2")
+    completed = mlteam_course(course, "grade", "--jobs", "2")
+    before = folder_digest(course)
+    yield course, completed
+    after = folder_digest(course)
+    changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+    assert not changed, f"a test changed the shared graded course (use graded_copy): {changed[:10]}"
+
+
+@pytest.fixture
+def graded_copy(graded: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path) -> Path:
+    """This test's own copy of the graded course, for tests that change it."""
+    course, _ = graded
+    copy = tmp_path / "graded-copy"
+    shutil.copytree(course, copy, symlinks=True)  # copy2: file times kept, as `grade` left them
+    return copy
 
 
 def test_every_honest_grade_equals_plain_nbgrader(graded, reference) -> None:
@@ -99,8 +134,8 @@ def test_summary_counts_manual_grading_and_progress_shows_eta(graded) -> None:
     assert "7/7 done" in completed.stderr and "left" in completed.stderr
 
 
-def test_rerun_grades_only_what_changed_and_force_regrades_all(graded) -> None:
-    course, _ = graded
+def test_rerun_grades_only_what_changed_and_force_regrades_all(graded_copy: Path) -> None:
+    course = graded_copy
     rerun = mlteam_course(course, "grade", "--jobs", "2", "--quiet")
     assert "graded: 0" in rerun.stdout and "unchanged since the last run (not regraded): 6" in rerun.stdout
     assert "failed: 1" in rerun.stdout, "a failed submission is retried, and fails again"
@@ -118,10 +153,10 @@ def test_rerun_grades_only_what_changed_and_force_regrades_all(graded) -> None:
     assert "graded: 6" in forced.stdout and "unchanged since the last run (not regraded): 0" in forced.stdout
 
 
-def test_a_manual_grade_survives_regrading(graded) -> None:
+def test_a_manual_grade_survives_regrading(graded_copy: Path) -> None:
     from nbgrader.api import Gradebook
 
-    course, _ = graded
+    course = graded_copy
     assignment, student = ASSIGNMENTS[0], "solution"
     url = f"sqlite:///{course / 'course' / 'gradebook.db'}"
     with Gradebook(url) as gradebook:
@@ -181,8 +216,8 @@ def test_interrupting_leaves_the_gradebook_consistent(tmp_path: Path) -> None:
     assert f"unchanged since the last run (not regraded): {len(saved)}" in rerun.stdout
 
 
-def test_feedback_hides_hidden_tests_and_missed_answers(graded) -> None:
-    course, _ = graded
+def test_feedback_hides_hidden_tests_and_missed_answers(graded_copy: Path) -> None:
+    course = graded_copy
     completed = mlteam_course(course, "feedback", ASSIGNMENTS[0])
     assert completed.returncode == 0, completed.stdout + completed.stderr
     page = course / "course" / "feedback" / "half_right" / ASSIGNMENTS[0] / f"{ASSIGNMENTS[0]}.html"
@@ -198,11 +233,9 @@ def test_feedback_hides_hidden_tests_and_missed_answers(graded) -> None:
     assert "no nbgrader exchange" in completed.stdout
 
 
-def test_feedback_withholds_a_page_that_would_leak(graded, tmp_path: Path) -> None:
+def test_feedback_withholds_a_page_that_would_leak(graded_copy: Path) -> None:
     """If a setting lets hidden tests through, the scan stops the page, not the learner."""
-    course, _ = graded
-    leaky = tmp_path / "leaky"
-    shutil.copytree(course, leaky, ignore=shutil.ignore_patterns("feedback"))
+    leaky = graded_copy
     with (leaky / "nbgrader_config.py").open("a", encoding="utf-8") as config:
         config.write("\nc.GenerateFeedback.preprocessors = ['nbgrader.preprocessors.GetGrades', 'nbconvert.preprocessors.CSSHTMLHeaderPreprocessor']\n")
     completed = mlteam_course(leaky, "feedback", ASSIGNMENTS[0], "--no-release")
@@ -211,11 +244,9 @@ def test_feedback_withholds_a_page_that_would_leak(graded, tmp_path: Path) -> No
     assert not list((leaky / "course" / "feedback").glob(f"*/{ASSIGNMENTS[0]}/*.html")), "every leaking page was removed"
 
 
-def test_feedback_without_a_gradebook_deletes_nothing_and_says_why(graded, tmp_path: Path) -> None:
+def test_feedback_without_a_gradebook_deletes_nothing_and_says_why(graded_copy: Path) -> None:
     """nbgrader would create an empty gradebook and remove every page; the command stops first."""
-    course, _ = graded
-    copy = tmp_path / "no-gradebook"
-    shutil.copytree(course, copy)
+    copy = graded_copy
     assert mlteam_course(copy, "feedback", ASSIGNMENTS[0], "--no-release").returncode in (0, 1)
     pages = sorted((copy / "course" / "feedback").rglob("*.html"))
     assert pages, "the cohort has feedback pages before the gradebook goes missing"
@@ -228,10 +259,8 @@ def test_feedback_without_a_gradebook_deletes_nothing_and_says_why(graded, tmp_p
     assert not (copy / "course" / "gradebook.db").exists()
 
 
-def test_feedback_with_no_release_says_so_rather_than_blaming_the_exchange(graded, tmp_path: Path) -> None:
-    course, _ = graded
-    copy = tmp_path / "quiet"
-    shutil.copytree(course, copy)
+def test_feedback_with_no_release_says_so_rather_than_blaming_the_exchange(graded_copy: Path) -> None:
+    copy = graded_copy
     completed = mlteam_course(copy, "feedback", ASSIGNMENTS[0], "--no-release")
     assert "not released (--no-release)" in completed.stdout
     assert "no nbgrader exchange" not in completed.stdout
@@ -249,13 +278,13 @@ def test_grade_rejects_a_bad_jobs_value(tmp_path: Path) -> None:
     assert completed.returncode == 2 and "--jobs must be at least 1" in completed.stderr
 
 
-def test_a_hand_grade_given_during_a_run_is_not_lost_by_the_merge(graded, tmp_path: Path) -> None:
+def test_a_hand_grade_given_during_a_run_is_not_lost_by_the_merge(graded_copy: Path, tmp_path: Path) -> None:
     """The instructor grades a reflection while a worker regrades the same submission."""
     from nbgrader.api import Gradebook
 
     from mlteam_utils.cohort.gradebook_merge import copy_gradebook, merge_submission
 
-    course, _ = graded
+    course = graded_copy
     assignment, student = ASSIGNMENTS[1], "blank"
     database = course / "course" / "gradebook.db"
     worker_copy = tmp_path / "worker.db"
@@ -284,15 +313,11 @@ def _set_points(notebook_path: Path, grade_id: str, points: float) -> None:
     nbformat.write(notebook, notebook_path)
 
 
-def test_changed_points_are_refused_by_release_and_regraded_by_grade(graded, tmp_path: Path) -> None:
+def test_changed_points_are_refused_by_release_and_regraded_by_grade(graded_copy: Path) -> None:
     """An instructor fixes the points of a question learners already answered."""
     from nbgrader.api import Gradebook
 
-    course, _ = graded
-    copy = tmp_path / "drift"
-    shutil.copytree(course, copy)
-    # Earlier tests change the shared cohort: settle the copy first, so only the edit below counts.
-    mlteam_course(copy, "grade", "--quiet")
+    copy = graded_copy
     assignment = ASSIGNMENTS[0]
     url = f"sqlite:///{copy / 'course' / 'gradebook.db'}"
     with Gradebook(url) as gradebook:
@@ -326,14 +351,11 @@ def test_changed_points_are_refused_by_release_and_regraded_by_grade(graded, tmp
     assert b'"points": 5' in (copy / "exercises" / assignment / f"{assignment}.ipynb").read_bytes()
 
 
-def test_a_failed_resubmission_keeps_the_earlier_grade_and_says_so(graded, tmp_path: Path) -> None:
+def test_a_failed_resubmission_keeps_the_earlier_grade_and_says_so(graded_copy: Path, tmp_path: Path) -> None:
     """Nothing lost: a learner's broken resubmission leaves their graded work in place, flagged."""
     import csv
 
-    course, _ = graded
-    copy = tmp_path / "resubmitted"
-    shutil.copytree(course, copy)
-    mlteam_course(copy, "grade", "--quiet")  # settle what earlier tests changed
+    copy = graded_copy
     assignment, student = ASSIGNMENTS[1], "half_right"
     before = scores(copy, assignment)[student]
     graded_folder = copy / "course" / "autograded" / student / assignment

@@ -13,6 +13,7 @@ import pytest
 
 from course_helpers import (
     FIXTURES,
+    REPO_ROOT,
     Submission,
     autograde,
     autograded_max,
@@ -30,6 +31,61 @@ from mlteam_utils.syllabus import load_syllabus
 pytestmark = pytest.mark.nbgrader
 
 ASSIGNMENTS = [m.exercise_id for m in load_syllabus().available_modules]
+
+# assignment -> widget question -> (kind, points the half_right fixture earns), worked
+# out by hand from the answer key (solutions/<ex>/<ex>.key.json), the fixture
+# (tests/fixtures/<ex>/half_right.answers.json) and the question's points in the
+# source notebook. Points = points of the cell x the credit, which is the mean
+# of the per-item credits unless said otherwise.
+HALF_RIGHT_POINTS: dict[str, dict[str, tuple[str, float]]] = {
+    "ex01_how_ml_projects_differ": {
+        # ordering, 3 points, credit by pairs (the default): each phase earns the share
+        # of the 5 others it is in the right order with. Key: Business understanding,
+        # Data understanding, Data preparation, Modeling, Evaluation, Deployment; the
+        # fixture swaps Data understanding/preparation and Evaluation/Deployment, so
+        # those four phases each have 1 pair of 5 wrong: (1 + 4 x 0.8 + 1) / 6 = 26/30.
+        # 3 x 26/30 = 2.6.
+        "q1_crisp_dm_order": ("ordering", 2.6),
+        # matching, 4 points, 8 statements: the fixture gets 6 right (the two
+        # Waterfall ones, the two Agile ones, "The goal is clear...", and "A sprint can
+        # end with a rejected hypothesis" as Agile, which the key accepts beside ML
+        # project) and 2 ML-project statements wrong (CACE as Agile, 'good enough' as
+        # Waterfall): 4 x 6/8 = 3.
+        "q2_waterfall_agile_ml": ("matching", 3.0),
+        # numeric, 2 points: target 78.4, full credit within 3, none from 15 away;
+        # the fixture says 100, 21.6 away: 0.
+        "q3_portfolio_chance": ("numeric", 0.0),
+    },
+    "ex02_the_ml_team": {
+        # multiple choice, 2 points: 3 right options (primary source, sample and
+        # method, who paid); the fixture picks 2 of them and 1 wrong ("Count the
+        # repeats"); right picks minus wrong picks over right options: (2 - 1)/3.
+        # 2 x 1/3 = 0.6667 (the grader rounds points to 4 places).
+        "q3_checks_before_quoting": ("multiple_choice", 2 / 3),
+    },
+    "ex04_data_scientist": {
+        # numeric, 2 points: target 88, tolerance 0, no credit from 6 away; the
+        # fixture says 85, 3 away: credit falls linearly, (6 - 3) / (6 - 0) = 0.5. 2 x 0.5 = 1.
+        "q4_baseline_accuracy": ("numeric", 1.0),
+    },
+    "ex07_working_together": {
+        # RACI, 5 points, 6 activities; each earns 1/4 for exactly one A, 1/4 for
+        # any R, 1/4 x the share of its A roles that are right, 1/4 x the same for R:
+        #   feasibility study: A = PM and team lead (two As: 0), R data scientist: 0 + 1 + 1 + 1 -> 0.75
+        #   datasets and experiments: A data scientist (key: team lead), R team lead (key: data scientist) -> 0.5
+        #   feature pipeline: A PM (key: team lead), R data engineer -> 0.75
+        #   input schema: A ML engineer, R data scientist (key: ML engineer, data engineer or
+        #     data scientist, who agree it in lessons 3 and 5) -> 1
+        #   drift alerts: A team lead, R ML engineer -> 1;  business impact: A PM, R data scientist -> 1
+        # (0.75 + 0.5 + 0.75 + 1 + 1 + 1) / 6 = 20/24; 5 x 20/24 = 4.1667.
+        "q1_raci": ("raci", 5 * 20 / 24),
+    },
+    "ex09_foundation_model_teams": {
+        # single choice, 2 points, all or nothing: the key is "Medium model + retrieval",
+        # the fixture chose "Small model + retrieval": 0 (the solution's 2 is checked too).
+        "q2_launch_setup": ("single_choice", 0.0),
+    },
+}
 
 
 @pytest.fixture(scope="module", params=ASSIGNMENTS)
@@ -64,6 +120,16 @@ def total(grades: dict[str, float | None]) -> float:
     return sum(score or 0.0 for score in grades.values())
 
 
+def cell_points(source_notebook: Path) -> dict[str, float]:
+    """grade_id -> points of every graded cell of a source notebook."""
+    notebook = nbformat.read(source_notebook, as_version=4)
+    return {
+        cell.metadata["nbgrader"]["grade_id"]: float(cell.metadata["nbgrader"]["points"])
+        for cell in notebook.cells
+        if cell.metadata.get("nbgrader", {}).get("grade")
+    }
+
+
 def test_autograde_succeeds(graded_course) -> None:
     assignment, course, completed = graded_course
     assert completed.returncode == 0, completed.stderr[-3000:]
@@ -86,15 +152,23 @@ def test_half_right_scores_strictly_between(graded_course) -> None:
     assert 0 < earned < autograded_max(course, assignment)
 
 
-def test_every_widget_question_gets_partial_credit_for_half_right(graded_course) -> None:
-    """Widget questions are scored item by item, not all-or-nothing."""
-    import json
+def test_half_right_widget_points_match_the_hand_computation(graded_course) -> None:
+    """Real nbgrader scores each widget question of the half-right fixture as worked out by hand.
 
+    One question of each kind the exercises use is pinned (see HALF_RIGHT_POINTS);
+    the solution earns every point of it and the blank release none.
+    """
     assignment, course, _ = graded_course
-    key = json.loads((course / "solutions" / assignment / f"{assignment}.key.json").read_text())
-    grades = scores(course, assignment)["half_right"]
-    partial = [q for q in key["questions"] if grades[q] is not None and grades[q] > 0]
-    assert partial, f"no widget question earned partial credit: {grades}"
+    pinned = HALF_RIGHT_POINTS.get(assignment)
+    if pinned is None:
+        pytest.skip("no hand computation pinned for this exercise: one question per kind is enough")
+    graded = scores(course, assignment)
+    maxima = cell_points(course / "solutions" / assignment / f"{assignment}.ipynb")
+    for question, (kind, points) in pinned.items():
+        assert load_fixture(assignment, "half_right.answers.json")["answers"][question]["kind"] == kind
+        assert graded["half_right"][question] == pytest.approx(points, abs=1e-4), question
+        assert graded["solution"][question] == pytest.approx(maxima[question]), question
+        assert graded["blank"][question] == 0, question
 
 
 def test_validate_reports_missing_answers_on_blank_release(graded_course) -> None:
@@ -105,6 +179,21 @@ def test_validate_reports_missing_answers_on_blank_release(graded_course) -> Non
     output = completed.stdout + completed.stderr
     assert "VALIDATION FAILED" in output
     assert "not answered" in output.lower() or "no answer" in output.lower(), output[-2000:]
+
+
+def test_every_question_kind_the_exercises_use_is_pinned() -> None:
+    """HALF_RIGHT_POINTS covers each kind of widget question some exercise asks."""
+    import json
+
+    used = {
+        spec["kind"]
+        for assignment in ASSIGNMENTS
+        for spec in json.loads(
+            (REPO_ROOT / "solutions" / assignment / f"{assignment}.key.json").read_text(encoding="utf-8")
+        )["questions"].values()
+    }
+    pinned = {kind for questions in HALF_RIGHT_POINTS.values() for kind, _ in questions.values()}
+    assert pinned == used
 
 
 def test_fixtures_exist_for_every_assignment() -> None:

@@ -18,7 +18,6 @@ import base64
 import re
 import struct
 import tempfile
-import time
 import zlib
 from collections import Counter
 from collections.abc import Callable
@@ -440,12 +439,13 @@ def test_without_the_scanner_the_audit_alone_keeps_every_payload_inert(monkeypat
     "\\\\[ a " * 20000, "\\begin{a} x " * 20000, "\\\\( a " * 20000, "$ a\n\n" * 10000,
     " ".join("`" * k for k in range(1, 400)), "[" * 20000 + "](" * 20000, "<" * 50000,
 ])
-def test_hostile_sizes_stay_fast(text: str) -> None:
-    """Unclosed math openers make nbconvert's own lazy regexes quadratic; the output must not."""
-    started = time.perf_counter()
+def test_hostile_sizes_render_inert(text: str) -> None:
+    """Huge unclosed openers come out whole and inert. Their speed (linear, not the quadratic
+    time nbconvert's own lazy regexes would take) is measured by `make bench` (bench_markup)."""
     out = inert_markdown(text)
-    render_markdown_like_nbconvert(out)
-    assert time.perf_counter() - started < 5
+    rendered = render_markdown_like_nbconvert(out)
+    assert audit(rendered).findings == []
+    assert len(out) >= len(text) // 2
 
 
 def test_an_unclosed_opener_reads_the_same() -> None:

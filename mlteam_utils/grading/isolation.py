@@ -25,6 +25,7 @@ True
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import signal
@@ -86,10 +87,21 @@ class IsolationUnavailable(RuntimeError):
     """Isolation was asked for but cannot run here; the message says why and what to do."""
 
 
+@functools.cache
 def isolation_status() -> IsolationStatus:
     """Probe (once per process) whether bubblewrap can sandbox a kernel on this machine.
 
-    >>> isolation_status().method in {"bubblewrap", "none"}
+    The probe starts a sandboxed Python (about 0.1 s), so the answer is cached: a
+    grading run asks before each submission. A test that changes what the probe
+    would find (``PATH``, the sandbox settings) calls ``isolation_status.cache_clear()``.
+
+    >>> status = isolation_status()
+    >>> status is isolation_status()  # probed once, then the same answer
+    True
+    >>> expected = "learner code runs in a bubblewrap sandbox (" if status.available else "grading isolation is not available: "
+    >>> (status.method == ("bubblewrap" if status.available else "none"), status.reason.startswith(expected))
+    (True, True)
+    >>> status.available == probe_sandbox().ok  # the cached answer is what a fresh probe finds
     True
     """
     probe = probe_sandbox()
@@ -174,7 +186,7 @@ class IsolatedKernelManager(AsyncKernelManager):
         self.log.debug("Sandboxed kernel command: %s", wrapped)
         return wrapped, kw
 
-    pre_start_kernel = _async_pre_start_kernel  # type: ignore[assignment]
+    pre_start_kernel = _async_pre_start_kernel
 
     async def _async_start_kernel(self, **kw: Any) -> None:
         await super()._async_start_kernel(**kw)
@@ -184,15 +196,16 @@ class IsolatedKernelManager(AsyncKernelManager):
             self.process_watch = ProcessWatch(user_id, process.pid, self.max_processes)
             self.process_watch.start()
 
-    start_kernel = _async_start_kernel  # type: ignore[assignment]
+    start_kernel = _async_start_kernel
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
         self.discard_scratch()
 
     process_watch: ProcessWatch | None = None
+    _scratch: Path | None = None
 
-    cleanup_resources = _async_cleanup_resources  # type: ignore[assignment]
+    cleanup_resources = _async_cleanup_resources
 
     def discard_scratch(self) -> None:
         """Stop the process watch; delete the disposable working copy and socket folder (links inside are not followed)."""

@@ -142,10 +142,15 @@ def sandbox_user_id(euid: int | None = None, pid: int | None = None, role: int =
 def process_cap_note(euid: int | None = None) -> str:
     """Why the process count cap may not hold here (empty when it does).
 
+    A root grader runs learner code as a user of its own, so the cap counts only
+    the sandbox's processes; any other grader shares the cap with its own processes.
+
     >>> process_cap_note(euid=0)
     ''
     >>> print(process_cap_note(euid=1000))
     the process-count cap (RLIMIT_NPROC) counts all processes of the grading user, not only the sandbox's
+    >>> process_cap_note() == ("" if os.geteuid() == 0 else process_cap_note(euid=1000))  # without euid: this process's
+    True
     """
     euid = os.geteuid() if euid is None else euid
     if euid != 0:
@@ -341,12 +346,12 @@ def sandbox_command(
         arguments += ["--ro-bind", path, path]
     # Covered even if a mount above happened to include them (e.g. a venv inside the course).
     covered = [course_root / "solutions", course_root / "course", *(Path(p).resolve() for p in hidden)]
-    for path in covered:
-        arguments += ["--tmpfs", str(path)]
+    for hidden_path in covered:
+        arguments += ["--tmpfs", str(hidden_path)]
     _open_parents(arguments, str(workdir), made)
     arguments += ["--bind", str(Path(workdir_source).resolve() if workdir_source else workdir), str(workdir), "--chdir", str(workdir)]
-    for path in writable:
-        real = str(Path(path).resolve())
+    for writable_path in writable:
+        real = str(Path(writable_path).resolve())
         _open_parents(arguments, real, made)
         arguments += ["--bind", real, real]
     if connection_file is not None:
@@ -356,8 +361,8 @@ def sandbox_command(
     # Read-only once the mount points inside them exist; the sandbox's own root (a
     # tmpfs holding the mount points) takes no writes either. Not recursive: the
     # working folder and /tmp stay writable.
-    for path in [*covered, Path("/")]:
-        arguments += ["--remount-ro", str(path)]
+    for read_only in [*covered, Path("/")]:
+        arguments += ["--remount-ro", str(read_only)]
     if os.geteuid() != 0:
         arguments += ["--unshare-user"]
     arguments += [

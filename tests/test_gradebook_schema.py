@@ -1,0 +1,85 @@
+"""The gradebook schema that `mlteam_utils.cohort.gradebook_merge` relies on.
+
+The merge copies one submission's rows from a worker's gradebook into the
+course's with ``INSERT INTO main.<table> SELECT * FROM worker.<table>``: columns
+are matched by *position*, not by name. That is right only while both gradebooks
+have the columns nbgrader creates today, in this order. A new nbgrader that adds,
+drops or reorders a column (a new alembic migration) could make the merge fail,
+or worse, put a value in the wrong column. This test pins the schema against a
+gradebook nbgrader itself creates, so such an upgrade fails here first, with the
+tables to check in ``merge_submission``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+# Table -> columns in order, as nbgrader 0.9.6 creates them (alembic head e43177bfe90b).
+# The first five are copied with SELECT * (by position); the merge names the others'
+# columns in its queries (by name), so only their presence matters, but they are
+# pinned whole to notice any change to the schema the merge reads.
+COPIED_BY_POSITION: dict[str, list[str]] = {
+    "student": ["id", "first_name", "last_name", "email", "lms_user_id"],
+    "submitted_assignment": ["id", "assignment_id", "student_id", "timestamp", "extension"],
+    "submitted_notebook": ["id", "assignment_id", "notebook_id", "flagged", "late_submission_penalty"],
+    "grade": ["id", "notebook_id", "cell_id", "auto_score", "manual_score", "extra_credit", "needs_manual_grade"],
+    "comment": ["id", "notebook_id", "cell_id", "auto_comment", "manual_comment"],
+}
+READ_BY_NAME: dict[str, list[str]] = {
+    "assignment": ["id", "name", "duedate", "course_id"],
+    "grade_cells": ["id", "max_score", "cell_type"],
+    "task_cells": ["id", "max_score", "cell_type"],
+}
+ALEMBIC_HEAD = "e43177bfe90b"
+
+
+@pytest.fixture(scope="module")
+def gradebook(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new, empty gradebook, created by nbgrader's own Gradebook class (as `nbgrader` does)."""
+    from nbgrader.api import Gradebook
+
+    path = tmp_path_factory.mktemp("schema") / "gradebook.db"
+    with Gradebook(f"sqlite:///{path}"):
+        pass
+    return path
+
+
+def columns(database: Path, table: str) -> list[str]:
+    """The table's column names in their stored order (what ``SELECT *`` returns)."""
+    with sqlite3.connect(database) as connection:
+        return [row[1] for row in connection.execute(f"PRAGMA table_info({table})")]
+
+
+@pytest.mark.parametrize("table", list(COPIED_BY_POSITION))
+def test_tables_copied_with_select_star_have_the_pinned_columns_in_order(gradebook: Path, table: str) -> None:
+    assert columns(gradebook, table) == COPIED_BY_POSITION[table], (
+        f"nbgrader's {table} table changed: `INSERT ... SELECT *` in gradebook_merge.merge_submission copies it "
+        "by position; check the merge, then update the pinned columns"
+    )
+
+
+@pytest.mark.parametrize("table", list(READ_BY_NAME))
+def test_tables_the_merge_reads_by_name_are_unchanged(gradebook: Path, table: str) -> None:
+    assert columns(gradebook, table) == READ_BY_NAME[table]
+
+
+def test_the_schema_is_nbgraders_pinned_migration(gradebook: Path) -> None:
+    """A new migration is the moment to re-check the lists above, even if they still match."""
+    with sqlite3.connect(gradebook) as connection:
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [(ALEMBIC_HEAD,)]
+
+
+def test_the_merge_names_only_these_tables(repo_root: Path) -> None:
+    """Every nbgrader table the merge module touches is pinned above (a new one would be unchecked)."""
+    import re
+
+    source = (repo_root / "mlteam_utils" / "cohort" / "gradebook_merge.py").read_text(encoding="utf-8")
+    named = set(re.findall(r"\b(?:main|worker|FROM|JOIN|INTO)\.?\s*([a-z_]+)\b", source))
+    nbgrader_tables = {"student", "course", "assignment", "notebook", "submitted_assignment", "base_cell", "source_cell",
+                       "submitted_notebook", "grade_cells", "solution_cells", "task_cells", "grade", "comment"}
+    assert named & nbgrader_tables <= COPIED_BY_POSITION.keys() | READ_BY_NAME.keys()
+    star_copies = set(re.findall(r"INSERT (?:OR IGNORE )?INTO main\.(\w+) SELECT \* FROM worker\.\1", source))
+    assert star_copies == set(COPIED_BY_POSITION), "the tables copied by position are the ones pinned in order"
