@@ -112,7 +112,7 @@ def lock_filename(notebook: str) -> str:
 def backup_filename(notebook: str, when: datetime | None = None) -> str:
     """Name under which an unusable answers file is kept (``<name>.bad-<UTC time>``).
 
-    >>> backup_filename("ex01_demo", datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc))
+    >>> backup_filename("ex01_demo", datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
     'ex01_demo.answers.json.bad-20261120T100000Z'
     """
     when = when or datetime.now(UTC)
