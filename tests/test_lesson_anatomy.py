@@ -91,3 +91,15 @@ def test_code_only_coders_need_is_folded_and_announced(lesson) -> None:
             f"cell {index} shows coder-level detail ({CODER_DETAIL.search(cell.source).group(0)}); fold it")
         before = next(c.source for c in reversed(nb.cells[:index]) if c.cell_type == "markdown")
         assert "For those who code" in before, f"the text before cell {index} should tell coders where the code is"
+
+
+# Code that only draws a chart teaches a non-coder nothing: the chart and its "What to see"
+# carry the lesson, so a chart cell longer than a few lines is folded (its first line shows).
+CHART_CODE = re.compile(r"plt\.subplots|\bax\.(plot|scatter|bar|barh|hist)\(|\.plot\.(bar|barh|line|hist|scatter)\(")
+
+
+def test_long_chart_code_is_folded(lesson) -> None:
+    _, nb = lesson
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and CHART_CODE.search(cell.source) and len(cell.source.strip().splitlines()) > 5:
+            assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, f"cell {index} draws a chart: fold it"

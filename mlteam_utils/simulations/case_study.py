@@ -142,7 +142,7 @@ DECISION_LABELS: dict[str, str] = {
     "launch_rule_first": "Launch a simple rule first, without ML",
     "quality_checks": "Add automated data-quality checks",
     "baseline_first": "Simple baseline and simple first model",
-    "threshold": "Lowest churn probability still called, from the top",
+    "threshold": "Lowest churn probability called",
     "monitoring": "Monitoring and retraining plan",
 }
 """Decision -> a short label for tables and widgets."""
