@@ -9,10 +9,10 @@ The file looks like this::
 
     {"schema": "mlteam-answers/1",
      "notebook": "ex01_how_ml_projects_differ",
-     "answers": {"q1_crisp_dm_order": {"kind": "ordering",
-                                       "value": ["Business understanding", "..."],
-                                       "complete": true,
-                                       "saved_at": "2026-11-20T10:00:00+00:00"}}}
+     "answers": {"q3_portfolio_chance": {"kind": "numeric",
+                                         "value": 78,
+                                         "complete": true,
+                                         "saved_at": "2026-11-20T10:00:00+00:00"}}}
 
 >>> import tempfile
 >>> folder = tempfile.mkdtemp()

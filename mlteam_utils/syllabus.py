@@ -43,8 +43,8 @@ class Module:
     def objective_of(self, grade_id: str) -> str | None:
         """The objective a graded question assesses, or None if the syllabus does not say.
 
-        >>> load_syllabus().module(1).objective_of("q1_crisp_dm_order")
-        'Name the phases of CRISP-DM and point out where its feedback loops go back'
+        >>> load_syllabus().module(1).objective_of("q1_crisp_dm_loops")
+        "Point out where CRISP-DM's feedback loops send a project back, and why"
         """
         return dict(self.question_objectives).get(grade_id)
 

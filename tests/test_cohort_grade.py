@@ -324,12 +324,12 @@ def test_changed_points_are_refused_by_release_and_regraded_by_grade(graded_copy
         max_before = gradebook.find_assignment(assignment).max_score
         score_before = gradebook.find_submission(assignment, "solution").score
     source = copy / "solutions" / assignment / f"{assignment}.ipynb"
-    _set_points(source, "q1_crisp_dm_order", 4)
+    _set_points(source, "q1_crisp_dm_loops", 4)
     released_before = (copy / "exercises" / assignment / f"{assignment}.ipynb").read_bytes()
 
     refused = mlteam_course(copy, "release", assignment)
     assert refused.returncode == 1
-    assert f"{assignment}/q1_crisp_dm_order: 3 -> 4 points" in refused.stderr and "--accept-changes" in refused.stderr
+    assert f"{assignment}/q1_crisp_dm_loops: 3 -> 4 points" in refused.stderr and "--accept-changes" in refused.stderr
     assert (copy / "exercises" / assignment / f"{assignment}.ipynb").read_bytes() == released_before, "nothing released"
     with Gradebook(url) as gradebook:
         assert gradebook.find_assignment(assignment).max_score == max_before, "the gradebook is untouched"
@@ -344,7 +344,7 @@ def test_changed_points_are_refused_by_release_and_regraded_by_grade(graded_copy
     again = mlteam_course(copy, "grade", "--quiet")
     assert "graded: 0" in again.stdout and "regraded because" not in again.stdout
 
-    _set_points(source, "q1_crisp_dm_order", 5)
+    _set_points(source, "q1_crisp_dm_loops", 5)
     accepted = mlteam_course(copy, "release", "--accept-changes", assignment)
     assert accepted.returncode == 0, accepted.stderr
     assert f"changing {assignment}, which has 3 submission(s)" in accepted.stdout and "4 -> 5 points" in accepted.stdout

@@ -39,13 +39,11 @@ ASSIGNMENTS = [m.exercise_id for m in load_syllabus().available_modules]
 # of the per-item credits unless said otherwise.
 HALF_RIGHT_POINTS: dict[str, dict[str, tuple[str, float]]] = {
     "ex01_how_ml_projects_differ": {
-        # ordering, 3 points, credit by pairs (the default): each phase earns the share
-        # of the 5 others it is in the right order with. Key: Business understanding,
-        # Data understanding, Data preparation, Modeling, Evaluation, Deployment; the
-        # fixture swaps Data understanding/preparation and Evaluation/Deployment, so
-        # those four phases each have 1 pair of 5 wrong: (1 + 4 x 0.8 + 1) / 6 = 26/30.
-        # 3 x 26/30 = 2.6.
-        "q1_crisp_dm_order": ("ordering", 2.6),
+        # matching, 3 points, 6 situations: the fixture sends the evaluation problem
+        # ("accurate, but the team cannot act on it") to Modeling and the new product
+        # line to Data understanding (the key: Business understanding for both), and
+        # gets the other 4 right: 3 x 4/6 = 2.
+        "q1_crisp_dm_loops": ("matching", 2.0),
         # matching, 4 points, 8 statements: the fixture gets 6 right (the two
         # Waterfall ones, the two Agile ones, "The goal is clear...", and "A sprint can
         # end with a rejected hypothesis" as Agile, which the key accepts beside ML
@@ -55,6 +53,14 @@ HALF_RIGHT_POINTS: dict[str, dict[str, tuple[str, float]]] = {
         # numeric, 2 points: target 78.4, full credit within 3, none from 15 away;
         # the fixture says 100, 21.6 away: 0.
         "q3_portfolio_chance": ("numeric", 0.0),
+    },
+    "ex08_case_study": {
+        # ordering, 3 points, credit by pairs (the default): each handoff earns the share
+        # of the 5 others it is in the right order with. The fixture puts the end-to-end
+        # path before the problem statement and the model switched on before the launch
+        # decision, so those four handoffs each have 1 pair of 5 wrong:
+        # (4 x 0.8 + 1 + 1) / 6 = 26/30; 3 x 26/30 = 2.6.
+        "q1_project_order": ("ordering", 2.6),
     },
     "ex02_the_ml_team": {
         # multiple choice, 2 points: 3 right options (primary source, sample and

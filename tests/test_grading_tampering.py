@@ -31,7 +31,7 @@ from course_helpers import (
 pytestmark = pytest.mark.nbgrader
 
 ASSIGNMENT = "ex01_how_ml_projects_differ"
-WIDGET_QUESTIONS = ("q1_crisp_dm_order", "q2_waterfall_agile_ml", "q3_portfolio_chance")
+WIDGET_QUESTIONS = ("q1_crisp_dm_loops", "q2_waterfall_agile_ml", "q3_portfolio_chance")
 
 BROKEN_FILES: dict[str, str | None] = {
     "missing": None,

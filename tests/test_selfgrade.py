@@ -83,7 +83,7 @@ def test_selfgrade_prints_scores_and_writes_feedback_without_touching_anything(l
     out = completed.stdout
     # Questions by name, in notebook order; the reflection is graded by a person, not 0.
     titles = [line.split("  ")[1].strip() for line in out.splitlines() if line.startswith("  Question ")]
-    assert titles[0].startswith("Question 1 — The CRISP-DM lifecycle") and titles[-1].startswith("Question 5 — In your organization")
+    assert titles[0].startswith("Question 1 — Where CRISP-DM loops back") and titles[-1].startswith("Question 5 — In your organization")
     assert titles == sorted(titles, key=lambda title: title.split(" — ")[0]), "notebook order"
     assert "graded by a person (rubric below)" in out
     total = float(out.split("Score:")[1].split("/")[0])

@@ -104,8 +104,8 @@ def test_every_graded_question_is_mapped_to_one_of_its_modules_objectives() -> N
 
 def test_a_question_mapped_to_a_missing_objective_is_refused(tmp_path) -> None:
     source = ROOT / "course" / "syllabus.toml"
-    broken = source.read_text(encoding="utf-8").replace("q1_crisp_dm_order = 2", "q1_crisp_dm_order = 9", 1)
+    broken = source.read_text(encoding="utf-8").replace("q1_crisp_dm_loops = 2", "q1_crisp_dm_loops = 9", 1)
     path = tmp_path / "syllabus.toml"
     path.write_text(broken, encoding="utf-8")
-    with pytest.raises(SyllabusError, match="question_objectives.q1_crisp_dm_order must be an objective number from 1 to 4"):
+    with pytest.raises(SyllabusError, match="question_objectives.q1_crisp_dm_loops must be an objective number from 1 to 4"):
         load_syllabus(path)

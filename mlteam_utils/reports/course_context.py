@@ -1,6 +1,6 @@
 """What the report needs beyond the gradebook: question titles, objectives, learners' widget answers.
 
-The gradebook knows questions by grade_id (``q1_crisp_dm_order``) and scores.
+The gradebook knows questions by grade_id (``q1_crisp_dm_loops``) and scores.
 To say *why* a learner is behind, the report also reads:
 
 * each question's title, from the heading above it in ``solutions/`` (the
