@@ -161,20 +161,23 @@ def test_half_right_scores_strictly_between(graded_course) -> None:
 def test_half_right_widget_points_match_the_hand_computation(graded_course) -> None:
     """Real nbgrader scores each widget question of the half-right fixture as worked out by hand.
 
-    One question of each kind the exercises use is pinned (see HALF_RIGHT_POINTS);
-    the solution earns every point of it and the blank release none.
+    One question of each kind the exercises use is pinned (see HALF_RIGHT_POINTS). In every
+    exercise, the solution earns every point of every widget question and the blank release none.
     """
+    import json
+
     assignment, course, _ = graded_course
-    pinned = HALF_RIGHT_POINTS.get(assignment)
-    if pinned is None:
-        pytest.skip("no hand computation pinned for this exercise: one question per kind is enough")
     graded = scores(course, assignment)
     maxima = cell_points(course / "solutions" / assignment / f"{assignment}.ipynb")
-    for question, (kind, points) in pinned.items():
-        assert load_fixture(assignment, "half_right.answers.json")["answers"][question]["kind"] == kind
-        assert graded["half_right"][question] == pytest.approx(points, abs=1e-4), question
+    widget_questions = json.loads(
+        (course / "solutions" / assignment / f"{assignment}.key.json").read_text(encoding="utf-8")
+    )["questions"]
+    for question in widget_questions:
         assert graded["solution"][question] == pytest.approx(maxima[question]), question
         assert graded["blank"][question] == 0, question
+    for question, (kind, points) in HALF_RIGHT_POINTS.get(assignment, {}).items():
+        assert load_fixture(assignment, "half_right.answers.json")["answers"][question]["kind"] == kind
+        assert graded["half_right"][question] == pytest.approx(points, abs=1e-4), question
 
 
 def test_validate_reports_missing_answers_on_blank_release(graded_course) -> None:
