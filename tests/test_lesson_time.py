@@ -44,14 +44,18 @@ def test_the_estimate_grows_with_what_a_lesson_asks() -> None:
     def lesson(*cells):
         return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import pandas"), *cells])
 
-    words = nbformat.v4.new_markdown_cell("word " * 600)
-    table = nbformat.v4.new_code_cell("t", outputs=[nbformat.v4.new_output("execute_result", {"text/plain": "1"})])
-    base = estimate_lesson_time(lesson(words)).minutes
+    def words():
+        return nbformat.v4.new_markdown_cell("word " * 600)
+
+    def table():
+        return nbformat.v4.new_code_cell("t", outputs=[nbformat.v4.new_output("execute_result", {"text/plain": "1"})])
+
+    base = estimate_lesson_time(lesson(words())).minutes
     assert base == 5
-    assert estimate_lesson_time(lesson(words, nbformat.v4.new_code_cell('knowledge_check("kc")'))).minutes == base + 2
-    assert estimate_lesson_time(lesson(words, nbformat.v4.new_code_cell("staffing_widget()"))).minutes == base + 4
+    assert estimate_lesson_time(lesson(words(), nbformat.v4.new_code_cell('knowledge_check("kc")'))).minutes == base + 2
+    assert estimate_lesson_time(lesson(words(), nbformat.v4.new_code_cell("staffing_widget()"))).minutes == base + 4
     two = nbformat.v4.new_code_cell('project.decision_widget("a", "b")')
-    assert estimate_lesson_time(lesson(words, two)).minutes == base + 4  # two decisions, two minutes each
-    assert estimate_lesson_time(lesson(words, table, table)).minutes == base + 1
+    assert estimate_lesson_time(lesson(words(), two)).minutes == base + 4  # two decisions, two minutes each
+    assert estimate_lesson_time(lesson(words(), table(), table())).minutes == base + 1
     sources = nbformat.v4.new_markdown_cell("## Sources\n\n" + "cited " * 1000)
-    assert estimate_lesson_time(lesson(words, sources)).minutes == base
+    assert estimate_lesson_time(lesson(words(), sources)).minutes == base
