@@ -23,12 +23,13 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install install-test lab instructor selfgrade lint test test-fast bench release clean
+.PHONY: help install install-test lab instructor selfgrade progress lint test test-fast bench release clean
 
 help:
 	@echo "make lab     - start JupyterLab on http://127.0.0.1:$(PORT) (set PORT=... to change)"
 	@echo "make instructor - the same, with nbgrader's instructor tools (formgrader, Create Assignment)"
 	@echo "make selfgrade EXERCISE=ex01 - score your own copy of an exercise, with feedback (self-learners)"
+	@echo "make progress - your progress, module by module: lesson checks tried and right, exercise answers"
 	@echo "make test    - run the whole test suite (after make lint)"
 	@echo "make test-fast - the inner loop: make lint, then no browser, no real-nbgrader grading runs"
 	@echo "make lint    - type-check (mypy) and lint (ruff) the code"
@@ -83,6 +84,10 @@ instructor: install
 selfgrade: install
 	@test -n "$(EXERCISE)" || { echo "usage: make selfgrade EXERCISE=ex01   (ex01 ... ex09, or a notebook's path)"; exit 2; }
 	$(BIN)/mlteam-course selfgrade "$(EXERCISE)"
+
+# A learner's progress, module by module, from what my-work/ records.
+progress: install
+	$(BIN)/mlteam-course progress
 
 # Both read their settings from pyproject.toml ([tool.mypy], [tool.ruff]); a few seconds.
 lint: install-test

@@ -136,6 +136,16 @@ def cmd_workspace(args: argparse.Namespace) -> int:
     return 0
 
 
+@subcommand("progress", failures=("builtins:OSError",))
+def cmd_progress(args: argparse.Namespace) -> int:
+    from mlteam_utils.progress import progress_report
+    from mlteam_utils.workspace import WORK_FOLDER
+
+    root = _course_root(args)
+    print(progress_report((args.folder or root / WORK_FOLDER).resolve(), root))
+    return 0
+
+
 @subcommand(
     "release",
     usage=("mlteam_utils.release:UnknownAssignmentReleaseError",),
@@ -388,6 +398,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     workspace_parser.add_argument("--folder", type=Path, metavar="DIR", help="the learner's copy (default: my-work/ in the course)")
     workspace_parser.set_defaults(handler=cmd_workspace)
+
+    progress_parser = commands.add_parser(
+        "progress",
+        help="your progress: lesson checks tried and right, exercise questions answered, per module",
+        description="Show your progress through the course, module by module: the lesson's knowledge checks you "
+        "tried and got right (recorded in my-work/ when you press Check) and the exercise's questions you answered.",
+    )
+    progress_parser.add_argument("--folder", type=Path, metavar="DIR", help="your work area (default: my-work/ in the course)")
+    progress_parser.set_defaults(handler=cmd_progress)
 
     selfgrade_parser = commands.add_parser(
         "selfgrade",

@@ -29,6 +29,7 @@ __all__ = [
     "ASSIGNMENT_PATTERN",
     "KEY_GLOB",
     "KEY_SUFFIX",
+    "WORKSPACE_MANIFEST",
     "answers_filename",
     "key_filename",
     "unknown_assignment_message",
@@ -40,6 +41,8 @@ ANSWERS_GLOB = f"*{ANSWERS_SUFFIX}"
 # The answers file's lock, temporary and backup files (``.x.answers.json.lock`` ...).
 ANSWERS_SIDE_FILES_GLOB = f"*{ANSWERS_SUFFIX}.*"
 KEY_GLOB = f"*{KEY_SUFFIX}"
+#: Marks a learner's work area (``my-work/``), which ``mlteam-course workspace`` keeps up to date.
+WORKSPACE_MANIFEST = ".mlteam-workspace.json"
 #: An assignment's id, which is also its folder in ``solutions/`` and ``exercises/``.
 ASSIGNMENT_PATTERN = re.compile(r"^ex\d{2}_[a-z0-9_]+$")
 

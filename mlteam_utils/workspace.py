@@ -45,10 +45,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from mlteam_utils.naming import WORKSPACE_MANIFEST
+
 __all__ = ["MANIFEST", "WORK_FOLDER", "WorkspaceReport", "course_files", "sync_workspace"]
 
 WORK_FOLDER = "my-work"
-MANIFEST = ".mlteam-workspace.json"
+MANIFEST = WORKSPACE_MANIFEST
 #: The learner's own files beside a notebook: never copied from the course, never touched.
 OWN_FILES = (".answers.json", ".feedback.html")
 

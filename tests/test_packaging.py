@@ -156,7 +156,7 @@ def test_console_script_is_declared_and_installed() -> None:
     assert completed.returncode == 0 and "release" in completed.stdout
 
 
-SUBCOMMANDS = ["release", "grade", "feedback", "export", "report", "selfgrade", "workspace"]
+SUBCOMMANDS = ["release", "grade", "feedback", "export", "report", "selfgrade", "workspace", "progress"]
 
 
 def test_the_cli_has_exactly_the_documented_subcommands() -> None:

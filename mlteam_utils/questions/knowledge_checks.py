@@ -31,6 +31,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from mlteam_utils.progress_log import record_check
 from mlteam_utils.questions.kinds import KIND_REGISTRY, builder_named
 
 __all__ = ["BUILDERS", "KnowledgeCheckError", "all_checks", "check_spec", "knowledge_check"]
@@ -90,4 +91,7 @@ def knowledge_check(check_id: str) -> Any:
     kind = builder_named(builder)
     if kind is None or "prompt" not in arguments:  # all_checks() admits known builders only
         raise KnowledgeCheckError(f"{lesson}.json: {check_id} names no known builder or has no prompt")
-    return kind.build(check_id, arguments.pop("prompt"), **arguments)
+    box = kind.build(check_id, arguments.pop("prompt"), **arguments)
+    # Each press of Check goes into the learner's own progress record (their work area only).
+    box.on_checked = lambda result: record_check(check_id, lesson, result.fraction)
+    return box

@@ -89,7 +89,8 @@ class QuestionBox(widgets.VBox):
     and ``save_button`` (graded ordering/numeric) or ``None``; ``rules``: the live
     RACI rule checks or ``None``; ``spec``: the lesson's key spec (``None`` in graded
     mode); ``public``: what the widget knows about the question; ``sheet``;
-    ``last_result``: the last :class:`QuestionResult` of a check.
+    ``last_result``: the last :class:`QuestionResult` of a check; ``on_checked``: called
+    with each check's result (a lesson's knowledge check records it), or ``None``.
     """
 
     question_id: str
@@ -105,6 +106,7 @@ class QuestionBox(widgets.VBox):
     public: dict[str, Any]
     sheet: Any
     last_result: QuestionResult | None
+    on_checked: Callable[[QuestionResult], object] | None = None
 
     def __repr__(self) -> str:
         return (
@@ -123,6 +125,8 @@ class QuestionBox(widgets.VBox):
         result = score_answer(self.question_id, self.spec, self._read())
         self.last_result = result
         self.feedback.value = result_html(result)
+        if self.on_checked is not None:
+            self.on_checked(result)
         return result
 
     def save(self) -> bool:

@@ -1,0 +1,114 @@
+"""A learner's own record of the lesson checks they tried, kept in their work area.
+
+Every press of **Check** on a lesson's knowledge check is recorded in
+``my-work/.mlteam-progress.json``, the folder ``make lab`` serves (see
+:mod:`mlteam_utils.workspace`): how often the check was tried, the best credit,
+and when it was first answered fully right. The record exists to show a
+learner, and later an instructor, how far they got. It never lands in a file git
+tracks: a lesson opened from the repository itself, outside a work area, records
+nothing. Recording never gets in the learner's way: a folder that cannot be
+written is skipped, and a file that is not a valid record is set aside as
+``.mlteam-progress.json.bad-<time>`` and started afresh.
+
+>>> import tempfile
+>>> from datetime import UTC, datetime
+>>> work = Path(tempfile.mkdtemp())
+>>> _ = (work / WORKSPACE_MANIFEST).write_text("{}", encoding="utf-8")
+>>> lessons = work / "lessons"
+>>> lessons.mkdir()
+>>> record_check("kc_uncertainty", "01_how_ml_projects_differ", 0.0, start=lessons,
+...              when=datetime(2026, 11, 29, 9, 0, tzinfo=UTC))
+True
+>>> record_check("kc_uncertainty", "01_how_ml_projects_differ", 1.0, start=lessons,
+...              when=datetime(2026, 11, 29, 9, 5, tzinfo=UTC))
+True
+>>> entry = read_progress(work)["kc_uncertainty"]
+>>> entry["attempts"], entry["best"], entry["first_right"]
+(2, 1.0, '2026-11-29T09:05:00+00:00')
+>>> record_check("kc_uncertainty", "01_how_ml_projects_differ", 1.0, start=Path(tempfile.mkdtemp()))
+False
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mlteam_utils.atomic_files import write_atomically
+from mlteam_utils.naming import WORKSPACE_MANIFEST
+
+__all__ = ["PROGRESS_FILE", "SCHEMA", "find_work_area", "read_progress", "record_check"]
+
+PROGRESS_FILE = ".mlteam-progress.json"
+SCHEMA = "mlteam-progress/1"
+
+
+def find_work_area(start: Path) -> Path | None:
+    """The work area holding ``start`` (the folder with the workspace manifest), or None.
+
+    >>> find_work_area(Path("/")) is None
+    True
+    """
+    folder = start.resolve()
+    for candidate in (folder, *folder.parents):
+        if (candidate / WORKSPACE_MANIFEST).is_file():
+            return candidate
+    return None
+
+
+def read_progress(work: Path) -> dict[str, dict[str, Any]]:
+    """The recorded checks of a work area: check id -> entry (empty if there is no record).
+
+    Raises ``ValueError`` for a file that is not a progress record.
+    """
+    path = work / PROGRESS_FILE
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    data = json.loads(raw)
+    if not isinstance(data, Mapping) or data.get("schema") != SCHEMA or not isinstance(data.get("checks"), Mapping):
+        raise ValueError(f"{path.name} is not a progress record ({SCHEMA})")
+    return {str(k): dict(v) for k, v in data["checks"].items() if isinstance(v, Mapping)}
+
+
+def record_check(
+    check_id: str, lesson: str, fraction: float, *, start: Path | None = None, when: datetime | None = None
+) -> bool:
+    """Record one press of Check with its credit (0 to 1); ``True`` if it was recorded.
+
+    ``start`` is where the lesson runs (the kernel's working folder by default).
+    """
+    work = find_work_area(Path.cwd() if start is None else start)
+    if work is None:
+        return False
+    moment = (when or datetime.now(UTC)).isoformat(timespec="seconds")
+    credit = float(fraction) if isinstance(fraction, (int, float)) and math.isfinite(fraction) else 0.0
+    credit = min(max(credit, 0.0), 1.0)
+    try:
+        try:
+            checks = read_progress(work)
+        except (ValueError, UnicodeDecodeError):  # not ours to read: keep it aside, start afresh
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+            (work / PROGRESS_FILE).replace(work / f"{PROGRESS_FILE}.bad-{stamp}")
+            checks = {}
+        entry = checks.get(check_id, {})
+        attempts = int(entry.get("attempts", 0)) if isinstance(entry.get("attempts"), int) else 0
+        earlier = entry.get("best")
+        best = float(earlier) if isinstance(earlier, (int, float)) else 0.0
+        checks[check_id] = {
+            "lesson": lesson,
+            "attempts": attempts + 1,
+            "best": max(best, credit),
+            "first_right": entry.get("first_right") or (moment if credit >= 1.0 else None),
+            "last": moment,
+        }
+        payload = json.dumps({"schema": SCHEMA, "checks": checks}, indent=1, sort_keys=True) + "\n"
+        write_atomically(work / PROGRESS_FILE, payload.encode("utf-8"))
+    except OSError:  # a read-only or vanished folder: the lesson goes on without a record
+        return False
+    return True

@@ -1,0 +1,125 @@
+"""Issue 19 §1, first part: a learner's lesson checks are recorded in their own work area, never in
+the course's tracked files, and `mlteam-course progress` shows checks and exercise answers per module."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mlteam_utils.progress import learner_progress
+from mlteam_utils.progress_log import PROGRESS_FILE, read_progress
+from mlteam_utils.questions import knowledge_check
+from mlteam_utils.workspace import WORK_FOLDER, sync_workspace
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def course(tmp_path: Path) -> Path:
+    """A copy of the course with its learner's work area, as `make lab` makes it."""
+    copy = tmp_path / "course"
+    for name in ("course", "lessons", "exercises"):
+        shutil.copytree(ROOT / name, copy / name)
+    shutil.copy2(ROOT / "nbgrader_config.py", copy / "nbgrader_config.py")
+    sync_workspace(copy)
+    return copy
+
+
+@pytest.fixture
+def in_folder(monkeypatch: pytest.MonkeyPatch):
+    """Run as a lesson's kernel does: from the notebook's folder."""
+    def enter(folder: Path) -> None:
+        monkeypatch.chdir(folder)
+    return enter
+
+
+def test_pressing_check_records_tries_and_the_first_right_answer(course: Path, in_folder) -> None:
+    in_folder(course / WORK_FOLDER / "lessons")
+    box = knowledge_check("kc_uncertainty")
+    wrong = next(option for option in box.controls["answer"].options if option != box.spec["correct"])
+    box.controls["answer"].value = wrong
+    assert box.check().fraction == 0
+    box.controls["answer"].value = box.spec["correct"]
+    assert box.check().fraction == 1
+    entry = read_progress(course / WORK_FOLDER)["kc_uncertainty"]
+    assert entry["lesson"] == "01_how_ml_projects_differ" and entry["attempts"] == 2 and entry["best"] == 1.0
+    assert entry["first_right"] is not None
+    # Nothing beside the course's own files: the record is in my-work/ only.
+    assert [p for p in course.rglob(PROGRESS_FILE)] == [course / WORK_FOLDER / PROGRESS_FILE]
+
+
+def test_a_lesson_opened_outside_the_work_area_records_nothing(course: Path, in_folder) -> None:
+    in_folder(course / "lessons")  # the tracked lessons, as `make instructor` serves them
+    box = knowledge_check("kc_uncertainty")
+    box.controls["answer"].value = box.spec["correct"]
+    box.check()
+    assert list(course.rglob(PROGRESS_FILE)) == []
+
+
+def test_a_garbled_record_is_set_aside_and_started_afresh(course: Path, in_folder) -> None:
+    work = course / WORK_FOLDER
+    (work / PROGRESS_FILE).write_text("{not json", encoding="utf-8")
+    in_folder(work / "lessons")
+    box = knowledge_check("kc_uncertainty")
+    box.controls["answer"].value = box.spec["correct"]
+    assert box.check().fraction == 1
+    assert set(read_progress(work)) == {"kc_uncertainty"}
+    kept = list(work.glob(f"{PROGRESS_FILE}.bad-*"))
+    assert len(kept) == 1 and kept[0].read_text(encoding="utf-8") == "{not json"
+
+
+def test_a_record_that_cannot_be_written_does_not_stop_the_lesson(course: Path, in_folder) -> None:
+    """A folder where the record should be (root can write anywhere, so a permission test would prove
+    nothing here): the lesson's Check still answers, and nothing is recorded."""
+    from mlteam_utils.progress_log import record_check
+
+    work = course / WORK_FOLDER
+    (work / PROGRESS_FILE).mkdir()
+    in_folder(work / "lessons")
+    box = knowledge_check("kc_uncertainty")
+    box.controls["answer"].value = box.spec["correct"]
+    assert box.check().fraction == 1
+    assert "✔" in box.feedback.value or "Right" in box.feedback.value or box.last_result.fraction == 1
+    assert record_check("kc_uncertainty", "01_how_ml_projects_differ", 1.0) is False
+    assert (work / PROGRESS_FILE).is_dir() and not any((work / PROGRESS_FILE).iterdir())
+
+
+def test_progress_counts_checks_and_saved_exercise_answers(course: Path, in_folder) -> None:
+    work = course / WORK_FOLDER
+    in_folder(work / "lessons")
+    for check_id, right in (("kc_uncertainty", True), ("kc_debt", False)):
+        box = knowledge_check(check_id)
+        if right:
+            box.controls["answer"].value = box.spec["correct"]
+        box.check()
+    fixture = json.loads((ROOT / "tests/fixtures/ex01_how_ml_projects_differ/half_right.answers.json").read_text())
+    answers = work / "exercises/ex01_how_ml_projects_differ/ex01_how_ml_projects_differ.answers.json"
+    answers.write_text(json.dumps(fixture), encoding="utf-8")
+
+    first = learner_progress(work, course)[0]
+    lesson_one = json.loads((ROOT / "mlteam_utils/data/knowledge_checks/01_how_ml_projects_differ.json").read_text())
+    assert (first.checks, first.tried, first.right) == (len(lesson_one["checks"]), 2, 1)
+    assert (first.questions, first.answered) == (3, 3)
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "mlteam_utils.cli", "--course-root", str(course), "progress"],
+        capture_output=True, text=True, check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    lines = completed.stdout.splitlines()
+    assert str(work) in lines[0]
+    assert f"checks 2 tried, 1 right of {first.checks}" in lines[2] and "exercise 3 of 3 answered" in lines[2]
+    assert "checks 0 tried, 0 right" in lines[3] and "exercise 0 of" in lines[3]
+
+
+def test_progress_without_a_work_area_says_how_to_get_one(tmp_path: Path) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "mlteam_utils.cli", "--course-root", str(ROOT), "progress", "--folder", str(tmp_path)],
+        capture_output=True, text=True, check=False,
+    )
+    assert completed.returncode == 0 and "No work area found" in completed.stdout and "make lab" in completed.stdout
