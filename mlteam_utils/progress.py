@@ -15,6 +15,7 @@ area). Nothing is read from, or written to, the course's tracked files.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,8 +46,6 @@ class ModuleProgress:
 
 def _question_ids(exercise: Path) -> list[str]:
     """The widget questions of an exercise notebook: the ids its check cells name."""
-    import re
-
     import nbformat
 
     try:
@@ -58,6 +57,16 @@ def _question_ids(exercise: Path) -> list[str]:
         for question in re.findall(r'check_answered\(\s*NOTEBOOK\s*,\s*"([^"]+)"', cell.source):
             found.append(question)
     return found
+
+
+def _best(entry: dict[str, object]) -> float:
+    """An entry's best credit; 0 for a value that is not a number (a hand-edited record).
+
+    >>> _best({"best": 1.0}), _best({"best": "all"}), _best({})
+    (1.0, 0.0, 0.0)
+    """
+    best = entry.get("best")
+    return float(best) if isinstance(best, (int, float)) and not isinstance(best, bool) else 0.0
 
 
 def _answered(answers_file: Path) -> set[str]:
@@ -85,7 +94,7 @@ def learner_progress(work: Path, course_root: Path | None = None) -> list[Module
     for module in syllabus.available_modules:
         lesson_checks = [cid for cid, entry in checks.items() if entry["lesson"] == module.lesson_name]
         tried = [cid for cid in lesson_checks if cid in record]
-        right = [cid for cid in tried if float(record[cid].get("best", 0)) >= 1.0]
+        right = [cid for cid in tried if _best(record[cid]) >= 1.0]
         exercise = work / module.exercise_path
         questions = _question_ids(exercise)
         answered = _answered(exercise.parent / answers_filename(module.exercise_id)) & set(questions)

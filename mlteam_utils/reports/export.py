@@ -138,7 +138,8 @@ def submission_problems(submissions: pd.DataFrame) -> str:
             problems.append(f"{row['assignment']}: {FAILED} ({row['reason']})")
         elif row["status"] == AWAITING_MANUAL:
             problems.append(f"{row['assignment']}: {AWAITING_MANUAL}")
-        late = late_by(float(row["seconds_late"]))
+        seconds = row["seconds_late"]
+        late = late_by(float(seconds)) if seconds is not None else ""
         if late:
             problems.append(f"{row['assignment']}: {late} late")
     return "; ".join(problems) or "ok"
@@ -155,6 +156,7 @@ def wide_frame(frames: GradebookFrames) -> pd.DataFrame:
     wide = frames.learners.set_index("student_id").join(scores)
     wide["total"] = scores.sum(axis=1, skipna=True)
     wide["max_possible"] = float(frames.assignments["max_score"].sum())
+
     def count_per_learner(rows: pd.DataFrame) -> pd.Series:
         counts = rows.groupby("student_id").size()
         return pd.Series([int(counts.get(learner, 0)) for learner in wide.index], index=wide.index, dtype=int)
