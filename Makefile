@@ -23,13 +23,15 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install install-test lab instructor selfgrade progress lint test test-fast bench release clean
+.PHONY: help install install-test install-hub hub lab instructor selfgrade progress certificate lint test test-fast bench release clean
 
 help:
 	@echo "make lab     - start JupyterLab on http://127.0.0.1:$(PORT) (set PORT=... to change)"
 	@echo "make instructor - the same, with nbgrader's instructor tools (formgrader, Create Assignment)"
 	@echo "make selfgrade EXERCISE=ex01 - score your own copy of an exercise, with feedback (self-learners)"
 	@echo "make progress - your progress, module by module: lesson checks tried and right, exercise answers"
+	@echo "make certificate NAME=\"Your Name\" - your self-graded certificate, once you completed the course"
+	@echo "make hub     - the course on JupyterHub, as root (deploy/jupyterhub/README.md)"
 	@echo "make test    - run the whole test suite (after make lint)"
 	@echo "make test-fast - the inner loop: make lint, then no browser, no real-nbgrader grading runs"
 	@echo "make lint    - type-check (mypy) and lint (ruff) the code"
@@ -40,6 +42,21 @@ help:
 install: $(STAMP) $(OVERRIDES)
 
 install-test: install $(TEST_STAMP)
+
+# The course hub's proxy, configurable-http-proxy, from the npm registry into the venv
+# (git-ignored; tests/hub_fixtures.py and deploy/jupyterhub look for it there). JupyterHub
+# itself comes with the `test` extra (pyproject's `hub` extra).
+HUB_PROXY := $(VENV)/node/node_modules/.bin/configurable-http-proxy
+install-hub: install-test $(HUB_PROXY)
+
+$(HUB_PROXY): | $(BIN)/python
+	npm install --prefix $(VENV)/node --no-audit --no-fund configurable-http-proxy@5
+
+# The course on JupyterHub on this machine, as root, with the settings in HUB_SETTINGS
+# (deploy/jupyterhub/README.md; settings.example.toml lists them).
+HUB_SETTINGS ?= /etc/mlteam/hub.toml
+hub: install-hub
+	MLTEAM_HUB_SETTINGS="$(HUB_SETTINGS)" $(BIN)/jupyterhub -f deploy/jupyterhub/jupyterhub_config.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -88,6 +105,11 @@ selfgrade: install
 # A learner's progress, module by module, from what my-work/ records.
 progress: install
 	$(BIN)/mlteam-course progress
+
+# A self-learner's certificate of completion (marked self-graded): make certificate NAME="Ada Lovelace"
+certificate: install
+	@test -n "$(NAME)" || { echo 'usage: make certificate NAME="Your Name"'; exit 2; }
+	$(BIN)/mlteam-course certificate --name "$(NAME)"
 
 # Both read their settings from pyproject.toml ([tool.mypy], [tool.ruff]); a few seconds.
 lint: install-test

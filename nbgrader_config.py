@@ -143,3 +143,13 @@ c.HTMLExporter.exclude_output_prompt = True
 # the formgrader finds it). On a shared machine or a JupyterHub, point it at a
 # folder every learner can write to, e.g. /srv/nbgrader/exchange.
 c.Exchange.root = str(course_root / "course" / "exchange")
+
+# --- This site -------------------------------------------------------------------
+# A shared deployment (a JupyterHub, several graders, a PostgreSQL gradebook) keeps its
+# own settings (the exchange root, CourseDirectory.db_url) in course/nbgrader_site_config.py,
+# which git ignores, so this file stays as the repository ships it and `git pull` never
+# conflicts. It is read last, so it overrides anything above. Keep passwords out of it
+# (use ~/.pgpass or peer authentication); course/ is the instructor's folder.
+_site_config = course_root / "course" / "nbgrader_site_config.py"
+if _site_config.is_file():
+    load_subconfig(str(_site_config))  # noqa: F821 (traitlets provides it to config files)

@@ -136,13 +136,47 @@ def cmd_workspace(args: argparse.Namespace) -> int:
     return 0
 
 
-@subcommand("progress", failures=("builtins:OSError",))
+@subcommand("progress", failures=("builtins:OSError", "mlteam_utils.reports.gradebook_frames:ReportError",
+                                    "mlteam_utils.syllabus:SyllabusError"))
 def cmd_progress(args: argparse.Namespace) -> int:
     from mlteam_utils.progress import progress_report
     from mlteam_utils.workspace import WORK_FOLDER
 
     root = _course_root(args)
+    if args.cohort:  # the instructor's view: every learner x module, from the gradebook
+        from mlteam_utils.certificates.issue import cohort_completion
+        from mlteam_utils.reports.completion import completion_text
+
+        modules, course, syllabus, _ = cohort_completion(root)
+        print(completion_text(modules, course, syllabus))
+        return 0
     print(progress_report((args.folder or root / WORK_FOLDER).resolve(), root))
+    return 0
+
+
+@subcommand("certificate", failures=("mlteam_utils.certificates:CertificateError", "builtins:OSError",
+                                       "mlteam_utils.reports.gradebook_frames:ReportError", "mlteam_utils.syllabus:SyllabusError"))
+def cmd_certificate(args: argparse.Namespace) -> int:
+    from mlteam_utils.certificates.issue import issue_cohort, issue_self
+    from mlteam_utils.workspace import WORK_FOLDER
+
+    root = _course_root(args)
+    if args.cohort:
+        summary = issue_cohort(root, args.to)
+        print(summary.as_text())
+        return 1 if summary.problems else 0
+    path, code, statement = issue_self(root, (args.folder or root / WORK_FOLDER).resolve(), args.name or "", args.to)
+    print(f"wrote {path}: your self-graded certificate ({len(statement.modules)} modules, completed {statement.completed_on})")
+    print(f"verification code: {code} (check it with: mlteam-course verify {code} --pdf {path})")
+    return 0
+
+
+@subcommand("verify", failures=("mlteam_utils.certificates:CertificateError", "mlteam_utils.reports.gradebook_frames:ReportError"))
+def cmd_verify(args: argparse.Namespace) -> int:
+    from mlteam_utils.certificates.verify import verify
+
+    root = _course_root(args)
+    print(verify(args.code, root, pdf=args.pdf, work=args.folder.resolve() if args.folder else None).as_text())
     return 0
 
 
@@ -177,6 +211,15 @@ def cmd_selfgrade(args: argparse.Namespace) -> int:
         progress=lambda step: print(f"  {step} ...", file=sys.stderr, flush=True),
     )
     print(report.as_text())
+    from mlteam_utils.progress import record_selfgrade_report
+
+    try:  # the score also counts in `mlteam-course progress` and the start page's table
+        recorded = record_selfgrade_report(args.notebook, report)
+    except OSError as error:
+        print(f"mlteam-course selfgrade: your score was not recorded for `make progress`: {error}", file=sys.stderr)
+    else:
+        if recorded is not None:
+            print(f"  Recorded for `make progress` in {recorded}")
     return 0
 
 
@@ -205,11 +248,13 @@ def _isolation_config(args: argparse.Namespace, root: Path) -> dict | None:
         "mlteam_utils.cohort.gradebook_merge:GradebookError",
         "mlteam_utils.nbgrader_runner:NbgraderFailed",
         "mlteam_utils.grading.isolation:IsolationUnavailable",
+        "mlteam_utils.cohort.learner_split:LearnerSplitError",
     ),
     interruptible=True,  # what was graded before Ctrl-C is kept, and its summary printed
 )
 def cmd_grade(args: argparse.Namespace) -> int:
     from mlteam_utils.cohort.grade import grade_cohort, uncollected_lines
+    from mlteam_utils.cohort.learner_split import LearnerFilter
 
     root = _course_root(args)
     if args.jobs is not None and args.jobs < 1:
@@ -223,6 +268,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         extra_config=_isolation_config(args, root),
         show_progress=not args.quiet,
+        learners=LearnerFilter.from_options(args.learners, args.shard),
     )
     if not (summary.graded or summary.failed or summary.unchanged):
         print("nothing to grade: no submissions in course/submitted" + (f" for {', '.join(args.assignments)}" if args.assignments else ""))
@@ -251,12 +297,44 @@ def cmd_feedback(args: argparse.Namespace) -> int:
     return 1 if (result.withheld or result.problems) else 0
 
 
-@subcommand("export", failures=("mlteam_utils.reports.gradebook_frames:ReportError", "builtins:OSError"))
+def _export_lms(args: argparse.Namespace, root: Path) -> int:
+    """``export --format canvas|moodle``: the LMS's import file, for the learners the roster names."""
+    from mlteam_utils.reports.gradebook_frames import read_course_gradebook
+    from mlteam_utils.reports.lms_export import canvas_export, moodle_export, write_lms_export
+    from mlteam_utils.reports.lms_roster import DEFAULT_ROSTER, read_roster
+
+    roster = read_roster(args.roster or root / DEFAULT_ROSTER)
+    frames = read_course_gradebook(root)
+    if args.format == "canvas":
+        export = canvas_export(frames, roster, args.assignment, args.include_waiting)
+    else:
+        export = moodle_export(frames, roster, args.assignment, args.include_waiting, args.moodle_key)
+    for problem in export.problems if not export.learners else ():
+        print(f"  {problem}")  # nothing will be written: say why before the error line
+    path = write_lms_export(export, args.to or root / "course" / "reports" / f"{args.format}-grades.csv")
+    print(export.summary(path, args.include_waiting))
+    return 0
+
+
+@subcommand(
+    "export",
+    usage=("mlteam_utils.reports.lms_export:UnknownAssignmentError",),
+    failures=("mlteam_utils.reports.gradebook_frames:ReportError", "builtins:OSError"),
+)
 def cmd_export(args: argparse.Namespace) -> int:
     from mlteam_utils.reports.export import write_export
     from mlteam_utils.reports.gradebook_frames import FAILED, read_course_gradebook
 
+    lms_only = [option for option, given in (("--roster", args.roster), ("--assignment", args.assignment),
+                ("--include-waiting", args.include_waiting), ("--moodle-key", args.moodle_key != "email")) if given]
+    csv_only = [option for option, given in (("--long-to", args.long_to), ("--submissions-to", args.submissions_to)) if given]
+    if (args.format == "csv" and lms_only) or (args.format != "csv" and csv_only):
+        wrong = lms_only if args.format == "csv" else csv_only
+        print(f"mlteam-course export: {', '.join(wrong)} does not apply to --format {args.format}", file=sys.stderr)
+        return 2
     root = _course_root(args)
+    if args.format != "csv":
+        return _export_lms(args, root)
     frames = read_course_gradebook(root)
     wide, long, submissions = write_export(frames, args.to or root / DEFAULT_EXPORT, args.long_to, args.submissions_to)
     print(f"wrote {wide} (one row per learner: {len(frames.learners)} learners x {len(frames.assignment_names)} assignments)")
@@ -288,7 +366,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     left_out = [name for name in frames.assignment_names if name not in released]
     frames = frames.only(released)
     context = load_context(root, autograded, frames.assignment_names)
-    files = write_report(frames, args.to or root / DEFAULT_REPORT, relative=args.behind_below,
+    from mlteam_utils.reports.completion import code_question_points, module_completion
+    from mlteam_utils.syllabus import load_syllabus
+
+    syllabus = load_syllabus(root / "course" / "syllabus.toml")
+    completion = (module_completion(frames, syllabus, code_question_points(root, frames)), syllabus.completion_rule_text())
+    files = write_report(frames, args.to or root / DEFAULT_REPORT, relative=args.behind_below, learner_completion=completion,
                          title=f"Cohort report: {course_id}", context=context)
     if left_out:
         print(f"not counted (not released yet, nobody submitted, no due date): {', '.join(left_out)}")
@@ -346,6 +429,9 @@ def build_parser() -> argparse.ArgumentParser:
             "  mlteam-course grade                      # everything new, one worker per CPU\n"
             "  mlteam-course grade ex01_how_ml_projects_differ --jobs 2\n"
             "  mlteam-course grade --force              # regrade every submission\n"
+            "  mlteam-course grade --shard 1/2          # two graders on a PostgreSQL gradebook: this one\n"
+            "  mlteam-course grade --shard 2/2          # ... and this one on the other machine, at the same time\n"
+            "  mlteam-course grade --learner ada --learner bob   # only these learners\n"
             "exit status: 0 all graded, 1 some failed (listed) or nothing graded while hand-ins wait\n"
             "uncollected in the exchange, 2 unknown assignment, 130 interrupted"
         ),
@@ -355,6 +441,15 @@ def build_parser() -> argparse.ArgumentParser:
     grade_parser.add_argument("--force", action="store_true", help="regrade submissions that have not changed since the last run")
     grade_parser.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS", help="stop grading one submission after this long (default: 600; each cell also has nbgrader's own 30 s limit)")
     grade_parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    grade_parser.add_argument(
+        "--shard", metavar="K/N", default=None,
+        help="grade share K of N of the learners (split by a stable hash of the learner id), so N graders can grade "
+             "one course at once on a PostgreSQL gradebook: --shard 1/2 on one, --shard 2/2 on the other",
+    )
+    grade_parser.add_argument(
+        "--learner", dest="learners", action="append", metavar="ID", default=None,
+        help="grade only this learner (repeat for several); with --shard, those of them in the share",
+    )
     grade_parser.add_argument(
         "--no-isolation",
         action="store_true",
@@ -406,7 +501,56 @@ def build_parser() -> argparse.ArgumentParser:
         "tried and got right (recorded in my-work/ when you press Check) and the exercise's questions you answered.",
     )
     progress_parser.add_argument("--folder", type=Path, metavar="DIR", help="your work area (default: my-work/ in the course)")
+    progress_parser.add_argument(
+        "--cohort", action="store_true",
+        help="instructors: every learner's completion per module, with the date, from the gradebook (rules: course/syllabus.toml [completion])",
+    )
     progress_parser.set_defaults(handler=cmd_progress)
+
+    certificate_parser = commands.add_parser(
+        "certificate",
+        help="make a PDF certificate of completion (yours, self-graded; or with --cohort one per learner who completed)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "Make a one-page PDF certificate for a learner who meets the course's completion rule ([completion] in\n"
+            "course/syllabus.toml): name, course, modules with scores, completion date, issuer and a verification code.\n"
+            "Without --cohort: your own, from your `make selfgrade` results, marked SELF-GRADED (my-work/certificate.pdf).\n"
+            "With --cohort: one per learner who completed, from the gradebook, in course/certificates/ (git-ignored),\n"
+            "recorded in the gradebook; the others are listed with why."
+        ),
+        epilog=(
+            "examples:\n"
+            '  mlteam-course certificate --name "Ada Lovelace"     # a self-learner\n'
+            "  mlteam-course certificate --cohort                  # an instructor\n"
+            "exit status: 0 made, 1 not completed yet, unreadable gradebook, or a certificate that could not be made"
+        ),
+    )
+    certificate_parser.add_argument("--cohort", action="store_true", help="instructors: one certificate per learner who completed the course")
+    certificate_parser.add_argument("--name", metavar="NAME", help="self-learners: your name, as it should be printed")
+    certificate_parser.add_argument("--to", type=Path, metavar="PATH", help="the PDF (yours) or the folder (--cohort) to write")
+    certificate_parser.add_argument("--folder", type=Path, metavar="DIR", help="your work area (default: my-work/ in the course)")
+    certificate_parser.set_defaults(handler=cmd_certificate)
+
+    verify_parser = commands.add_parser(
+        "verify",
+        help="check a certificate's verification code (and its PDF) against the record of issued certificates",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "Check that CODE was issued by this course (MLT-...: the gradebook's record; SELF-...: the self-learner's\n"
+            "own record in my-work/), that the record matches its code, and that the learner still meets the\n"
+            "completion rule. With --pdf, also that the PDF's text is exactly what was issued."
+        ),
+        epilog=(
+            "examples:\n"
+            "  mlteam-course verify MLT-ABCD-EFGH-IJKL-MNOP\n"
+            "  mlteam-course verify --pdf course/certificates/certificate-ana.pdf\n"
+            "exit status: 0 valid, 1 not valid (the line says why)"
+        ),
+    )
+    verify_parser.add_argument("code", nargs="?", metavar="CODE", help="the verification code (default: the one the PDF shows)")
+    verify_parser.add_argument("--pdf", type=Path, metavar="FILE", help="the certificate's PDF: its text must be exactly what was issued")
+    verify_parser.add_argument("--folder", type=Path, metavar="DIR", help="SELF- codes: the learner's work area (default: my-work/ in the course)")
+    verify_parser.set_defaults(handler=cmd_verify)
 
     selfgrade_parser = commands.add_parser(
         "selfgrade",
@@ -437,7 +581,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     export_parser = commands.add_parser(
         "export",
-        help="write the grades as CSV (per learner, and per learner x question)",
+        help="write the grades as CSV (per learner, and per learner x question), or as a Canvas or Moodle import file",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description=(
             "Read the course gradebook (nbgrader's db_url from nbgrader_config.py) and write three CSV files.\n"
@@ -454,12 +598,40 @@ def build_parser() -> argparse.ArgumentParser:
             "examples:\n"
             "  mlteam-course export                       # course/reports/grades.csv, .long.csv, .submissions.csv\n"
             "  mlteam-course export --to out/grades.csv --long-to out/questions.csv\n"
-            "exit status: 0 written, 1 no gradebook or nothing graded yet"
+            "  mlteam-course export --format canvas       # course/reports/canvas-grades.csv, learners from course/lms-roster.csv\n"
+            "  mlteam-course export --format moodle --moodle-key idnumber --assignment ex01 --to out/moodle.csv\n"
+            "  mlteam-course export --format canvas --roster ~/cohort-3.csv --include-waiting\n"
+            "canvas/moodle: only learners in the roster are exported; a failed, missing or (without --include-waiting)\n"
+            "  waiting submission is a blank cell, never 0; each learner left out is listed.\n"
+            "exit status: 0 written, 1 no gradebook, nothing graded yet or an unusable roster, 2 an unknown assignment\n"
+            "  or an option that does not apply to the format"
         ),
     )
-    export_parser.add_argument("--to", type=Path, default=None, metavar="FILE", help=f"the per-learner CSV to write (default: {DEFAULT_EXPORT}, which git ignores)")
+    export_parser.add_argument("--to", type=Path, default=None, metavar="FILE", help=f"the per-learner CSV to write (default: {DEFAULT_EXPORT}, which git ignores), or the LMS file with --format canvas|moodle")
     export_parser.add_argument("--long-to", type=Path, default=None, metavar="LONG", help="the per-question CSV (default: FILE's name with .long.csv, e.g. grades.long.csv)")
     export_parser.add_argument("--submissions-to", type=Path, default=None, metavar="SUBMISSIONS", help="the per-submission CSV (default: FILE's name with .submissions.csv)")
+    export_parser.add_argument(
+        "--format", choices=("csv", "canvas", "moodle"), default="csv",
+        help="csv: the three files above (default); canvas: Canvas's gradebook import file; moodle: Moodle's grade "
+        "import CSV (default FILE: course/reports/FORMAT-grades.csv). See docs/lms/README.md",
+    )
+    export_parser.add_argument(
+        "--roster", type=Path, default=None, metavar="ROSTER",
+        help="canvas/moodle: the CSV mapping learner ids to LMS identities (default: course/lms-roster.csv, which git "
+        "ignores); columns learner_id, name, canvas_user_id, sis_user_id, sis_login_id, section, email, username, idnumber",
+    )
+    export_parser.add_argument(
+        "--assignment", action="append", default=[], metavar="ASSIGNMENT",
+        help="canvas/moodle: export only this assignment (repeat for more; ex01 = ex01_...; default: all)",
+    )
+    export_parser.add_argument(
+        "--include-waiting", action="store_true",
+        help="canvas/moodle: export the partial score of a submission still awaiting manual grading (default: blank, and listed)",
+    )
+    export_parser.add_argument(
+        "--moodle-key", choices=("email", "username", "idnumber"), default="email",
+        help="moodle: the user field that identifies learners (the roster column of that name; default: email)",
+    )
     export_parser.set_defaults(handler=cmd_export)
 
     report_parser = commands.add_parser(

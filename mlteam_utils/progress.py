@@ -2,33 +2,53 @@
 
 For each module of the syllabus: how many of the lesson's knowledge checks the
 learner tried and got fully right (from their progress record, see
-:mod:`mlteam_utils.progress_log`), and how many of the exercise's widget
-questions have an answer saved (from the exercise's answers file in their work
-area). Nothing is read from, or written to, the course's tracked files.
+:mod:`mlteam_utils.progress_log`), how many of the exercise's widget questions
+have an answer saved (from the exercise's answers file in their work area), and
+the exercise's score from their latest ``mlteam-course selfgrade``: the score,
+the part a person grades, passed or not, and whether the module is completed
+under the syllabus's ``[completion]`` rules (with the date). Nothing is read
+from, or written to, the course's tracked files.
 
 >>> from mlteam_utils.syllabus import load_syllabus
 >>> row = ModuleProgress(load_syllabus().module(1), checks=7, tried=3, right=2, questions=3, answered=1)
 >>> row.line()
-' 1  How ML projects differ from Waterfall and Agile   checks 3 tried, 2 right of 7   exercise 1 of 3 answered'
+' 1  How ML projects differ from Waterfall and Agile   checks 3 tried, 2 right of 7   exercise 1 of 3 answered, not self-graded yet'
+>>> graded = ModuleProgress(load_syllabus().module(2), 6, 6, 6, 3, 3, score=8.5, max_score=12.0, pass_mark=7.2,
+...                         status="passed", completed_on="2026-11-29")
+>>> graded.line()
+' 2  The ML team: roles, archetypes and ratios         checks 6 tried, 6 right of 6   exercise 3 of 3 answered, 8.5 / 12 passed, completed 2026-11-29'
 """
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from mlteam_utils.completion import NOT_SUBMITTED, PASSED, judge
 from mlteam_utils.naming import answers_filename
-from mlteam_utils.progress_log import find_work_area, read_progress
-from mlteam_utils.syllabus import Module, load_syllabus
+from mlteam_utils.progress_log import find_work_area, read_progress, read_selfgrades, record_selfgrade
+from mlteam_utils.syllabus import Module, Syllabus, load_syllabus
 
-__all__ = ["ModuleProgress", "learner_progress", "progress_report"]
+if TYPE_CHECKING:
+    from mlteam_utils.selfgrade import SelfGradeReport
+
+__all__ = [
+    "ModuleProgress", "SelfProgress", "learner_progress", "progress_html", "progress_report", "record_selfgrade_report",
+    "self_progress",
+]
 
 
 @dataclass(frozen=True)
 class ModuleProgress:
-    """One module's progress: lesson checks tried and right, exercise questions answered."""
+    """One module's progress: lesson checks tried and right, exercise questions answered, self-graded score.
+
+    ``score`` is None until the exercise is self-graded; ``person_points`` are
+    the points of the written answer, which a person grades and selfgrade leaves out.
+    """
 
     module: Module
     checks: int
@@ -36,12 +56,59 @@ class ModuleProgress:
     right: int
     questions: int
     answered: int
+    score: float | None = None
+    max_score: float | None = None
+    pass_mark: float | None = None
+    person_points: float = 0.0
+    status: str = NOT_SUBMITTED
+    graded_on: str | None = None
+    completed_on: str | None = None
+
+    @property
+    def completed(self) -> bool:
+        return self.completed_on is not None
+
+    def exercise_text(self) -> str:
+        """The exercise's state in words: not self-graded yet, or its score and status."""
+        if self.score is None:
+            return "not self-graded yet"
+        text = f"{self.score:g} / {self.max_score or 0:g} {self.status}"
+        return text + (f", completed {self.completed_on}" if self.completed_on else "")
 
     def line(self) -> str:
         """The module's line of the terminal table."""
         title = self.module.title if len(self.module.title) <= 48 else self.module.title[:47] + "…"
         return (f"{self.module.number:2d}  {title:<48}  checks {self.tried} tried, {self.right} right of {self.checks}"
-                f"   exercise {self.answered} of {self.questions} answered")
+                f"   exercise {self.answered} of {self.questions} answered, {self.exercise_text()}")
+
+
+@dataclass(frozen=True)
+class SelfProgress:
+    """A work area's progress: one row per available module, and the course's completion."""
+
+    work: Path
+    syllabus: Syllabus
+    rows: tuple[ModuleProgress, ...]
+
+    @property
+    def required(self) -> tuple[ModuleProgress, ...]:
+        numbers = {m.number for m in self.syllabus.required_modules}
+        return tuple(row for row in self.rows if row.module.number in numbers)
+
+    @property
+    def completed_on(self) -> str | None:
+        """When the course was completed (the last required module's date), or None."""
+        required = self.required
+        if not required or not all(row.completed for row in required):
+            return None
+        return max(str(row.completed_on) for row in required)
+
+    def summary(self) -> str:
+        done = sum(row.completed for row in self.required)
+        if self.completed_on:
+            return (f"Course completed on {self.completed_on} (self-graded): `mlteam-course certificate --name \"Your Name\"` "
+                    "makes your certificate.")
+        return f"{done} of {len(self.required)} required modules completed."
 
 
 def _question_ids(exercise: Path) -> list[str]:
@@ -80,8 +147,31 @@ def _answered(answers_file: Path) -> set[str]:
     return {qid for qid, entry in answers.items() if isinstance(entry, dict) and entry.get("complete") is True}
 
 
+def _self_graded(entry: dict[str, Any] | None, syllabus: Syllabus) -> dict[str, Any]:
+    """ModuleProgress fields from an exercise's latest self-grade record ({} when there is none or it is unreadable)."""
+    if not entry:
+        return {}
+    try:
+        score, max_score = float(entry["score"]), float(entry["max_score"])
+        mark, person = float(entry["pass_mark"]), float(entry.get("person_points", 0.0))
+    except (KeyError, TypeError, ValueError):
+        return {}
+    # Self-graded work has no due date, so it is never late; the person-graded part is the learner's to compare.
+    verdict = judge(score, mark, pending_points=person, late=False, rules=syllabus.completion)
+    graded_on = str(entry.get("graded_at") or "")[:10] or None
+    first_passed = entry.get("first_passed")
+    completed_on = str(first_passed)[:10] if verdict.status == PASSED and isinstance(first_passed, str) else None
+    return {"score": score, "max_score": max_score, "pass_mark": mark, "person_points": person,
+            "status": verdict.status, "graded_on": graded_on, "completed_on": completed_on}
+
+
 def learner_progress(work: Path, course_root: Path | None = None) -> list[ModuleProgress]:
     """Every available module's progress for the work area ``work``."""
+    return list(self_progress(work, course_root).rows)
+
+
+def self_progress(work: Path, course_root: Path | None = None) -> SelfProgress:
+    """The work area's progress per available module, with the course's completion."""
     from mlteam_utils.questions.knowledge_checks import all_checks
 
     syllabus = load_syllabus(None if course_root is None else course_root / "course" / "syllabus.toml")
@@ -89,6 +179,7 @@ def learner_progress(work: Path, course_root: Path | None = None) -> list[Module
         record = read_progress(work)
     except ValueError:
         record = {}
+    selfgrades = read_selfgrades(work)
     checks = all_checks()
     rows = []
     for module in syllabus.available_modules:
@@ -98,17 +189,83 @@ def learner_progress(work: Path, course_root: Path | None = None) -> list[Module
         exercise = work / module.exercise_path
         questions = _question_ids(exercise)
         answered = _answered(exercise.parent / answers_filename(module.exercise_id)) & set(questions)
-        rows.append(ModuleProgress(module, len(lesson_checks), len(tried), len(right), len(questions), len(answered)))
-    return rows
+        rows.append(ModuleProgress(module, len(lesson_checks), len(tried), len(right), len(questions), len(answered),
+                                   **_self_graded(selfgrades.get(module.exercise_id), syllabus)))
+    return SelfProgress(work, syllabus, tuple(rows))
+
+
+NO_WORK_AREA = ("No work area found: your progress is recorded in my-work/, the folder `make lab` serves. "
+                "Run `make lab` and take a lesson, then run this again from the course folder.")
 
 
 def progress_report(start: Path, course_root: Path | None = None) -> str:
     """The terminal report for the work area holding ``start`` (or a note that there is none)."""
     work = find_work_area(start)
     if work is None:
-        return ("No work area found: your progress is recorded in my-work/, the folder `make lab` serves. "
-                "Run `make lab` and take a lesson, then run this again from the course folder.")
-    rows = learner_progress(work, course_root)
-    lines = [f"Your progress in {work} (lesson checks count when you press Check; exercise answers when saved):", ""]
-    lines += [row.line() for row in rows]
+        return NO_WORK_AREA
+    progress = self_progress(work, course_root)
+    lines = [f"Your progress in {work} (lesson checks count when you press Check; exercise answers when saved; "
+             "scores from your latest `make selfgrade`):", ""]
+    lines += [row.line() for row in progress.rows]
+    lines += ["", progress.summary(), "", "How completion works: " + progress.syllabus.completion_rule_text()]
     return "\n".join(lines)
+
+
+def record_selfgrade_report(notebook: Path, report: SelfGradeReport) -> Path | None:
+    """Keep a selfgrade's result in the notebook's work area (None when it is not in one).
+
+    ``passed`` follows :meth:`SelfGradeReport.pass_line`: the score without the
+    written answer reaches the pass mark.
+    """
+    work = find_work_area(notebook.resolve().parent)
+    if work is None:
+        return None
+    result = {
+        "notebook": report.notebook,
+        "score": report.auto_score,
+        "max_score": report.auto_max + report.person_points,
+        "person_points": report.person_points,
+        "points_without_code": report.points_without_code,
+        "pass_mark": report.pass_mark,
+        "passed": report.auto_score + 1e-9 >= report.pass_mark,
+        "questions": [{"name": q.name, "score": q.score, "max_score": q.max_score, "by_a_person": q.needs_manual_grade,
+                       "optional": q.optional} for q in report.questions],
+    }
+    return record_selfgrade(work, report.assignment, result)
+
+
+TABLE_STYLE = """<style>
+.mlteam-progress { border-collapse: collapse; margin: 0.5em 0; }
+.mlteam-progress th, .mlteam-progress td, .jp-RenderedHTMLCommon table.mlteam-progress th, .jp-RenderedHTMLCommon table.mlteam-progress td { text-align: left; border: 1px solid var(--jp-border-color1, #bbb); padding: 0.3em 0.6em; color: var(--jp-content-font-color1, #111); }
+.mlteam-progress th { background: var(--jp-layout-color2, #eee); }
+.mlteam-progress .done { font-weight: bold; }
+</style>"""
+
+
+def progress_html(start: Path, course_root: Path | None = None) -> str:
+    """The start page's table of the learner's own progress (escaped HTML), or a note when there is no work area.
+
+    Colours come from JupyterLab's theme variables, so the table reads in the light and the dark theme.
+
+    >>> print(progress_html(Path("/")))
+    <p>Your progress shows here when this page is opened from your own copy of the course, my-work/, which `make lab` serves: run this cell there.</p>
+    """
+    work = find_work_area(start)
+    if work is None:
+        return ("<p>Your progress shows here when this page is opened from your own copy of the course, my-work/, "
+                "which `make lab` serves: run this cell there.</p>")
+    progress = self_progress(work, course_root)
+    header = ("<tr><th>Module</th><th>Lesson checks</th><th>Exercise answers</th><th>Score (self-graded)</th>"
+              "<th>Written answer</th><th>Passed</th><th>Completed</th></tr>")
+    body = []
+    for row in progress.rows:
+        graded = row.score is not None
+        score = f"{row.score:g} / {row.max_score or 0:g} (pass mark {row.pass_mark:g})" if graded else "not self-graded yet"
+        person = f"{row.person_points:g} points, graded by a person: compare with the rubric" if graded and row.person_points else "—"
+        cells = [f"{row.module.number}. {row.module.title}", f"{row.right} right, {row.tried} tried of {row.checks}",
+                 f"{row.answered} of {row.questions} answered", score, person, row.status if graded else "—",
+                 row.completed_on or "—"]
+        css = ' class="done"' if row.completed else ""
+        body.append(f"<tr{css}>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in cells) + "</tr>")
+    return (TABLE_STYLE + '<table class="mlteam-progress"><thead>' + header + "</thead><tbody>" + "".join(body)
+            + f"</tbody></table><p>{html.escape(progress.summary())}</p>")

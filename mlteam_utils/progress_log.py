@@ -41,10 +41,16 @@ from typing import Any
 from mlteam_utils.atomic_files import write_atomically
 from mlteam_utils.naming import WORKSPACE_MANIFEST
 
-__all__ = ["PROGRESS_FILE", "SCHEMA", "find_work_area", "read_progress", "record_check"]
+__all__ = [
+    "PROGRESS_FILE", "SCHEMA", "SELFGRADE_FILE", "SELFGRADE_SCHEMA", "find_work_area", "read_progress", "read_selfgrades",
+    "record_check", "record_selfgrade",
+]
 
 PROGRESS_FILE = ".mlteam-progress.json"
 SCHEMA = "mlteam-progress/1"
+#: The result of each exercise's latest ``mlteam-course selfgrade``, in the same work area.
+SELFGRADE_FILE = ".mlteam-selfgrade.json"
+SELFGRADE_SCHEMA = "mlteam-selfgrade/1"
 
 
 def find_work_area(start: Path) -> Path | None:
@@ -112,3 +118,45 @@ def record_check(
     except OSError:  # a read-only or vanished folder: the lesson goes on without a record
         return False
     return True
+
+
+def read_selfgrades(work: Path) -> dict[str, dict[str, Any]]:
+    """The work area's self-grade results: assignment -> latest result (empty if none or unreadable).
+
+    A file that is not a self-grade record reads as no record (the next selfgrade rewrites it).
+    """
+    try:
+        data = json.loads((work / SELFGRADE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, Mapping) or data.get("schema") != SELFGRADE_SCHEMA or not isinstance(data.get("exercises"), Mapping):
+        return {}
+    return {str(k): dict(v) for k, v in data["exercises"].items() if isinstance(v, Mapping)}
+
+
+def record_selfgrade(work: Path, assignment: str, result: Mapping[str, Any], *, when: datetime | None = None) -> Path:
+    """Keep an exercise's self-grade ``result`` (score, points, pass mark, passed) in the work area.
+
+    ``first_passed`` is when the exercise was first self-graded as passed, kept
+    while later runs still pass and cleared by a run that does not. Raises
+    ``OSError`` when the work area cannot be written.
+
+    >>> import tempfile
+    >>> work = Path(tempfile.mkdtemp())
+    >>> first = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
+    >>> _ = record_selfgrade(work, "ex01_x", {"score": 8.0, "passed": True}, when=first)
+    >>> _ = record_selfgrade(work, "ex01_x", {"score": 9.0, "passed": True}, when=datetime(2026, 12, 1, tzinfo=UTC))
+    >>> entry = read_selfgrades(work)["ex01_x"]
+    >>> entry["score"], entry["first_passed"], entry["graded_at"]
+    (9.0, '2026-11-29T09:00:00+00:00', '2026-12-01T00:00:00+00:00')
+    """
+    moment = (when or datetime.now(UTC)).isoformat(timespec="seconds")
+    exercises = read_selfgrades(work)
+    earlier = exercises.get(assignment, {})
+    passed = bool(result.get("passed"))
+    entry = {**dict(result), "graded_at": moment,
+             "first_passed": (earlier.get("first_passed") or moment) if passed else None}
+    exercises[assignment] = entry
+    payload = json.dumps({"schema": SELFGRADE_SCHEMA, "exercises": exercises}, indent=1, sort_keys=True) + "\n"
+    write_atomically(work / SELFGRADE_FILE, payload.encode("utf-8"))
+    return work / SELFGRADE_FILE

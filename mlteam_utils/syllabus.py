@@ -11,6 +11,7 @@ files against it.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 from dataclasses import dataclass
@@ -79,6 +80,56 @@ class Module:
 
 
 @dataclass(frozen=True)
+class CompletionRules:
+    """What completing a module and the course means (``[completion]`` in the syllabus).
+
+    ``modules`` is ``"all"`` (every available module) or the module numbers a
+    learner must complete; ``late_pass_counts`` says whether a pass handed in
+    after the due date completes a module.
+    """
+
+    modules: str | tuple[int, ...] = "all"
+    late_pass_counts: bool = True
+
+
+def _completion_from_table(table: object, modules: tuple[Module, ...], source: Path) -> CompletionRules:
+    """Validate ``[completion]``; a bad rule is a :class:`SyllabusError` naming the field.
+
+    >>> mods = load_syllabus().modules
+    >>> _completion_from_table({"modules": [1, 2], "late_pass_counts": False}, mods, Path("s.toml"))
+    CompletionRules(modules=(1, 2), late_pass_counts=False)
+    >>> _completion_from_table({"modules": [1, 99]}, mods, Path("s.toml"))
+    Traceback (most recent call last):
+    ...
+    mlteam_utils.syllabus.SyllabusError: s.toml: [completion] modules must be "all" or a list of available module numbers; 99 is not one (available: 1-9)
+    """
+    if not isinstance(table, dict):
+        raise SyllabusError(f"{source}: [completion] must be a table")
+    unknown = sorted(set(table) - {"modules", "late_pass_counts", "module", "course"})
+    if unknown:
+        raise SyllabusError(f"{source}: [completion] has unknown field(s) {', '.join(unknown)} (known: modules, late_pass_counts)")
+    # "module" and "course" only document the rule for readers of the file; they must say what the code does.
+    if table.get("module", "exercise passed") != "exercise passed":
+        raise SyllabusError(f"{source}: [completion] module must be \"exercise passed\" (the only rule the course implements), got {table['module']!r}")
+    available = [m.number for m in modules if m.available]
+    span = f"{available[0]}-{available[-1]}" if available else "none"
+    wanted = table.get("modules", "all")
+    if wanted != "all":
+        if not isinstance(wanted, list) or not wanted:
+            raise SyllabusError(f'{source}: [completion] modules must be "all" or a non-empty list of module numbers, got {wanted!r}')
+        for number in wanted:
+            if not isinstance(number, int) or isinstance(number, bool) or number not in available:
+                raise SyllabusError(
+                    f'{source}: [completion] modules must be "all" or a list of available module numbers; {number!r} is not one (available: {span})'
+                )
+        wanted = tuple(sorted(set(wanted)))
+    late = table.get("late_pass_counts", True)
+    if not isinstance(late, bool):
+        raise SyllabusError(f"{source}: [completion] late_pass_counts must be true or false, got {late!r}")
+    return CompletionRules(modules=wanted, late_pass_counts=late)
+
+
+@dataclass(frozen=True)
 class Syllabus:
     """The whole course map."""
 
@@ -90,6 +141,39 @@ class Syllabus:
     pass_percent: float = 60.0
     #: What the policy on code questions says, for learners (README, start page, selfgrade).
     passing_rule: str = ""
+    #: What "module completed" and "course completed" mean (``[completion]``).
+    completion: CompletionRules = dataclasses.field(default_factory=lambda: CompletionRules())
+
+    @property
+    def required_modules(self) -> tuple[Module, ...]:
+        """The modules a learner completes to complete the course (``[completion] modules``).
+
+        >>> [m.number for m in load_syllabus().required_modules] == [m.number for m in load_syllabus().available_modules]
+        True
+        """
+        wanted = self.completion.modules
+        return tuple(m for m in self.available_modules if wanted == "all" or m.number in wanted)
+
+    def completion_rule_text(self) -> str:
+        """The completion rules in plain words, for the start page and the progress table.
+
+        >>> print(load_syllabus().completion_rule_text())  # doctest: +ELLIPSIS
+        A module is completed when you pass its exercise (60% of the points that need no code)...
+        """
+        rules = self.completion
+        required = self.required_modules
+        if rules.modules == "all":
+            which = f"every available module ({len(required)})"
+        else:
+            which = "modules " + ", ".join(str(m.number) for m in required)
+        late = ("A pass handed in after the due date counts (any late penalty of your instructor's is taken off first)."
+                if rules.late_pass_counts else "A pass handed in after the due date does not count: hand in on time.")
+        return (
+            f"A module is completed when you pass its exercise ({self.pass_percent:g}% of the points that need no code); "
+            f"its date is when you handed in (or self-graded) the passing version. "
+            f"The course is completed when you have completed {which}, on the date the last of them was completed. "
+            f"{late} The lesson's knowledge checks count toward your progress, not toward completion: try them all."
+        )
 
     def pass_mark(self, points_without_code: float) -> float:
         """The points that pass an exercise whose questions that need no code are worth ``points_without_code``.
@@ -215,4 +299,5 @@ def load_syllabus(path: Path | str | None = None) -> Syllabus:
         source=source,
         pass_percent=float(pass_percent),
         passing_rule=str(passing.get("rule", "")),
+        completion=_completion_from_table(data.get("completion", {}), modules, source),
     )

@@ -59,6 +59,10 @@ def repo_root() -> Path:
     return REPO_ROOT
 
 
+# A throwaway PostgreSQL cluster (session-scoped) for every test folder, browser tests included.
+from postgres_cluster import postgres_cluster  # noqa: E402, F401
+
+
 def _notebook_of(item: pytest.Item) -> pytest.Collector | None:
     """The nbval notebook an item is a cell of, or None for any other test."""
     try:

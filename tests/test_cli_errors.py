@@ -20,7 +20,7 @@ def subcommands() -> dict[str, Subcommand]:
 def test_every_subcommand_goes_through_the_wrapper_and_names_real_errors() -> None:
     """Each handler is a Subcommand whose error names import as exception classes (a typo fails here, not on a bad day)."""
     handlers = subcommands()
-    assert set(handlers) == {"release", "grade", "feedback", "workspace", "progress", "selfgrade", "export", "report"}
+    assert set(handlers) == {"release", "grade", "feedback", "workspace", "progress", "selfgrade", "export", "report", "certificate", "verify"}
     for name, handler in handlers.items():
         assert isinstance(handler, Subcommand) and handler.name == name
         for error in (*handler.usage, *handler.failures):

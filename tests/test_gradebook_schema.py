@@ -1,13 +1,13 @@
 """The gradebook schema that `mlteam_utils.cohort.gradebook_merge` relies on.
 
 The merge copies one submission's rows from a worker's gradebook into the
-course's with ``INSERT INTO main.<table> SELECT * FROM worker.<table>``: columns
-are matched by *position*, not by name. That is right only while both gradebooks
-have the columns nbgrader creates today, in this order. A new nbgrader that adds,
-drops or reorders a column (a new alembic migration) could make the merge fail,
-or worse, put a value in the wrong column. This test pins the schema against a
-gradebook nbgrader itself creates, so such an upgrade fails here first, with the
-tables to check in ``merge_submission``.
+course's (SQLite or PostgreSQL), naming the columns of each table it copies
+(``gradebook_merge.COPIED_COLUMNS``). That is complete only while nbgrader's
+tables have exactly these columns: a new nbgrader that adds a column (a new
+alembic migration) would have it silently left behind, one that drops or renames
+one would make the merge fail. This test pins the schema against a gradebook
+nbgrader itself creates, so such an upgrade fails here first, with the tables to
+check in ``merge_submission``.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 # Table -> columns in order, as nbgrader 0.9.6 creates them (alembic head e43177bfe90b).
-# The first five are copied with SELECT * (by position); the merge names the others'
-# columns in its queries (by name), so only their presence matters, but they are
-# pinned whole to notice any change to the schema the merge reads.
+# The first five are copied whole, column by column (gradebook_merge.COPIED_COLUMNS);
+# the merge reads the others' columns by name, so only their presence matters, but they
+# are pinned whole to notice any change to the schema the merge reads.
 COPIED_BY_POSITION: dict[str, list[str]] = {
     "student": ["id", "first_name", "last_name", "email", "lms_user_id"],
     "submitted_assignment": ["id", "assignment_id", "student_id", "timestamp", "extension"],
@@ -81,5 +81,8 @@ def test_the_merge_names_only_these_tables(repo_root: Path) -> None:
     nbgrader_tables = {"student", "course", "assignment", "notebook", "submitted_assignment", "base_cell", "source_cell",
                        "submitted_notebook", "grade_cells", "solution_cells", "task_cells", "grade", "comment"}
     assert named & nbgrader_tables <= COPIED_BY_POSITION.keys() | READ_BY_NAME.keys()
-    star_copies = set(re.findall(r"INSERT (?:OR IGNORE )?INTO main\.(\w+) SELECT \* FROM worker\.\1", source))
-    assert star_copies == set(COPIED_BY_POSITION), "the tables copied by position are the ones pinned in order"
+    from mlteam_utils.cohort.gradebook_merge import COPIED_COLUMNS
+
+    # The merge copies these tables' rows column by column, by name (SQLite or PostgreSQL):
+    # a column nbgrader adds would not be copied, so the lists must be the whole tables.
+    assert COPIED_COLUMNS == COPIED_BY_POSITION, "the tables and columns the merge copies are the ones pinned"

@@ -132,7 +132,7 @@ def test_the_tests_declare_what_they_import() -> None:
     project = pyproject()["project"]
     extras = project["optional-dependencies"]
     declared = _declared(project["dependencies"] + extras["test"] + extras["browser"])
-    local = {"mlteam_utils", "tests", "benchmarks", "conftest", "course_helpers", "corpus", "browser"}
+    local = {"mlteam_utils", "tests", "benchmarks", "conftest", "course_helpers", "corpus", "browser", "completion_cohort", "lms_cohort", "postgres_cluster", "hub_fixtures"}
     assert _undeclared(ROOT / "tests", declared, local) + _undeclared(ROOT / "benchmarks", declared, local) == []
 
 
@@ -156,7 +156,7 @@ def test_console_script_is_declared_and_installed() -> None:
     assert completed.returncode == 0 and "release" in completed.stdout
 
 
-SUBCOMMANDS = ["release", "grade", "feedback", "export", "report", "selfgrade", "workspace", "progress"]
+SUBCOMMANDS = ["release", "grade", "feedback", "export", "report", "selfgrade", "workspace", "progress", "certificate", "verify"]
 
 
 def test_the_cli_has_exactly_the_documented_subcommands() -> None:

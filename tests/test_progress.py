@@ -123,3 +123,63 @@ def test_progress_without_a_work_area_says_how_to_get_one(tmp_path: Path) -> Non
         capture_output=True, text=True, check=False,
     )
     assert completed.returncode == 0 and "No work area found" in completed.stdout and "make lab" in completed.stdout
+
+
+# --- issue 19 §1-§2: self-graded scores, the start page's table and a self-graded certificate ----
+
+
+def selfgrade_report(assignment: str, widget: float, code: float = 0.0):
+    """What `mlteam-course selfgrade` returns for an exercise: widget points, the optional code question, the reflection."""
+    from mlteam_utils.selfgrade import QuestionScore, SelfGradeReport
+
+    return SelfGradeReport(assignment, assignment, (
+        QuestionScore("q1", widget, 9.0, False), QuestionScore("q4", code, 4.0, False, optional=True),
+        QuestionScore("q5_reflection", None, 3.0, True)), None, ())
+
+
+def run_cli(course: Path, *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    from mlteam_utils.cli import main
+
+    status = main(["--course-root", str(course), *args])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_self_graded_scores_show_in_progress_and_earn_a_verifiable_self_graded_certificate(course: Path, capsys) -> None:
+    from mlteam_utils.certificates.pdf import pdf_text
+    from mlteam_utils.progress import progress_html, record_selfgrade_report, self_progress
+    from mlteam_utils.syllabus import load_syllabus
+
+    syllabus = course / "course" / "syllabus.toml"
+    syllabus.write_text(syllabus.read_text(encoding="utf-8").replace('modules = "all"', "modules = [1, 2]"), encoding="utf-8")
+    work = course / WORK_FOLDER
+    ex01, ex02 = (load_syllabus(syllabus).module(n) for n in (1, 2))
+    notebook = work / ex01.exercise_path
+    assert record_selfgrade_report(notebook, selfgrade_report(ex01.exercise_id, 8.0)) == work / ".mlteam-selfgrade.json"
+    record_selfgrade_report(work / ex02.exercise_path, selfgrade_report(ex02.exercise_id, 5.0))  # below 7.2: not yet
+    rows = self_progress(work, course).rows
+    assert (rows[0].status, rows[0].score, rows[0].pass_mark, rows[0].completed) == ("passed", 8.0, 7.2, True)
+    assert rows[1].status == "waiting for a person" and not rows[1].completed  # the reflection's 3 points could make it
+    status, _, err = run_cli(course, "certificate", "--name", "Zoë Ada", capsys=capsys)
+    assert status == 1 and "the course is not completed yet (1 of 2 required modules completed.)" in err and "modules 2 (" in err
+
+    record_selfgrade_report(work / ex02.exercise_path, selfgrade_report(ex02.exercise_id, 9.0))
+    table = progress_html(work / "course", course)
+    assert "<table" in table and "8 / 16 (pass mark 7.2)" in table and "Course completed on" in table
+    status, out, err = run_cli(course, "progress", capsys=capsys)
+    assert status == 0 and "8 / 16 passed, completed" in out and "Course completed on" in out, err
+
+    status, out, err = run_cli(course, "certificate", "--name", "Zoë <i>Ada</i>", capsys=capsys)
+    assert status == 0, err
+    pdf = work / "certificate.pdf"
+    code = out.split("verification code: ")[1].split()[0]
+    assert code.startswith("SELF-")
+    _, text = pdf_text(pdf)
+    assert "Zoë <i>Ada</i>" in text and "SELF-GRADED" in text and "8 / 16" in text and "9 / 16" in text
+    status, out, err = run_cli(course, "verify", code, "--pdf", str(pdf), capsys=capsys)
+    assert status == 0 and "self-graded (checked against the learner's own self-grade record)" in out, err
+
+    # A later selfgrade that no longer passes: the certificate no longer verifies.
+    record_selfgrade_report(work / ex02.exercise_path, selfgrade_report(ex02.exercise_id, 1.0))
+    status, _, err = run_cli(course, "verify", code, capsys=capsys)
+    assert status == 1 and "no longer meets the course's completion rule" in err

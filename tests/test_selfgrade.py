@@ -135,3 +135,28 @@ def test_selfgrade_refuses_a_notebook_that_is_not_an_exercise(tmp_path: Path) ->
     completed = run_selfgrade(stray, cwd=course)
     assert completed.returncode == 1
     assert "not one of the course's exercises" in completed.stderr
+
+
+def test_selfgrade_in_the_work_area_counts_in_progress(learner_copy) -> None:
+    """`make selfgrade` from my-work/ records the score; `mlteam-course progress` then shows it."""
+    course, _ = learner_copy
+    synced = subprocess.run([sys.executable, "-m", "mlteam_utils.cli", "workspace"], cwd=course,
+                            capture_output=True, text=True, check=False)
+    assert synced.returncode == 0, synced.stderr[-2000:]
+    work_notebook = course / "my-work" / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    half = load_fixture(ASSIGNMENT, "half_right.cells.json")
+    nbformat.write(fill_cells(work_notebook, half["cells"], half["reflection"]), work_notebook)
+    work_notebook.with_name(answers_filename(ASSIGNMENT)).write_text(json.dumps(load_fixture(ASSIGNMENT, "half_right.answers.json")))
+
+    completed = run_selfgrade(work_notebook, cwd=course)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert "Recorded for `make progress`" in completed.stdout
+    score = float(completed.stdout.split("Score:")[1].split("/")[0])
+    record = json.loads((course / "my-work" / ".mlteam-selfgrade.json").read_text(encoding="utf-8"))
+    assert ASSIGNMENT in json.dumps(record)
+
+    progress = subprocess.run([sys.executable, "-m", "mlteam_utils.cli", "progress"], cwd=course,
+                              capture_output=True, text=True, check=False)
+    assert progress.returncode == 0, progress.stderr[-2000:]
+    first_module = next(line for line in progress.stdout.splitlines() if line.lstrip().startswith("1 "))
+    assert f"{score:g} / 16" in first_module or f"{score:g}/16" in first_module, first_module

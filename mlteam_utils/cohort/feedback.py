@@ -29,6 +29,7 @@ from pathlib import Path
 
 import nbformat
 
+from mlteam_utils.cohort.gradebook_db import GradebookLocation
 from mlteam_utils.grading.leaks import FORBIDDEN_MARKERS, key_texts
 from mlteam_utils.grading.safe_files import (
     UnsafeEntry,
@@ -312,7 +313,7 @@ def awaiting_manual_grade(course_root: Path, assignment: str) -> set[str]:
             return set()
 
 
-def _failed_submissions(gradebook: Path, assignments: Sequence[str]) -> list[str]:
+def _failed_submissions(gradebook: GradebookLocation, assignments: Sequence[str]) -> list[str]:
     from mlteam_utils.cohort.gradebook_merge import recorded_outcomes
 
     return [
@@ -337,7 +338,8 @@ def exchange_checksums(folder: Path) -> set[str]:
     return {notebook_hash(secret=secret, notebook_id=page.stem) for page in folder.glob("*.html")}
 
 
-def _release(course_root: Path, feedback_root: Path, assignment: str, students: Sequence[str], gradebook: Path, exchange_feedback: Path) -> None:
+def _release(course_root: Path, feedback_root: Path, assignment: str, students: Sequence[str], gradebook: GradebookLocation,
+             exchange_feedback: Path) -> None:
     """Release exactly these learners' pages, and take back pages of their earlier submissions.
 
     nbgrader's release_feedback runs on a copy holding only these learners' pages.
@@ -410,6 +412,7 @@ def generate_feedback(
     """
     from mlteam_utils.cohort.feedback_state import forget_digest, record_digests, recorded_digests
     from mlteam_utils.cohort.grade import UnknownAssignmentError, course_folders
+    from mlteam_utils.cohort.gradebook_db import describe, gradebook_exists
     from mlteam_utils.cohort.gradebook_merge import GradebookError
     from mlteam_utils.naming import unknown_assignment_message
 
@@ -417,9 +420,9 @@ def generate_feedback(
     unknown = unknown_assignment_message(list(assignments or ()), folders.assignments())
     if unknown:
         raise UnknownAssignmentError(unknown)
-    if not folders.gradebook.is_file():
+    if not gradebook_exists(folders.gradebook):
         # nbgrader would create an empty gradebook and then delete every existing page.
-        raise GradebookError(f"no gradebook at {folders.gradebook}: nothing was generated or deleted; grade the cohort first (mlteam-course grade)")
+        raise GradebookError(f"no gradebook at {describe(folders.gradebook)}: nothing was generated or deleted; grade the cohort first (mlteam-course grade)")
     wanted = list(assignments) if assignments else _graded_assignments(folders.autograded)
     result = FeedbackResult(exchange=exchange_root(course_root) if release else None, release_asked=release, include_ungraded=include_ungraded)
     result.not_graded = _failed_submissions(folders.gradebook, wanted)

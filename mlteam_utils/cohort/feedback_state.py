@@ -18,30 +18,45 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
-from collections.abc import Iterable
-from contextlib import closing
-from pathlib import Path
-from typing import Any
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from mlteam_utils.cohort.gradebook_db import GradebookLocation, transaction, upsert
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
 
 SOURCE_TABLE = "mlteam_feedback_source"
 RELEASED_TABLE = "mlteam_released_feedback"
 
-_CREATE = (
-    f"""CREATE TABLE IF NOT EXISTS {SOURCE_TABLE} (
-        student TEXT NOT NULL, assignment TEXT NOT NULL, digest TEXT NOT NULL,
-        PRIMARY KEY (student, assignment))""",
-    f"""CREATE TABLE IF NOT EXISTS {RELEASED_TABLE} (
-        student TEXT NOT NULL, assignment TEXT NOT NULL, checksum TEXT NOT NULL,
-        PRIMARY KEY (student, assignment, checksum))""",
-)
+
+def _tables() -> tuple[sa.MetaData, sa.Table, sa.Table]:
+    import sqlalchemy as sa
+
+    metadata = sa.MetaData()
+    sources = sa.Table(
+        SOURCE_TABLE, metadata,
+        sa.Column("student", sa.Text, primary_key=True),
+        sa.Column("assignment", sa.Text, primary_key=True),
+        sa.Column("digest", sa.Text, nullable=False),
+    )  # fmt: skip
+    released = sa.Table(
+        RELEASED_TABLE, metadata,
+        sa.Column("student", sa.Text, primary_key=True),
+        sa.Column("assignment", sa.Text, primary_key=True),
+        sa.Column("checksum", sa.Text, primary_key=True),
+    )  # fmt: skip
+    return metadata, sources, released
 
 
-def _connect(db: Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(db, timeout=60, isolation_level=None)
-    for statement in _CREATE:
-        connection.execute(statement)
-    return connection
+@contextmanager
+def _connect(db: GradebookLocation, *, write: bool = False) -> Iterator[tuple[sa.Connection, sa.Table, sa.Table]]:
+    """One transaction on the gradebook, with our two tables created if missing."""
+    metadata, sources, released = _tables()
+    with transaction(db, write=write) as connection:
+        metadata.create_all(connection, checkfirst=True)
+        yield connection, sources, released
 
 
 def digest_of(parts: Iterable[bytes | str]) -> str:
@@ -80,38 +95,39 @@ def submission_record(gradebook: Any, assignment: str, student: str) -> str:
     return json.dumps({"timestamp": timestamp, "extension": str(submission.extension), "notebooks": notebooks}, sort_keys=True, default=str)
 
 
-def recorded_digests(db: Path, assignment: str) -> dict[str, str]:
+def recorded_digests(db: GradebookLocation, assignment: str) -> dict[str, str]:
     """learner -> digest of the inputs their current feedback page for ``assignment`` was made from."""
-    with closing(_connect(db)) as connection:
-        rows = connection.execute(f"SELECT student, digest FROM {SOURCE_TABLE} WHERE assignment = ?", (assignment,)).fetchall()
-    return dict(rows)
+    import sqlalchemy as sa
+
+    with _connect(db) as (connection, sources, _released):
+        rows = connection.execute(sa.select(sources.c.student, sources.c.digest).where(sources.c.assignment == assignment))
+        return {row.student: row.digest for row in rows}
 
 
-def record_digests(db: Path, assignment: str, digests: dict[str, str]) -> None:
-    with closing(_connect(db)) as connection:
-        connection.executemany(
-            f"INSERT OR REPLACE INTO {SOURCE_TABLE} VALUES (?, ?, ?)", [(student, assignment, d) for student, d in digests.items()]
-        )
+def record_digests(db: GradebookLocation, assignment: str, digests: dict[str, str]) -> None:
+    with _connect(db, write=True) as (connection, sources, _released):
+        rows = [{"student": student, "assignment": assignment, "digest": digest} for student, digest in digests.items()]
+        upsert(connection, sources, rows, ["student", "assignment"])
 
 
-def forget_digest(db: Path, assignment: str, student: str) -> None:
+def forget_digest(db: GradebookLocation, assignment: str, student: str) -> None:
     """Make the next run regenerate this learner's page (e.g. after it was withheld)."""
-    with closing(_connect(db)) as connection:
-        connection.execute(f"DELETE FROM {SOURCE_TABLE} WHERE student = ? AND assignment = ?", (student, assignment))
+    with _connect(db, write=True) as (connection, sources, _released):
+        connection.execute(sources.delete().where(sources.c.student == student, sources.c.assignment == assignment))
 
 
-def released_checksums(db: Path, assignment: str, student: str) -> set[str]:
-    with closing(_connect(db)) as connection:
-        rows = connection.execute(
-            f"SELECT checksum FROM {RELEASED_TABLE} WHERE student = ? AND assignment = ?", (student, assignment)
-        ).fetchall()
-    return {row[0] for row in rows}
+def released_checksums(db: GradebookLocation, assignment: str, student: str) -> set[str]:
+    import sqlalchemy as sa
+
+    with _connect(db) as (connection, _sources, released):
+        query = sa.select(released.c.checksum).where(released.c.student == student, released.c.assignment == assignment)
+        return set(connection.execute(query).scalars())
 
 
-def record_release(db: Path, assignment: str, student: str, checksums: set[str]) -> None:
-    """Replace the record of what is released for this learner and assignment."""
-    with closing(_connect(db)) as connection:
-        connection.execute("BEGIN IMMEDIATE")
-        connection.execute(f"DELETE FROM {RELEASED_TABLE} WHERE student = ? AND assignment = ?", (student, assignment))
-        connection.executemany(f"INSERT INTO {RELEASED_TABLE} VALUES (?, ?, ?)", [(student, assignment, c) for c in sorted(checksums)])
-        connection.execute("COMMIT")
+def record_release(db: GradebookLocation, assignment: str, student: str, checksums: set[str]) -> None:
+    """Replace the record of what is released for this learner and assignment (in one transaction)."""
+    with _connect(db, write=True) as (connection, _sources, released):
+        connection.execute(released.delete().where(released.c.student == student, released.c.assignment == assignment))
+        rows = [{"student": student, "assignment": assignment, "checksum": checksum} for checksum in sorted(checksums)]
+        if rows:
+            connection.execute(released.insert(), rows)

@@ -25,19 +25,21 @@ from pathlib import Path
 from typing import Any
 
 from mlteam_utils.cohort.drift import source_fingerprint
+from mlteam_utils.cohort.gradebook_db import GradebookLocation, course_setup_lock, gradebook_exists, gradebook_location
 from mlteam_utils.cohort.gradebook_merge import (
     Outcome,
     assignments_in_gradebook,
     copy_gradebook,
+    copy_submission,
     ensure_outcome_table,
     gradebook_sources,
-    has_submission,
     merge_submission,
     record_failure,
     record_gradebook_source,
     recorded_outcomes,
-    sqlite_path,
+    submissions_in_gradebook,
 )
+from mlteam_utils.cohort.learner_split import LearnerFilter
 from mlteam_utils.cohort.progress import ProgressLine
 from mlteam_utils.cohort.submissions import (
     Submission,
@@ -57,7 +59,8 @@ class CourseFolders:
     source: Path
     submitted: Path
     autograded: Path
-    gradebook: Path
+    #: The gradebook: an SQLite file, or a PostgreSQL URL (gradebook_db explains both).
+    gradebook: GradebookLocation
     course_id: str = "default_course"
     exchange: Path | None = None
 
@@ -83,7 +86,7 @@ def course_folders(course_root: Path) -> CourseFolders:
         source=root / coursedir.source_directory,
         submitted=root / coursedir.submitted_directory,
         autograded=root / coursedir.autograded_directory,
-        gradebook=sqlite_path(coursedir.db_url),
+        gradebook=gradebook_location(coursedir.db_url),
         course_id=str(coursedir.course_id),
         exchange=Path(Exchange(config=config).root),
     )
@@ -324,8 +327,12 @@ def grade_cohort(
     timeout: float = 600.0,
     extra_config: ConfigValues | None = None,
     show_progress: bool = True,
+    learners: LearnerFilter | None = None,
 ) -> GradeSummary:
     """Autograde every (new or changed) submission of a course in parallel.
+
+    ``learners`` limits the run to some learners (by name, or a share of the cohort),
+    so that several graders can split a cohort on a PostgreSQL gradebook.
 
     Raises :class:`KeyboardInterrupt` after stopping the workers when interrupted;
     the summary so far is then in the exception's ``summary`` attribute.
@@ -336,25 +343,32 @@ def grade_cohort(
     unknown = unknown_assignment_message(list(assignments or ()), folders.assignments())
     if unknown:
         raise UnknownAssignmentError(unknown)
-    submissions = find_submissions(folders.submitted, assignments)
+    wanted = learners or LearnerFilter()
+    submissions = [s for s in find_submissions(folders.submitted, assignments) if wanted.accepts(s.student)]
     summary = GradeSummary(forced=force)
     if folders.exchange is not None:
-        summary.uncollected = uncollected_submissions(folders.exchange, folders.course_id, folders.submitted, assignments)
+        summary.uncollected = [
+            waiting for waiting in uncollected_submissions(folders.exchange, folders.course_id, folders.submitted, assignments)
+            if wanted.accepts(waiting.student)
+        ]
     if not submissions:
         return summary
     known = {s.assignment for s in submissions if (folders.source / s.assignment).is_dir()}
     sources = {assignment: source_fingerprint(folders.source / assignment) for assignment in known}
-    if folders.gradebook.exists():
+    # Several graders may start at once on a PostgreSQL gradebook: one at a time sets it up.
+    with course_setup_lock(folders.gradebook):
+        if gradebook_exists(folders.gradebook):
+            ensure_outcome_table(folders.gradebook)
+        summary.solutions_refreshed = _ensure_in_gradebook(folders, sources)
         ensure_outcome_table(folders.gradebook)
-    summary.solutions_refreshed = _ensure_in_gradebook(folders, sources)
-    ensure_outcome_table(folders.gradebook)
     fingerprints = {s: fingerprint(s.folder) for s in submissions}
     outcomes = recorded_outcomes(folders.gradebook)
+    in_gradebook = submissions_in_gradebook(folders.gradebook)
     to_grade, summary.unchanged = plan(
         submissions,
         outcomes,
         fingerprints,
-        lambda s: has_submission(folders.gradebook, s.student, s.assignment) and (folders.autograded / s.student / s.assignment).is_dir(),
+        lambda s: (s.student, s.assignment) in in_gradebook and (folders.autograded / s.student / s.assignment).is_dir(),
         force,
         sources,
     )
@@ -395,7 +409,8 @@ def grade_cohort(
         if progress:
             progress.update(len(finished), len(summary.failed))
 
-    work_root = folders.gradebook.parent / ".grading"
+    # Beside the SQLite gradebook as before; beside autograded/ for a server's.
+    work_root = (folders.gradebook.parent if isinstance(folders.gradebook, Path) else folders.autograded.parent) / ".grading"
     work_root.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="run-", dir=work_root))
     pool = WorkerPool(
@@ -403,6 +418,7 @@ def grade_cohort(
         scratch,
         jobs or default_jobs(),
         prepare_worker=lambda folder: copy_gradebook(folders.gradebook, folder / "gradebook.db"),
+        prepare_task=lambda folder, s: copy_submission(folders.gradebook, folder / "gradebook.db", s.student, s.assignment),
         extra_config=extra_config,
         timeout=timeout,
     )

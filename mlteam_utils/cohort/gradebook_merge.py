@@ -1,56 +1,95 @@
 """Copy one graded submission from a worker's gradebook into the course gradebook.
 
-Each grading worker autogrades into its own copy of the SQLite gradebook, so
-workers never contend for the course's database. When a submission is graded, the
-parent process copies that submission's rows (submitted assignment, notebooks,
-grades, comments) into the course gradebook in **one transaction**, together with
-a row in our own ``mlteam_grading_outcome`` table. An interrupted run therefore
-leaves each submission either fully old or fully new, never half merged.
+Each grading worker autogrades into a private SQLite gradebook, so workers never
+contend for the course's database. When a submission is graded, the parent process
+copies that submission's rows (submitted assignment, notebooks, grades, comments)
+into the course gradebook in **one transaction**, together with a row in our own
+``mlteam_grading_outcome`` table. An interrupted run therefore leaves each
+submission either fully old or fully new, never half merged.
 
-nbgrader's primary keys are random UUIDs and a worker's gradebook starts as a copy
-of the course's, so rows keep their ids and an existing manual grade (kept by
-nbgrader on a re-autograde) survives the merge.
+The course gradebook may be SQLite or PostgreSQL (:mod:`.gradebook_db`); every
+statement here goes through SQLAlchemy Core, naming its columns. A worker's
+gradebook is a copy of the course's: the whole file for SQLite; for PostgreSQL the
+course's definition (assignments, notebooks, cells) once per worker, then the rows
+of each submission just before the worker grades it, never the whole cohort's.
+
+nbgrader's primary keys are random UUIDs and a worker's rows are copies of the
+course's, so rows keep their ids and an existing manual grade (kept by nbgrader on
+a re-autograde) survives the merge.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mlteam_utils.cohort.gradebook_db import (
+    GradebookError,
+    GradebookLocation,
+    gradebook_exists,
+    gradebook_location,  # noqa: F401 (re-exported: grade.py and older callers import it from here)
+    lock_submission,
+    table_names,
+    transaction,
+    upsert,
+)
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
 
 OUTCOME_TABLE = "mlteam_grading_outcome"
-
-_CREATE_OUTCOMES = f"""
-CREATE TABLE IF NOT EXISTS {OUTCOME_TABLE} (
-    student TEXT NOT NULL,
-    assignment TEXT NOT NULL,
-    fingerprint TEXT NOT NULL,
-    outcome TEXT NOT NULL,          -- 'graded' or 'failed'
-    reason TEXT,                    -- why it failed, in one line
-    score REAL,
-    max_score REAL,
-    needs_manual_grade INTEGER NOT NULL DEFAULT 0,
-    graded_at TEXT NOT NULL,
-    source_fingerprint TEXT,        -- solutions/<assignment> as it was when graded
-    PRIMARY KEY (student, assignment)
-)
-"""
-
 SOURCE_TABLE = "mlteam_assignment_source"
-_CREATE_SOURCES = f"""
-CREATE TABLE IF NOT EXISTS {SOURCE_TABLE} (
-    assignment TEXT PRIMARY KEY,
-    fingerprint TEXT NOT NULL,      -- solutions/<assignment> the gradebook's cells were written from
-    recorded_at TEXT NOT NULL
-)
-"""
+
+#: nbgrader's tables that hold one learner's submission, in the order rows are inserted
+#: (parents first), with the columns the merge copies by name (pinned by
+#: tests/test_gradebook_schema.py against the schema nbgrader creates).
+COPIED_COLUMNS: dict[str, list[str]] = {
+    "student": ["id", "first_name", "last_name", "email", "lms_user_id"],
+    "submitted_assignment": ["id", "assignment_id", "student_id", "timestamp", "extension"],
+    "submitted_notebook": ["id", "assignment_id", "notebook_id", "flagged", "late_submission_penalty"],
+    "grade": ["id", "notebook_id", "cell_id", "auto_score", "manual_score", "extra_credit", "needs_manual_grade"],
+    "comment": ["id", "notebook_id", "cell_id", "auto_comment", "manual_comment"],
+}
+
+Rows = dict[str, list[dict[str, Any]]]
 
 
-class GradebookError(RuntimeError):
-    """The course gradebook cannot be used for parallel grading."""
+def _our_tables() -> tuple[sa.MetaData, sa.Table, sa.Table]:
+    """Our bookkeeping tables beside nbgrader's (typed, so one definition serves both dialects)."""
+    import sqlalchemy as sa
+
+    metadata = sa.MetaData()
+    outcomes = sa.Table(
+        OUTCOME_TABLE, metadata,
+        sa.Column("student", sa.Text, primary_key=True),
+        sa.Column("assignment", sa.Text, primary_key=True),
+        sa.Column("fingerprint", sa.Text, nullable=False),
+        sa.Column("outcome", sa.Text, nullable=False),  # 'graded' or 'failed'
+        sa.Column("reason", sa.Text),  # why it failed, in one line
+        sa.Column("score", sa.Float),  # double precision on PostgreSQL (REAL there is 4 bytes)
+        sa.Column("max_score", sa.Float),
+        sa.Column("needs_manual_grade", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("graded_at", sa.Text, nullable=False),
+        sa.Column("source_fingerprint", sa.Text),  # solutions/<assignment> as it was when graded
+    )  # fmt: skip
+    sources = sa.Table(
+        SOURCE_TABLE, metadata,
+        sa.Column("assignment", sa.Text, primary_key=True),
+        sa.Column("fingerprint", sa.Text, nullable=False),  # solutions/<assignment> the gradebook's cells were written from
+        sa.Column("recorded_at", sa.Text, nullable=False),
+    )  # fmt: skip
+    return metadata, outcomes, sources
+
+
+def _nbgrader_table(name: str) -> sa.Table:
+    from nbgrader.api import Base
+
+    return Base.metadata.tables[name]
 
 
 @dataclass(frozen=True)
@@ -68,109 +107,190 @@ class Outcome:
     source_fingerprint: str | None = None
 
 
-def sqlite_path(db_url: str) -> Path:
-    """The file behind an ``sqlite:///`` URL.
+def ensure_outcome_table(db: GradebookLocation) -> None:
+    """Create our bookkeeping tables in the gradebook if they are missing (and add new columns)."""
+    import sqlalchemy as sa
 
-    >>> sqlite_path("sqlite:////srv/course/gradebook.db")
-    PosixPath('/srv/course/gradebook.db')
-    >>> sqlite_path("postgresql://grader@db/course")
-    Traceback (most recent call last):
-    ...
-    mlteam_utils.cohort.gradebook_merge.GradebookError: mlteam-course grade needs an SQLite gradebook (sqlite:///...); got 'postgresql://grader@db/course'. With a shared PostgreSQL gradebook, run `nbgrader autograde` per grader machine instead.
+    metadata, _outcomes, _sources = _our_tables()
+    with transaction(db, write=True) as connection:
+        metadata.create_all(connection, checkfirst=True)
+        columns = {column["name"] for column in sa.inspect(connection).get_columns(OUTCOME_TABLE)}
+        if "source_fingerprint" not in columns:  # a gradebook from before drift detection
+            connection.execute(sa.text(f"ALTER TABLE {OUTCOME_TABLE} ADD COLUMN source_fingerprint TEXT"))
+
+
+def gradebook_sources(db: GradebookLocation) -> dict[str, str]:
+    """assignment -> fingerprint of the solutions its gradebook cells were last written from."""
+    import sqlalchemy as sa
+
+    if not gradebook_exists(db):
+        return {}
+    _metadata, _outcomes, sources = _our_tables()
+    with transaction(db) as connection:
+        if SOURCE_TABLE not in table_names(connection):
+            return {}
+        return {row.assignment: row.fingerprint for row in connection.execute(sa.select(sources.c.assignment, sources.c.fingerprint))}
+
+
+def record_gradebook_source(db: GradebookLocation, assignment: str, fingerprint: str) -> None:
+    """Remember which solutions the gradebook's cells for ``assignment`` now come from."""
+    metadata, _outcomes, sources = _our_tables()
+    with transaction(db, write=True) as connection:
+        metadata.create_all(connection, tables=[sources], checkfirst=True)
+        upsert(connection, sources, [{"assignment": assignment, "fingerprint": fingerprint, "recorded_at": _now()}], ["assignment"])
+
+
+def copy_gradebook(db: GradebookLocation, destination: Path) -> None:
+    """A worker's own gradebook, an SQLite file at ``destination``, copied from the course's.
+
+    SQLite: the whole file (SQLite's online backup, a consistent copy). A server database:
+    nbgrader's empty schema and the course's definition (assignments, notebooks, cells); each
+    submission's own rows follow with :func:`copy_submission` before it is graded, so a
+    worker never copies a 1,000-learner cohort's grades.
     """
-    prefix = "sqlite:///"
-    if not db_url.startswith(prefix):
-        raise GradebookError(
-            f"mlteam-course grade needs an SQLite gradebook (sqlite:///...); got {db_url!r}. "
-            "With a shared PostgreSQL gradebook, run `nbgrader autograde` per grader machine instead."
-        )
-    return Path(db_url[len(prefix):])
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(db, Path):
+        with closing(_sqlite_connect(db)) as source, closing(sqlite3.connect(destination)) as target:
+            source.backup(target)
+        return
+    _copy_definition(db, destination)
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _sqlite_connect(path: Path) -> sqlite3.Connection:
     connection = sqlite3.connect(path, timeout=60, isolation_level=None)
     connection.execute("PRAGMA busy_timeout = 60000")
     return connection
 
 
-def ensure_outcome_table(db: Path) -> None:
-    """Create our bookkeeping tables in the gradebook if they are missing (and add new columns)."""
-    with closing(_connect(db)) as connection:
-        connection.execute(_CREATE_OUTCOMES)
-        connection.execute(_CREATE_SOURCES)
-        columns = {row[1] for row in connection.execute(f"PRAGMA table_info({OUTCOME_TABLE})")}
-        if "source_fingerprint" not in columns:  # a gradebook from before drift detection
-            connection.execute(f"ALTER TABLE {OUTCOME_TABLE} ADD COLUMN source_fingerprint TEXT")
+def _copy_definition(db: GradebookLocation, destination: Path) -> None:
+    import sqlalchemy as sa
+    from nbgrader.api import Base, Gradebook
+
+    with Gradebook(f"sqlite:///{destination}"):  # nbgrader's schema and its alembic version, as nbgrader makes them
+        pass
+    definition = [table for table in Base.metadata.sorted_tables if table.name not in COPIED_COLUMNS]
+    with transaction(db) as source:
+        rows = {table.name: [dict(row._mapping) for row in source.execute(sa.select(table))] for table in definition}
+    with transaction(destination, write=True) as target:
+        for table in reversed(definition):
+            target.execute(table.delete())
+        for table in definition:
+            if rows[table.name]:
+                target.execute(table.insert(), rows[table.name])
 
 
-def gradebook_sources(db: Path) -> dict[str, str]:
-    """assignment -> fingerprint of the solutions its gradebook cells were last written from."""
-    if not db.exists():
-        return {}
-    with closing(_connect(db)) as connection:
-        try:
-            return dict(connection.execute(f"SELECT assignment, fingerprint FROM {SOURCE_TABLE}").fetchall())
-        except sqlite3.OperationalError:
-            return {}
+def copy_submission(db: GradebookLocation, worker_db: Path, student: str, assignment: str) -> None:
+    """Put the course gradebook's rows of one submission (if any) into a worker's gradebook.
+
+    Needed only when the worker's copy was not a copy of the whole file (a server
+    gradebook): nbgrader then regrades the submission keeping its rows' ids, and the
+    merge can carry hand grades over by id. For an SQLite course this does nothing.
+    """
+    if isinstance(db, Path):
+        return
+    with transaction(db) as source:
+        rows = _submission_rows(source, student, assignment)
+    with transaction(worker_db, write=True) as target:
+        _delete_submission(target, student, assignment)
+        if rows is not None:
+            _insert_rows(target, rows)
 
 
-def record_gradebook_source(db: Path, assignment: str, fingerprint: str) -> None:
-    """Remember which solutions the gradebook's cells for ``assignment`` now come from."""
-    with closing(_connect(db)) as connection:
-        connection.execute(_CREATE_SOURCES)
-        connection.execute(f"INSERT OR REPLACE INTO {SOURCE_TABLE} VALUES (?, ?, ?)", (assignment, fingerprint, _now()))
+def _submission_id(connection: sa.Connection, student: str, assignment: str) -> str | None:
+    import sqlalchemy as sa
+
+    submitted, assignments = _nbgrader_table("submitted_assignment"), _nbgrader_table("assignment")
+    query = (
+        sa.select(submitted.c.id)
+        .join(assignments, assignments.c.id == submitted.c.assignment_id)
+        .where(assignments.c.name == assignment, submitted.c.student_id == student)
+    )
+    return connection.execute(query).scalar()
 
 
-def copy_gradebook(db: Path, destination: Path) -> None:
-    """A consistent copy of the gradebook (SQLite's online backup)."""
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    with closing(_connect(db)) as source, closing(sqlite3.connect(destination)) as target:
-        source.backup(target)
+def _submission_rows(connection: sa.Connection, student: str, assignment: str) -> Rows | None:
+    """Every row of one submission, table -> rows (column -> value), or None when there is none."""
+    import sqlalchemy as sa
+
+    submission_id = _submission_id(connection, student, assignment)
+    if submission_id is None:
+        return None
+
+    def rows(table_name: str, where: Any) -> list[dict[str, Any]]:
+        table = _nbgrader_table(table_name)
+        columns = [table.c[name] for name in COPIED_COLUMNS[table_name]]
+        return [dict(row._mapping) for row in connection.execute(sa.select(*columns).where(where(table)))]
+
+    notebooks = rows("submitted_notebook", lambda t: t.c.assignment_id == submission_id)
+    notebook_ids = [row["id"] for row in notebooks]
+    return {
+        "student": rows("student", lambda t: t.c.id == student),
+        "submitted_assignment": rows("submitted_assignment", lambda t: t.c.id == submission_id),
+        "submitted_notebook": notebooks,
+        "grade": rows("grade", lambda t: t.c.notebook_id.in_(notebook_ids)),
+        "comment": rows("comment", lambda t: t.c.notebook_id.in_(notebook_ids)),
+    }
 
 
-def _submission_id(connection: sqlite3.Connection, schema: str, student: str, assignment: str) -> str | None:
-    row = connection.execute(
-        f"SELECT sa.id FROM {schema}.submitted_assignment sa JOIN {schema}.assignment a ON a.id = sa.assignment_id "
-        "WHERE a.name = ? AND sa.student_id = ?",
-        (assignment, student),
-    ).fetchone()
-    return row[0] if row else None
+def _delete_submission(connection: sa.Connection, student: str, assignment: str) -> str | None:
+    """Delete one submission's rows (children first); return the id it had, if any. The student stays."""
+    import sqlalchemy as sa
+
+    submission_id = _submission_id(connection, student, assignment)
+    if submission_id is None:
+        return None
+    notebooks = _nbgrader_table("submitted_notebook")
+    notebook_ids = sa.select(notebooks.c.id).where(notebooks.c.assignment_id == submission_id)
+    for name in ("comment", "grade"):
+        table = _nbgrader_table(name)
+        connection.execute(table.delete().where(table.c.notebook_id.in_(notebook_ids)))
+    connection.execute(notebooks.delete().where(notebooks.c.assignment_id == submission_id))
+    submitted = _nbgrader_table("submitted_assignment")
+    connection.execute(submitted.delete().where(submitted.c.id == submission_id))
+    return submission_id
+
+
+def _insert_rows(connection: sa.Connection, rows: Rows) -> None:
+    """Insert a submission's rows, parents first; the learner's row only if it is new."""
+    upsert(connection, _nbgrader_table("student"), rows["student"], ["id"], replace=False)
+    for name in ("submitted_assignment", "submitted_notebook", "grade", "comment"):
+        if rows[name]:
+            connection.execute(_nbgrader_table(name).insert(), rows[name])
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _totals(connection: sqlite3.Connection, submission_id: str) -> tuple[float, float, bool]:
+def _totals(connection: sa.Connection, submission_id: str) -> tuple[float, float, bool]:
+    import sqlalchemy as sa
+
     score, max_score, manual = connection.execute(
-        """
+        sa.text("""
         SELECT COALESCE(SUM(COALESCE(g.manual_score, g.auto_score, 0) + COALESCE(g.extra_credit, 0)), 0),
                COALESCE(SUM(COALESCE(gc.max_score, tc.max_score, 0)), 0),
-               COALESCE(MAX(g.needs_manual_grade), 0)
+               COALESCE(MAX(CASE WHEN g.needs_manual_grade THEN 1 ELSE 0 END), 0)
         FROM grade g
         JOIN submitted_notebook sn ON sn.id = g.notebook_id
         LEFT JOIN grade_cells gc ON gc.id = g.cell_id
         LEFT JOIN task_cells tc ON tc.id = g.cell_id
-        WHERE sn.assignment_id = ?
-        """,
-        (submission_id,),
-    ).fetchone()
+        WHERE sn.assignment_id = :submission
+        """),
+        {"submission": submission_id},
+    ).one()
     return float(score), float(max_score), bool(manual)
 
 
-@contextmanager
-def _transaction(connection: sqlite3.Connection) -> Iterator[None]:
-    connection.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
-    connection.execute("COMMIT")
+def _hand_grades(rows: Rows) -> tuple[list[tuple[str, Any, Any]], list[tuple[str, str]]]:
+    """(grade id, manual score, extra credit) and (comment id, manual comment) a person entered."""
+    grades = [(g["id"], g["manual_score"], g["extra_credit"]) for g in rows["grade"]
+              if g["manual_score"] is not None or g["extra_credit"] is not None]
+    comments = [(c["id"], c["manual_comment"]) for c in rows["comment"] if c["manual_comment"] is not None]
+    return grades, comments
 
 
 def merge_submission(
-    db: Path,
+    db: GradebookLocation,
     worker_db: Path,
     student: str,
     assignment: str,
@@ -189,118 +309,132 @@ def merge_submission(
     Returns the recorded outcome, with the submission's total and whether any of
     its cells still needs manual grading.
     """
-    with closing(_connect(db)) as connection:
-        connection.execute("ATTACH DATABASE ? AS worker", (str(worker_db),))
-        with _transaction(connection):
-            new_id = _submission_id(connection, "worker", student, assignment)
-            if new_id is None:
-                raise GradebookError(f"the worker's gradebook has no submission {student}/{assignment}")
-            old_id = _submission_id(connection, "main", student, assignment)
-            hand_grades: list[tuple] = []
-            hand_comments: list[tuple] = []
-            if old_id is not None:
-                # Hand grades entered in the formgrader while this run was grading: the
-                # worker's copy predates them, so carry them over rather than lose them.
-                hand_grades = connection.execute(
-                    "SELECT g.id, g.manual_score, g.extra_credit FROM main.grade g JOIN main.submitted_notebook sn "
-                    "ON sn.id = g.notebook_id WHERE sn.assignment_id = ? AND (g.manual_score IS NOT NULL OR g.extra_credit IS NOT NULL)",
-                    (old_id,),
-                ).fetchall()
-                hand_comments = connection.execute(
-                    "SELECT c.id, c.manual_comment FROM main.comment c JOIN main.submitted_notebook sn "
-                    "ON sn.id = c.notebook_id WHERE sn.assignment_id = ? AND c.manual_comment IS NOT NULL",
-                    (old_id,),
-                ).fetchall()
-                old_notebooks = "SELECT id FROM main.submitted_notebook WHERE assignment_id = ?"
-                connection.execute(f"DELETE FROM main.comment WHERE notebook_id IN ({old_notebooks})", (old_id,))
-                connection.execute(f"DELETE FROM main.grade WHERE notebook_id IN ({old_notebooks})", (old_id,))
-                connection.execute("DELETE FROM main.submitted_notebook WHERE assignment_id = ?", (old_id,))
-                connection.execute("DELETE FROM main.submitted_assignment WHERE id = ?", (old_id,))
-            connection.execute("INSERT OR IGNORE INTO main.student SELECT * FROM worker.student WHERE id = ?", (student,))
-            connection.execute("INSERT INTO main.submitted_assignment SELECT * FROM worker.submitted_assignment WHERE id = ?", (new_id,))
-            connection.execute("INSERT INTO main.submitted_notebook SELECT * FROM worker.submitted_notebook WHERE assignment_id = ?", (new_id,))
-            new_notebooks = "SELECT id FROM worker.submitted_notebook WHERE assignment_id = ?"
-            connection.execute(f"INSERT INTO main.grade SELECT * FROM worker.grade WHERE notebook_id IN ({new_notebooks})", (new_id,))
-            connection.execute(f"INSERT INTO main.comment SELECT * FROM worker.comment WHERE notebook_id IN ({new_notebooks})", (new_id,))
-            for grade_id, manual_score, extra_credit in hand_grades:
-                connection.execute(
-                    "UPDATE main.grade SET manual_score = COALESCE(manual_score, ?), extra_credit = COALESCE(extra_credit, ?) WHERE id = ?",
-                    (manual_score, extra_credit, grade_id),
+    import sqlalchemy as sa
+
+    with transaction(worker_db) as worker:
+        new = _submission_rows(worker, student, assignment)
+    if new is None:
+        raise GradebookError(f"the worker's gradebook has no submission {student}/{assignment}")
+    new_id = new["submitted_assignment"][0]["id"]
+    grade, comment = _nbgrader_table("grade"), _nbgrader_table("comment")
+    with transaction(db, write=True) as connection:
+        lock_submission(connection, student, assignment)
+        old = _submission_rows(connection, student, assignment)
+        # Hand grades entered in the formgrader while this run was grading: the
+        # worker's copy predates them, so carry them over rather than lose them.
+        hand_grades, hand_comments = _hand_grades(old) if old is not None else ([], [])
+        _delete_submission(connection, student, assignment)
+        _insert_rows(connection, new)
+        for grade_id, manual_score, extra_credit in hand_grades:
+            connection.execute(
+                grade.update().where(grade.c.id == grade_id).values(
+                    manual_score=sa.func.coalesce(grade.c.manual_score, manual_score),
+                    extra_credit=sa.func.coalesce(grade.c.extra_credit, extra_credit),
                 )
-            for comment_id, manual_comment in hand_comments:
-                connection.execute(
-                    "UPDATE main.comment SET manual_comment = COALESCE(manual_comment, ?) WHERE id = ?", (manual_comment, comment_id)
+            )
+        for comment_id, manual_comment in hand_comments:
+            connection.execute(
+                comment.update().where(comment.c.id == comment_id).values(
+                    manual_comment=sa.func.coalesce(comment.c.manual_comment, manual_comment)
                 )
-            if resubmitted:
-                connection.execute(
-                    f"UPDATE main.grade SET needs_manual_grade = 1 WHERE notebook_id IN ({new_notebooks}) "
-                    "AND manual_score IS NOT NULL AND cell_id IN (SELECT id FROM main.task_cells)",
-                    (new_id,),
-                )
-            score, max_score, manual = _totals(connection, new_id)
-            outcome = Outcome(student, assignment, fingerprint, "graded", note or None, score, max_score, manual, source)
-            _record(connection, outcome)
-        connection.execute("DETACH DATABASE worker")
-    return outcome
-
-
-def _record(connection: sqlite3.Connection, outcome: Outcome) -> None:
-    connection.execute(
-        f"INSERT OR REPLACE INTO main.{OUTCOME_TABLE} (student, assignment, fingerprint, outcome, reason, score, "
-        "max_score, needs_manual_grade, graded_at, source_fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            outcome.student,
-            outcome.assignment,
-            outcome.fingerprint,
-            outcome.outcome,
-            outcome.reason,
-            outcome.score,
-            outcome.max_score,
-            int(outcome.needs_manual_grade),
-            _now(),
-            outcome.source_fingerprint,
-        ),
-    )
-
-
-def record_failure(db: Path, student: str, assignment: str, fingerprint: str, reason: str, source: str | None = None) -> Outcome:
-    """Record that a submission could not be graded; its previous grade (if any) stays."""
-    outcome = Outcome(student, assignment, fingerprint, "failed", reason, None, None, False, source)
-    with closing(_connect(db)) as connection, _transaction(connection):
+            )
+        if resubmitted:
+            task_cells = _nbgrader_table("task_cells")
+            connection.execute(
+                grade.update().where(
+                    grade.c.notebook_id.in_([row["id"] for row in new["submitted_notebook"]]),
+                    grade.c.manual_score.is_not(None),
+                    grade.c.cell_id.in_(sa.select(task_cells.c.id)),
+                ).values(needs_manual_grade=True)
+            )
+        score, max_score, manual = _totals(connection, new_id)
+        outcome = Outcome(student, assignment, fingerprint, "graded", note or None, score, max_score, manual, source)
         _record(connection, outcome)
     return outcome
 
 
-def recorded_outcomes(db: Path) -> dict[tuple[str, str], Outcome]:
+def _record(connection: sa.Connection, outcome: Outcome) -> None:
+    _metadata, outcomes, _sources = _our_tables()
+    row = {
+        "student": outcome.student,
+        "assignment": outcome.assignment,
+        "fingerprint": outcome.fingerprint,
+        "outcome": outcome.outcome,
+        "reason": outcome.reason,
+        "score": outcome.score,
+        "max_score": outcome.max_score,
+        "needs_manual_grade": int(outcome.needs_manual_grade),
+        "graded_at": _now(),
+        "source_fingerprint": outcome.source_fingerprint,
+    }
+    upsert(connection, outcomes, [row], ["student", "assignment"])
+
+
+def record_failure(db: GradebookLocation, student: str, assignment: str, fingerprint: str, reason: str, source: str | None = None) -> Outcome:
+    """Record that a submission could not be graded; its previous grade (if any) stays."""
+    outcome = Outcome(student, assignment, fingerprint, "failed", reason, None, None, False, source)
+    with transaction(db, write=True) as connection:
+        lock_submission(connection, student, assignment)
+        _record(connection, outcome)
+    return outcome
+
+
+def recorded_outcomes(db: GradebookLocation) -> dict[tuple[str, str], Outcome]:
     """(student, assignment) -> the outcome the last grading run recorded."""
-    if not db.exists():
+    import sqlalchemy as sa
+
+    if not gradebook_exists(db):
         return {}
-    with closing(_connect(db)) as connection:
-        exists = connection.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (OUTCOME_TABLE,)).fetchone()
-        if not exists:
+    with transaction(db) as connection:
+        if OUTCOME_TABLE not in table_names(connection):
             return {}
-        columns = {row[1] for row in connection.execute(f"PRAGMA table_info({OUTCOME_TABLE})")}
-        source = "source_fingerprint" if "source_fingerprint" in columns else "NULL"
-        rows = connection.execute(
-            f"SELECT student, assignment, fingerprint, outcome, reason, score, max_score, needs_manual_grade, {source} FROM {OUTCOME_TABLE}"
-        ).fetchall()
+        table = sa.Table(OUTCOME_TABLE, sa.MetaData(), autoload_with=connection)  # as it is: an old one lacks source_fingerprint
+        source = table.c.source_fingerprint if "source_fingerprint" in table.c else sa.null()
+        query = sa.select(
+            table.c.student, table.c.assignment, table.c.fingerprint, table.c.outcome, table.c.reason,
+            table.c.score, table.c.max_score, table.c.needs_manual_grade, source,
+        )
+        rows = connection.execute(query).fetchall()
     return {(r[0], r[1]): Outcome(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), r[8]) for r in rows}
 
 
-def assignments_in_gradebook(db: Path) -> set[str]:
+def assignments_in_gradebook(db: GradebookLocation) -> set[str]:
     """Names of the assignments nbgrader knows (``generate_assignment`` adds them)."""
-    if not db.exists():
+    import sqlalchemy as sa
+
+    if not gradebook_exists(db):
         return set()
-    with closing(_connect(db)) as connection:
-        try:
-            return {row[0] for row in connection.execute("SELECT name FROM assignment")}
-        except sqlite3.OperationalError:  # a gradebook nbgrader has not initialised yet
+    with transaction(db) as connection:
+        if "assignment" not in table_names(connection):  # a gradebook nbgrader has not initialised yet
             return set()
+        return set(connection.execute(sa.select(_nbgrader_table("assignment").c.name)).scalars())
 
 
-def has_submission(db: Path, student: str, assignment: str) -> bool:
+def submissions_in_gradebook(db: GradebookLocation) -> set[tuple[str, str]]:
+    """(student, assignment) of every submission the gradebook holds, in one query."""
+    import sqlalchemy as sa
+
+    if not gradebook_exists(db):
+        return set()
+    submitted, assignments = _nbgrader_table("submitted_assignment"), _nbgrader_table("assignment")
+    query = sa.select(submitted.c.student_id, assignments.c.name).join(assignments, assignments.c.id == submitted.c.assignment_id)
+    with transaction(db) as connection:
+        if "submitted_assignment" not in table_names(connection):
+            return set()
+        return {(row[0], row[1]) for row in connection.execute(query)}
+
+
+def has_submission(db: GradebookLocation, student: str, assignment: str) -> bool:
     """Whether the gradebook holds a submission for this learner and assignment."""
-    if not db.exists():
+    if not gradebook_exists(db):
         return False
-    with closing(_connect(db)) as connection:
-        return _submission_id(connection, "main", student, assignment) is not None
+    with transaction(db) as connection:
+        return _submission_id(connection, student, assignment) is not None
+
+
+def submission_counts(db: GradebookLocation, tables: Sequence[str] = tuple(COPIED_COLUMNS)) -> Mapping[str, int]:
+    """Rows per nbgrader table (a check that nothing was duplicated or lost)."""
+    import sqlalchemy as sa
+
+    with transaction(db) as connection:
+        return {name: connection.execute(sa.select(sa.func.count()).select_from(_nbgrader_table(name))).scalar_one() for name in tables}

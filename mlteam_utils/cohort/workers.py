@@ -212,7 +212,9 @@ class WorkerPool:
     """``jobs`` grading workers for one course, each with a private gradebook copy.
 
     ``prepare_worker(folder)`` is called before a worker starts, to put a fresh
-    copy of the course gradebook at ``folder / "gradebook.db"``.
+    copy of the course gradebook at ``folder / "gradebook.db"``; ``prepare_task(folder,
+    submission)``, if given, before each submission is handed to the worker in ``folder``
+    (it is idle then), to bring that submission's rows into its copy.
     """
 
     def __init__(
@@ -223,8 +225,10 @@ class WorkerPool:
         prepare_worker: Callable[[Path], None],
         extra_config: ConfigValues | None = None,
         timeout: float = 600.0,
+        prepare_task: Callable[[Path, Submission], None] | None = None,
     ) -> None:
         self.course_root = course_root
+        self.prepare_task = prepare_task
         self.work_root = work_root
         self.jobs = max(1, jobs)
         self.prepare_worker = prepare_worker
@@ -303,6 +307,8 @@ class WorkerPool:
                     worker.task = pending.pop()
                     worker.deadline = time.monotonic() + self.timeout
                     shutil.rmtree(self._staged(worker, worker.task), ignore_errors=True)
+                    if self.prepare_task is not None:
+                        self.prepare_task(worker.folder, worker.task)
                     worker.connection.send((worker.task.student, worker.task.assignment, str(worker.task.folder)))
             busy = [w for w in self._workers if w.task]
             if not busy:

@@ -10,6 +10,8 @@ stays cheap (pandas and matplotlib load only when a function needs them):
 - :mod:`~mlteam_utils.reports.cohort_stats` computes completion, score
   distributions and the learners who are behind (pure pandas);
 - :mod:`~mlteam_utils.reports.export` writes the wide and long grade CSVs;
+- :mod:`~mlteam_utils.reports.lms_roster` reads the instructor's LMS roster and
+  :mod:`~mlteam_utils.reports.lms_export` writes Canvas's and Moodle's grade import files;
 - :mod:`~mlteam_utils.reports.cohort_report` writes the HTML report, its plots
   and its CSVs.
 """

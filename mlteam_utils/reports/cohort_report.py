@@ -250,6 +250,12 @@ table { border-collapse: collapse; font-size: 0.88rem; margin: 0.6rem 0; }
 th, td { border: 1px solid #ddd; padding: 0.25rem 0.5rem; text-align: left; vertical-align: top; }
 th { background: #f4f4f4; } .more, .note { font-size: 0.88rem; color: #555; }
 .summary li { margin: 0.15rem 0; }
+td.completed { font-weight: 600; }
+@media (prefers-color-scheme: dark) {
+  body { background: #16181d; color: #e8e8e8; }
+  h2 { border-bottom-color: #444; } th { background: #2a2d34; } th, td { border-color: #4a4d55; }
+  figcaption, .more, .note { color: #c4c4c4; } a { color: #8ab4f8; } figure img { background: #fff; }
+}
 """
 
 
@@ -274,6 +280,8 @@ def render_html(
     submissions: pd.DataFrame | None = None,
     wrong_answers: pd.DataFrame | None = None,
     learner_links: bool = False,
+    completion_rows: pd.DataFrame | None = None,
+    completion_rule: str = "",
 ) -> str:
     """The report page. Every table is escaped; long ones are capped and point to their CSV."""
     import pandas as pd
@@ -316,6 +324,7 @@ def render_html(
             "<p>These learners handed work in, but it could not be graded; until it is, they count as behind.</p>",
             html_table(failed, ["student_id", "assignment", "reason", "next_step"], MAX_BEHIND_ROWS, "submissions.csv"),
         ]
+    parts += completion_section(completion_rows, completion_rule)
     parts += [
         "<h2>Completion by assignment</h2>",
         _figure("completion.png", "Bar chart of the share of learners who submitted each assignment", "completion"),
@@ -362,10 +371,53 @@ def render_html(
         *[
             f'<li><a href="{name}">{name}</a>: {html.escape(what)}</li>' for name, what in CSV_FILES.items()
             if (name != "wrong_answers.csv" or wrong_answers is not None) and (name != "learners/index.html" or learner_links)
+            and (name != "completion_by_learner.csv" or completion_rows is not None)
         ],
         "</ul></body></html>",
     ]
     return "\n".join(parts) + "\n"
+
+
+def completion_section(modules: pd.DataFrame | None, rule: str) -> list[str]:
+    """The *Completion* section: each learner x required module, its status and date, and the course.
+
+    ``modules`` are :func:`mlteam_utils.reports.completion.module_completion`'s rows;
+    every value a learner could have chosen (their name) is escaped.
+
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame([{"student_id": "ben", "name": "<b>Ben</b>", "module": 1, "status": "passed",
+    ...                       "completed": True, "completed_on": "2026-03-03", "late": True}])
+    >>> html_text = "\\n".join(completion_section(rows, "Pass every module."))
+    >>> "&lt;b&gt;Ben&lt;/b&gt;" in html_text and "<b>Ben" not in html_text, "passed (late) 2026-03-03" in html_text
+    (True, True)
+    """
+    if modules is None:
+        return []
+    parts = ["<h2>Completion</h2>", f"<p>{html.escape(rule)}</p>"]
+    if not len(modules):
+        return [*parts, "<p>No learner in the gradebook yet.</p>"]
+    numbers = sorted({int(n) for n in modules["module"]})
+    header = "".join(["<th>learner</th><th>name</th>", *(f"<th>module {n}</th>" for n in numbers), "<th>course</th>"])
+    body = []
+    for student, mine in modules.groupby("student_id", sort=False):
+        cells = [f"<td>{html.escape(str(student))}</td>", f"<td>{html.escape(str(mine['name'].iloc[0]))}</td>"]
+        done = 0
+        for number in numbers:
+            row = mine[mine["module"] == number].iloc[0]
+            text = str(row["status"]) + (" (late)" if bool(row["late"]) else "")
+            if bool(row["completed"]):
+                done += 1
+                text += f" {row['completed_on']}"
+            css = ' class="completed"' if bool(row["completed"]) else ""
+            cells.append(f"<td{css}>{html.escape(text)}</td>")
+        finished = [str(d) for d in mine["completed_on"] if d] if done == len(numbers) else []
+        course = f"completed {max(finished)}" if finished else f"{done} of {len(numbers)} modules"
+        css = ' class="completed"' if finished else ""
+        cells.append(f"<td{css}>{html.escape(course)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return [*parts, f"<table><thead><tr>{header}</tr></thead><tbody>\n" + "\n".join(body) + "\n</tbody></table>",
+            '<p class="more">Every learner x module, with scores and pass marks, is in '
+            '<a href="completion_by_learner.csv">completion_by_learner.csv</a>.</p>']
 
 
 def _wrong_answer_section(wrong_answers: pd.DataFrame | None) -> list[str]:
@@ -388,6 +440,7 @@ def _wrong_answer_section(wrong_answers: pd.DataFrame | None) -> list[str]:
 
 CSV_FILES = {
     "completion.csv": "submissions per assignment",
+    "completion_by_learner.csv": "every learner x required module: status, score, pass mark, date completed",
     "score_distribution.csv": "score statistics per assignment",
     "learners.csv": "every learner's progress",
     "behind.csv": "the learners who are behind, most in need first, with the reason",
@@ -406,11 +459,14 @@ def write_report(
     title: str = "Cohort report",
     now: dt.datetime | None = None,
     context: CourseContext | None = None,
+    learner_completion: tuple[pd.DataFrame, str] | None = None,
 ) -> ReportFiles:
     """Write the report into ``folder`` (created if needed) and return what was written.
 
     ``context`` (question titles, objectives, widget answers) adds why each learner
     is behind, the wrong answers most often given and one page per learner.
+    ``learner_completion`` (module rows from :mod:`mlteam_utils.reports.completion` and
+    the rule in words) adds the *Completion* section and its CSV.
     Raises :class:`ReportError` when ``folder`` is an existing file.
     """
     if folder.exists() and not folder.is_dir():
@@ -443,6 +499,7 @@ def write_report(
         ("item_analysis.csv", item_analysis.sort_by_need(items)),
         ("submissions.csv", submissions_frame(frames)),
         *([("wrong_answers.csv", wrong_answers)] if wrong_answers is not None else []),
+        *([("completion_by_learner.csv", learner_completion[0])] if learner_completion is not None else []),
     ):
         write_csv_atomically(frame, folder / name)
         tables.append(folder / name)
@@ -462,6 +519,8 @@ def write_report(
         title=title, generated=generated, completion=completion, distribution=distribution,
         progress=progress, behind=behind, items=items, relative=relative, median_percent=median_percent,
         submissions=frames.submissions, wrong_answers=wrong_answers, learner_links=context is not None,
+        completion_rows=learner_completion[0] if learner_completion is not None else None,
+        completion_rule=learner_completion[1] if learner_completion is not None else "",
     )
     index = folder / "index.html"
     index.write_text(page, encoding="utf-8")

@@ -281,11 +281,19 @@ def _check_gradebook_exists(db_url: str) -> None:
                 f"No gradebook at {path}: nothing has been graded in this course yet. "
                 "Grade the submissions first (`nbgrader autograde ASSIGNMENT`, or `mlteam-course grade`)."
             )
-    engine = create_engine(db_url)
+    from mlteam_utils.cohort.gradebook_db import HOW_TO_INSTALL_POSTGRES, one_line
+
+    try:
+        engine = create_engine(db_url)
+    except ImportError as error:  # the database's driver (psycopg for PostgreSQL) is not installed
+        raise NoGradebookError(
+            f"The gradebook at {url.render_as_string(hide_password=True)} needs a database driver that is not installed "
+            f"({error.name or error}): {HOW_TO_INSTALL_POSTGRES}"
+        ) from error
     try:
         tables = set(inspect(engine).get_table_names())
     except SQLAlchemyError as error:
-        raise NoGradebookError(f"The gradebook at {url.render_as_string(hide_password=True)} cannot be read: {error}") from error
+        raise NoGradebookError(f"The gradebook at {url.render_as_string(hide_password=True)} cannot be read: {one_line(error)}") from error
     finally:
         engine.dispose()
     if not {"assignment", "grade", "student"} <= tables:

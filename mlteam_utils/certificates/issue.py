@@ -1,0 +1,139 @@
+"""Issue certificates: in bulk for a cohort (from the gradebook) or one's own (self-graded).
+
+Only a learner who meets the course's completion rule (``[completion]`` in the
+syllabus) gets one; the summary says who did not qualify and why. One learner
+whose certificate cannot be made (a name the font cannot show) never stops the others.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mlteam_utils.certificates import CertificateError
+from mlteam_utils.certificates.pdf import render_pdf
+from mlteam_utils.certificates.registry import record_issued, record_self_issued
+from mlteam_utils.certificates.signing import COURSE_KEY, SELF_KEY, load_or_create_key
+from mlteam_utils.certificates.statement import ModuleLine, Statement, make_code
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mlteam_utils.syllabus import Syllabus
+
+__all__ = ["DEFAULT_FOLDER", "IssueSummary", "cohort_completion", "file_name", "issue_cohort", "issue_self", "statement_for"]
+
+#: Where the instructor's certificates go: inside the course, in a folder git ignores.
+DEFAULT_FOLDER = Path("course") / "certificates"
+SELF_FILE = "certificate.pdf"
+SELF_ISSUER = "self-graded"
+
+
+def file_name(student_id: str) -> str:
+    """A safe file name for a learner's certificate (their id is not trusted as a path).
+
+    >>> file_name("ana"), file_name("../../etc/x")
+    ('certificate-ana.pdf', 'certificate-.._.._etc_x.pdf')
+    """
+    return f"certificate-{re.sub(r'[^A-Za-z0-9_.-]', '_', student_id)[:80]}.pdf"  # one name, no folder part
+
+
+@dataclass
+class IssueSummary:
+    """What :func:`issue_cohort` did: certificates issued, learners who did not qualify, problems."""
+
+    issued: list[tuple[str, Path, str]] = field(default_factory=list)  # student, file, code
+    not_qualified: list[tuple[str, str]] = field(default_factory=list)  # student, why
+    problems: list[tuple[str, str]] = field(default_factory=list)  # student, what went wrong
+
+    def as_text(self) -> str:
+        from mlteam_utils.grading.safe_files import printable
+
+        lines = [f"{len(self.issued)} certificate(s) issued, {len(self.not_qualified)} learner(s) did not qualify"
+                 + (f", {len(self.problems)} could not be made" if self.problems else "") + "."]
+        lines += [f"  issued {printable(s)}: {path} (code {code})" for s, path, code in self.issued]
+        lines += [f"  not qualified {printable(s)}: {why}" for s, why in self.not_qualified]
+        lines += [f"  not made {printable(s)}: {why}" for s, why in self.problems]
+        return "\n".join(lines)
+
+
+def cohort_completion(course_root: Path) -> tuple[pd.DataFrame, pd.DataFrame, Syllabus, str]:
+    """(module rows, course rows, syllabus, course id) from the course's gradebook now."""
+    from mlteam_utils.reports.completion import code_question_points, course_completion, module_completion
+    from mlteam_utils.reports.gradebook_frames import course_gradebook_url, read_gradebook
+    from mlteam_utils.syllabus import load_syllabus
+
+    syllabus = load_syllabus(course_root / "course" / "syllabus.toml")
+    db_url, course_id = course_gradebook_url(course_root)
+    frames = read_gradebook(db_url, course_id)
+    modules = module_completion(frames, syllabus, code_question_points(course_root, frames))
+    return modules, course_completion(modules, syllabus), syllabus, course_id
+
+
+def statement_for(student: str, modules: pd.DataFrame, course: pd.DataFrame, syllabus: Syllabus, course_id: str) -> Statement:
+    """The statement of a learner who completed the course (rows from :func:`cohort_completion`)."""
+    summary = course[course["student_id"] == student].iloc[0]
+    titles = {m.number: m.title for m in syllabus.modules}
+    lines = tuple(
+        ModuleLine(int(row["module"]), titles[int(row["module"])], round(float(row["score"]), 2), float(row["max_score"]),
+                   str(row["completed_on"]))
+        for row in modules[modules["student_id"] == student].to_dict("records")
+    )
+    return Statement(name=str(summary["name"]), student_id=student, course=syllabus.title, issuer=course_id,
+                     self_graded=False, completed_on=str(summary["completed_on"]), modules=lines)
+
+
+def issue_cohort(course_root: Path, folder: Path | None = None) -> IssueSummary:
+    """One PDF per learner who completed the course, recorded in the gradebook; the others listed with why."""
+    from mlteam_utils.reports.gradebook_frames import course_gradebook_url
+
+    modules, course, syllabus, course_id = cohort_completion(course_root)
+    db_url, _ = course_gradebook_url(course_root)
+    folder = folder or course_root / DEFAULT_FOLDER
+    key = load_or_create_key(course_root / COURSE_KEY)
+    summary = IssueSummary()
+    for row in course.to_dict("records"):
+        student = str(row["student_id"])
+        if not row["course_completed"]:
+            summary.not_qualified.append((student, f"{row['modules_completed']} modules completed; {row['not_completed']}"))
+            continue
+        statement = statement_for(student, modules, course, syllabus, course_id)
+        code = make_code(key, statement)
+        try:
+            path = render_pdf(statement, code, folder / file_name(student))
+        except (CertificateError, OSError) as error:
+            summary.problems.append((student, str(error)))
+            continue
+        record_issued(db_url, code, student, statement.as_record())
+        summary.issued.append((student, path, code))
+    return summary
+
+
+def issue_self(course_root: Path, work: Path, name: str, to: Path | None = None) -> tuple[Path, str, Statement]:
+    """A self-learner's own certificate, marked self-graded; :class:`CertificateError` when not completed yet."""
+    from mlteam_utils.progress import self_progress
+
+    name = " ".join(name.split())
+    if not name:
+        raise CertificateError('give the name to print: mlteam-course certificate --name "Your Name"')
+    if len(name) > 80:
+        raise CertificateError("the name is longer than 80 characters; give a shorter form")
+    progress = self_progress(work, course_root)
+    if progress.completed_on is None:
+        missing = [f"{row.module.number} ({row.exercise_text()})" for row in progress.required if not row.completed]
+        raise CertificateError(
+            f"the course is not completed yet ({progress.summary()}) Still to complete: modules {', '.join(missing)}. "
+            "Self-grade each exercise with `make selfgrade EXERCISE=exNN` until it passes."
+        )
+    lines = tuple(
+        ModuleLine(row.module.number, row.module.title, round(float(row.score or 0), 2), float(row.max_score or 0), str(row.completed_on))
+        for row in progress.required
+    )
+    statement = Statement(name=name, student_id="self", course=progress.syllabus.title, issuer=SELF_ISSUER,
+                          self_graded=True, completed_on=progress.completed_on, modules=lines)
+    code = make_code(load_or_create_key(work / SELF_KEY), statement)
+    path = render_pdf(statement, code, to or work / SELF_FILE)
+    record_self_issued(work, code, "self", statement.as_record())
+    return path, code, statement

@@ -1,0 +1,112 @@
+"""The record of issued certificates: a table of ours in the course gradebook, or the learner's work area.
+
+Course certificates go into ``mlteam_certificate`` in the gradebook named by the
+course's ``db_url``, through SQLAlchemy Core, so it works on SQLite and on
+PostgreSQL alike. Self-graded ones go into ``my-work/.mlteam-certificates.json``.
+
+>>> import tempfile
+>>> url = f"sqlite:///{tempfile.mkdtemp()}/gradebook.db"
+>>> record_issued(url, "MLT-AAAA-BBBB-CCCC-DDDD", "ana", '{"x": 1}')
+>>> find_issued(url, "MLT-AAAA-BBBB-CCCC-DDDD").student_id, find_issued(url, "MLT-ZZZZ-BBBB-CCCC-DDDD")
+('ana', None)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+__all__ = ["CERTIFICATE_TABLE", "SELF_RECORD", "Issued", "find_issued", "find_self_issued", "record_issued", "record_self_issued"]
+
+CERTIFICATE_TABLE = "mlteam_certificate"
+SELF_RECORD = ".mlteam-certificates.json"
+
+
+@dataclass(frozen=True)
+class Issued:
+    """One issued certificate: its code, the learner, the statement (canonical JSON) and when."""
+
+    code: str
+    student_id: str
+    statement: str
+    issued_at: str
+
+
+def _table(metadata: Any) -> Any:
+    from sqlalchemy import Column, String, Table, Text
+
+    return Table(
+        CERTIFICATE_TABLE, metadata,
+        Column("code", String(40), primary_key=True),
+        Column("student_id", String(128), nullable=False),
+        Column("statement", Text, nullable=False),
+        Column("issued_at", String(32), nullable=False),
+    )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def record_issued(db_url: str, code: str, student_id: str, statement: str) -> None:
+    """Record an issued certificate (the same code again keeps its first record: same statement, same code)."""
+    from sqlalchemy import MetaData, create_engine, select
+
+    engine = create_engine(db_url)
+    try:
+        table = _table(MetaData())
+        table.create(engine, checkfirst=True)
+        with engine.begin() as connection:
+            if connection.execute(select(table.c.code).where(table.c.code == code)).first() is None:
+                connection.execute(table.insert().values(code=code, student_id=student_id, statement=statement, issued_at=_now()))
+    finally:
+        engine.dispose()
+
+
+def find_issued(db_url: str, code: str) -> Issued | None:
+    """The record of ``code`` in the gradebook, or None (also when no certificate was ever issued there)."""
+    from sqlalchemy import MetaData, create_engine, inspect, select
+    from sqlalchemy.engine import make_url
+
+    url = make_url(db_url)
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).is_file():
+        return None  # no gradebook: nothing was issued (and looking must not create one)
+    engine = create_engine(db_url)
+    try:
+        if CERTIFICATE_TABLE not in inspect(engine).get_table_names():
+            return None
+        table = _table(MetaData())
+        with engine.connect() as connection:
+            row = connection.execute(select(table).where(table.c.code == code)).first()
+    finally:
+        engine.dispose()
+    return None if row is None else Issued(row.code, row.student_id, row.statement, row.issued_at)
+
+
+def _read_self(work: Path) -> dict[str, dict[str, str]]:
+    from mlteam_utils.grading.safe_files import UnsafeEntry, read_regular_file
+
+    try:
+        data = json.loads(read_regular_file(work / SELF_RECORD, max_bytes=4 * 1024 * 1024))
+    except (FileNotFoundError, UnsafeEntry, ValueError):
+        return {}
+    return {str(k): v for k, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}
+
+
+def record_self_issued(work: Path, code: str, student_id: str, statement: str) -> None:
+    """Record a self-graded certificate in the learner's work area."""
+    from mlteam_utils.atomic_files import write_atomically
+
+    issued = _read_self(work)
+    issued.setdefault(code, {"student_id": student_id, "statement": statement, "issued_at": _now()})
+    write_atomically(work / SELF_RECORD, (json.dumps(issued, indent=1, sort_keys=True) + "\n").encode("utf-8"))
+
+
+def find_self_issued(work: Path, code: str) -> Issued | None:
+    entry = _read_self(work).get(code)
+    if entry is None or not all(isinstance(entry.get(k), str) for k in ("student_id", "statement", "issued_at")):
+        return None
+    return Issued(code, entry["student_id"], entry["statement"], entry["issued_at"])

@@ -1,0 +1,125 @@
+"""``mlteam-course verify CODE [--pdf FILE]``: is this certificate what the course issued, and still deserved?
+
+A code is valid when (1) it was issued: it is in the gradebook's record (or, for
+a ``SELF-`` code, the learner's own work area); (2) the recorded statement still
+matches the code under the course's key (a record edited by hand does not); (3)
+the learner still meets the completion rule, judged again on the grades now;
+and, with ``--pdf``, (4) the PDF's text is exactly the issued statement.
+Anything else fails with the reason, as a :class:`CertificateError`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlteam_utils.certificates import CertificateError
+from mlteam_utils.certificates.pdf import pdf_text
+from mlteam_utils.certificates.registry import Issued, find_issued, find_self_issued
+from mlteam_utils.certificates.signing import COURSE_KEY, SELF_KEY, load_key
+from mlteam_utils.certificates.statement import CODE_PATTERN, Statement, code_matches, compact
+
+__all__ = ["Verified", "drawn_lines", "verify"]
+
+CODE_IN_TEXT = re.compile(r"Verification\s*code:\s*((?:MLT|SELF)-[A-Z2-7-]{19})")
+HINT = "Check it with: mlteam-course verify CODE --pdf THIS_FILE"
+
+
+@dataclass(frozen=True)
+class Verified:
+    """A valid certificate: its code, what it states and when it was issued."""
+
+    code: str
+    statement: Statement
+    issued_at: str
+
+    def as_text(self) -> str:
+        kind = "self-graded (checked against the learner's own self-grade record)" if self.statement.self_graded else "issued by the course"
+        lines = [f"VALID: certificate {self.code}, {kind}, issued {self.issued_at[:10]}. It states:"]
+        return "\n".join(lines + [f"  {line}" for line in self.statement.lines()])
+
+
+def drawn_lines(statement: Statement, code: str) -> list[str]:
+    """Every line of text the PDF shows, in order (what ``--pdf`` compares with)."""
+    return [*statement.lines(), f"Verification code: {code}", HINT]
+
+
+def _code_from_pdf(text: str) -> str:
+    found = CODE_IN_TEXT.search(text)
+    if found is None:
+        raise CertificateError("the PDF shows no verification code: it is not one of the course's certificates")
+    return found.group(1)
+
+
+def _check_pdf(text: str, statement: Statement, code: str, pdf: Path) -> None:
+    expected = drawn_lines(statement, code)
+    have = compact(text)
+    if have == compact("".join(expected)):
+        return
+    for line in expected:
+        if compact(line) not in have:
+            raise CertificateError(f"the PDF's text differs from the certificate issued under {code}: "
+                                   f"it does not say {line!r} ({pdf})")
+    raise CertificateError(f"the PDF's text differs from the certificate issued under {code}: it has text that was not issued ({pdf})")
+
+
+def _still_completed(statement: Statement, course_root: Path, work: Path) -> None:
+    """Raise unless the learner still meets the completion rule on their grades now."""
+    if statement.self_graded:
+        from mlteam_utils.progress import self_progress
+
+        progress = self_progress(work, course_root)
+        if progress.completed_on is None:
+            raise CertificateError(f"the learner no longer meets the course's completion rule on their self-grade record: {progress.summary()}")
+        return
+    from mlteam_utils.certificates.issue import cohort_completion
+
+    _, course, _, _ = cohort_completion(course_root)
+    row = course[course["student_id"] == statement.student_id]
+    if not len(row):
+        raise CertificateError(f"the learner {statement.student_id!r} is no longer in the gradebook")
+    if not bool(row["course_completed"].iloc[0]):
+        raise CertificateError(
+            f"the learner {statement.student_id!r} no longer meets the course's completion rule: {row['not_completed'].iloc[0]}"
+        )
+
+
+def verify(code: str | None, course_root: Path, *, pdf: Path | None = None, work: Path | None = None) -> Verified:
+    """Check ``code`` (or the code a PDF shows) against the record of issued certificates; see the module's text."""
+    text = None
+    if pdf is not None:
+        _, text = pdf_text(pdf)
+        code = code or _code_from_pdf(text)
+    if not code:
+        raise CertificateError("give a verification code, or a certificate with --pdf FILE")
+    code = code.strip().upper()
+    if not CODE_PATTERN.match(code):
+        raise CertificateError(f"{code[:40]!r} is not a verification code (they read like MLT-XXXX-XXXX-XXXX-XXXX or SELF-...)")
+    from mlteam_utils.workspace import WORK_FOLDER
+
+    work = work or course_root / WORK_FOLDER
+    issued: Issued | None
+    if code.startswith("SELF-"):
+        issued, key_path = find_self_issued(work, code), work / SELF_KEY
+        where = f"the self-learner's record in {work}"
+    else:
+        from mlteam_utils.reports.gradebook_frames import course_gradebook_url
+
+        db_url, _ = course_gradebook_url(course_root)
+        issued, key_path = find_issued(db_url, code), course_root / COURSE_KEY
+        where = "the course gradebook's record of issued certificates"
+    if issued is None:
+        raise CertificateError(f"unknown code {code}: no certificate with this code is in {where}")
+    try:
+        statement = Statement.from_record(issued.statement)
+    except (ValueError, TypeError, KeyError):
+        raise CertificateError(f"the record of {code} is damaged: it is not a certificate statement") from None
+    if not code_matches(load_key(key_path), statement, code):
+        raise CertificateError(f"the record of {code} was altered: what it states no longer matches its code")
+    if text is not None:
+        if pdf is not None and _code_from_pdf(text) != code:
+            raise CertificateError(f"the PDF shows another code than {code}")
+        _check_pdf(text, statement, code, pdf or Path("?"))
+    _still_completed(statement, course_root, work)
+    return Verified(code, statement, issued.issued_at)

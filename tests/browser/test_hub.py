@@ -1,0 +1,265 @@
+"""The course on JupyterHub (deploy/jupyterhub), a cohort through the hub's own login page.
+
+One hub for the module (tests/hub_fixtures.py: real Unix users, the grader's course, the
+exchange on a shared folder, configurable-http-proxy), started with the very
+``jupyterhub_config.py`` a site runs. The test logs in with JupyterHub's DummyAuthenticator
+and one shared password (test only; a site uses PAM, OAuth or LTI: deploy/jupyterhub/README.md).
+
+1. the instructor releases ex01 from the formgrader (the course service, in its own tab:
+   JupyterHub 4.1+ forbids the iframe of the Lab menu);
+2. two learners log in, fetch ex01 from the Assignments tab, answer a widget question and the
+   code question, and submit;
+3. the instructor collects, grades with ``mlteam-course grade`` (as the grader account, in the
+   course folder), grades one reflection in the formgrader and releases feedback;
+4. a learner fetches the feedback and sees their widget score;
+5. (a test of its own) a learner cannot open another learner's server, the formgrader,
+   ``solutions/`` or the gradebook.
+
+The gradebook here is SQLite, in a folder only the grader account can enter. The test
+PostgreSQL cluster (tests/postgres_cluster.py) trusts every local user on its socket, so a
+learner's kernel could log in to it as its superuser and step 5 would rightly fail; a hub test
+on PostgreSQL needs that cluster to authenticate socket users (peer or password) first.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from browser.conftest import RECORD, UI_TIMEOUT_MS, VIEWPORT, WRITTEN, PathRecord, Screenshots, artifacts_root
+from browser.notebook_ui import cells, menu, question, run_all, save_notebook, wait_for_notebook, workspace_url
+from conftest import require_optional
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from playwright.sync_api import Browser, BrowserContext, Page
+
+    from hub_fixtures import CourseHub
+
+pytestmark = pytest.mark.browser
+
+ASSIGNMENT = "ex01_how_ml_projects_differ"
+NOTEBOOK = f"{ASSIGNMENT}/{ASSIGNMENT}.ipynb"  # where the Assignments tab fetches it
+LOOPS = "q1_crisp_dm_loops"
+REFLECTION = "q5_reflection"
+CODE_ANSWER = 'first_good_week = log.groupby("experiment")["week"].min()\nno_usable_model = []\n'
+LEARNER_FOLDER = "mlteam-course"  # deploy/jupyterhub/hub_settings.py
+DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images" / "hub"
+
+
+@pytest.fixture(scope="module")
+def course_hub(browser_tools: None) -> Iterator[CourseHub]:
+    from hub_fixtures import HOW_TO_INSTALL, missing_parts, start_course_hub
+
+    missing = missing_parts()
+    require_optional(not missing, "a test JupyterHub (" + ", ".join(missing) + ")", HOW_TO_INSTALL)
+    hub = start_course_hub(learners=2, instructors=1)
+    try:
+        yield hub
+    finally:
+        hub.stop()
+
+
+@pytest.fixture
+def hub_record(course_hub: CourseHub, request: pytest.FixtureRequest) -> Iterator[PathRecord]:
+    """This test's screenshot folder; on a failure the conftest keeps the current page's last screen."""
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    folder = artifacts_root() / name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    record = PathRecord(name, folder, None)  # type: ignore[arg-type]  # the page comes with the first login
+    request.node.stash[RECORD] = record
+    WRITTEN.append(record)
+    yield record
+    (folder / "jupyterhub.log").write_text(course_hub.log_tail(400), encoding="utf-8")
+
+
+def log_in(chromium: Browser, hub: CourseHub, name: str, record: PathRecord) -> tuple[BrowserContext, Page]:
+    """A fresh browser at the hub's login page: the user's name and the password, then Sign in."""
+    from playwright.sync_api import expect
+
+    context = chromium.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(UI_TIMEOUT_MS)
+    page = context.new_page()
+    page.on("console", lambda message: record.console.append(f"[{name}] [{message.type}] {message.text}"))
+    page.on("dialog", lambda dialog: dialog.accept())
+    record.page = page
+    page.goto(f"{hub.url}/hub/login")
+    page.locator("#username_input").fill(name)
+    page.locator("#password_input").fill(hub.password)
+    page.locator("#login_submit").click()
+    expect(page).not_to_have_url(re.compile(r"/hub/login"))
+    return context, page
+
+
+def open_assignments(page: Page) -> None:
+    from playwright.sync_api import expect
+
+    menu(page, "Nbgrader", "nbgrader:open-assignment-list")
+    # A tab left open from the last visit comes back with the workspace: bring it to the front.
+    page.locator(".lm-TabBar-tab", has_text=re.compile(r"^Assignments$")).click()
+    expect(page.locator("#released_assignments_list")).to_be_visible()
+    page.locator("#refresh_assignments_list").click()
+
+
+def learner_hands_in(chromium: Browser, hub: CourseHub, name: str, record: PathRecord, shots: Screenshots,
+                     answer: dict[str, str]) -> None:
+    """Step 2 for one learner: the course page, Fetch, one widget answer and the code answer, Submit."""
+    from playwright.sync_api import expect
+
+    context, page = log_in(chromium, hub, name, record)
+    try:
+        # The spawner made their own copy of the course and opened the start page.
+        expect(page).to_have_url(re.compile(rf"/user/{re.escape(name)}/lab/tree/course/index\.ipynb"))
+        wait_for_notebook(page, "course/index.ipynb")
+        open_assignments(page)
+        released = page.locator("#released_assignments_list .list_item", has_text=ASSIGNMENT)
+        released.get_by_role("button", name="Fetch").click()
+        fetched = page.locator("#fetched_assignments_list .list_item", has_text=ASSIGNMENT)
+        expect(fetched.first).to_be_visible()
+        shots.take(f"assignments_tab_fetched_{name.rsplit('-', 1)[-1]}")
+        on_disk = hub.users.run_as(name, ["find", ".", "-path", f"*{ASSIGNMENT}/*.ipynb", "-not", "-path", "*/exercises/*"])
+        assert f"./{LEARNER_FOLDER}/{NOTEBOOK}" in on_disk.stdout.split(), on_disk.stdout + on_disk.stderr
+
+        page.goto(f"{hub.url}/user/{name}{workspace_url('hub', NOTEBOOK)}")
+        wait_for_notebook(page, NOTEBOOK)
+        run_all(page)
+        box = question(page, LOOPS)
+        for item, category in answer.items():
+            box.locator(".widget-hbox", has_text=item).locator("select").select_option(label=category)
+        expect(box).to_contain_text(f"Saved. {len(answer)} of {len(answer)} items matched.")
+        code_cell = cells(page).filter(has_text="YOUR CODE HERE").first
+        code_cell.locator(".cm-content").click()
+        page.keyboard.press("Control+A")
+        page.keyboard.insert_text(CODE_ANSWER)
+        save_notebook(page)
+
+        open_assignments(page)
+        fetched = page.locator("#fetched_assignments_list .list_item", has_text=ASSIGNMENT).first
+        fetched.get_by_role("button", name="Submit").click()
+        expect(page.locator("#submitted_assignments_list .list_item").first).to_be_visible()
+        shots.take(f"assignments_tab_after_submit_{name.rsplit('-', 1)[-1]}")
+    finally:
+        context.close()
+
+
+def submission_id(hub: CourseHub, learner: str) -> str:
+    """The gradebook id of ``learner``'s ex01 notebook, read by the grader (the formgrader's own link)."""
+    read = hub.as_grader("python", "-c", (
+        "import sys; from nbgrader.api import Gradebook\n"
+        "with Gradebook(sys.argv[1]) as gb: print(gb.find_submission_notebook(sys.argv[2], sys.argv[2], sys.argv[3]).id)"
+    ), hub.db_url, ASSIGNMENT, learner)
+    assert read.returncode == 0, read.stderr
+    return read.stdout.strip()
+
+
+def test_a_cohort_through_the_hub(chromium, course_hub, hub_record) -> None:
+    from playwright.sync_api import expect
+
+    from course_helpers import load_fixture
+
+    hub, shots = course_hub, Screenshots(hub_record)
+    instructor, (first, second) = hub.instructors[0], hub.learners
+    service = f"{hub.url}/services/mlteam-onboarding"
+
+    # 1. The instructor signs in and releases ex01 from the formgrader, in its own tab.
+    context, page = log_in(chromium, hub, instructor, hub_record)
+    page.goto(f"{service}/formgrader")
+    expect(page.get_by_role("heading", name="Manage Assignments")).to_be_visible()
+    row = page.locator("tr", has=page.get_by_role("link", name=ASSIGNMENT, exact=True))
+    row.locator(".glyphicon-cloud-upload").click()  # the Release column
+    expect(page.locator("#success-modal")).to_contain_text(f"Successfully released '{ASSIGNMENT}'.")
+    page.locator("#success-modal .modal-footer button").first.click()
+    expect(row.locator(".label-success")).to_have_text("released")
+    shots.take("instructor_formgrader_released")
+    context.close()
+
+    # 2. Two learners fetch, answer and submit.
+    answers = load_fixture(ASSIGNMENT, "half_right.answers.json")["answers"]
+    learner_hands_in(chromium, hub, first, hub_record, shots, answers[LOOPS]["value"])
+    learner_hands_in(chromium, hub, second, hub_record, shots, answers[LOOPS]["value"])
+
+    # 3. The instructor collects and grades (a terminal of the grader account) ...
+    collected = hub.as_grader("nbgrader", "collect", "--update", ASSIGNMENT)
+    assert collected.returncode == 0, collected.stdout + collected.stderr
+    graded = hub.as_grader("mlteam-course", "grade", ASSIGNMENT, "--jobs", "2", "--quiet")
+    assert graded.returncode == 0, graded.stdout + graded.stderr[-3000:]
+    assert "graded: 2" in graded.stdout, graded.stdout
+    # ... grades one reflection in the formgrader (the first learner's; the other waits) ...
+    context, page = log_in(chromium, hub, instructor, hub_record)
+    page.goto(f"{service}/formgrader/submissions/{submission_id(hub, first)}")
+    task = page.locator(".cell", has=page.locator(".nbgrader-label", has_text="Student's task"))
+    expect(task).to_contain_text("Rubric, for the grader.")
+    score = page.locator(f"input.score#{REFLECTION}")
+    score.fill("2")
+    score.press("Tab")
+    expect(page.locator(".cell", has=score).locator(".score-saved")).to_have_class(re.compile(r"\bglyphicon-ok\b"))
+    shots.take("instructor_formgrader_manual_grade")
+    context.close()
+    # ... and releases the feedback (`mlteam-course feedback`: through the exchange, once graded by a person).
+    released = hub.as_grader("mlteam-course", "feedback", ASSIGNMENT)
+    assert released.returncode == 0, released.stdout + released.stderr[-3000:]
+    assert "released through the exchange" in released.stdout, released.stdout
+    assert "held back, awaiting manual grading: 1" in released.stdout and second in released.stdout, released.stdout
+
+    # 4. A learner fetches the feedback and sees their widget score.
+    context, page = log_in(chromium, hub, first, hub_record)
+    wait_for_notebook(page, "course/index.ipynb")
+    open_assignments(page)
+    submitted = page.locator("#submitted_assignments_list .list_item", has_text=ASSIGNMENT)
+    submitted.get_by_role("button", name="Fetch Feedback").click()
+    expect(page.locator("#submitted_assignments_list")).to_contain_text("(view feedback)")
+    shots.take("learner_assignments_tab_feedback")
+    listing = hub.users.run_as(first, ["sh", "-c", f"ls mlteam-course/{ASSIGNMENT}/feedback/*/{ASSIGNMENT}.html"])
+    assert listing.returncode == 0, listing.stderr
+    relative = listing.stdout.strip().removeprefix("mlteam-course/")
+    page.goto(f"{hub.url}/user/{first}/files/{relative}")
+    expect(page.locator("body")).to_contain_text(re.compile(r"Widget question: [\d.]+ / \d+ points"))
+    shots.take("learner_feedback_widget_score", full_page=True)
+    context.close()
+
+
+def test_a_learner_reaches_nothing_but_their_own_server(course_hub) -> None:
+    """Step 5, as a hostile learner with a script: each attempt is refused."""
+    from hub_fixtures import HubSession
+
+    hub = course_hub
+    me, other = hub.learners
+    theirs_running = HubSession(hub, other)
+    theirs_running.login()
+    theirs_running.open_course_page()  # the other learner's server runs, behind the proxy
+    learner = HubSession(hub, me)
+    assert learner.login() == 200
+    learner.open_course_page()
+
+    # Another learner's server: its OAuth check at the hub refuses.
+    theirs = learner.get(f"/user/{other}/lab", allow_redirects=True)
+    assert theirs.status_code == 403 and "JupyterLab" not in theirs.text, (theirs.status_code, theirs.url)
+    assert learner.api("GET", "contents", server=other).status_code in (302, 403), "another learner's files"
+    # The formgrader, a service only the instructors' role reaches.
+    for path in ("/services/mlteam-onboarding/formgrader", "/services/mlteam-onboarding/api/contents/solutions"):
+        refused = learner.get(path, allow_redirects=True)
+        assert refused.status_code == 403, (path, refused.status_code, refused.url)
+    # Their own server's file API stops at their own folder.
+    escape = learner.api("GET", f"contents/{'../' * 8}{str(hub.course).lstrip('/')}/solutions")
+    assert escape.status_code in (400, 403, 404), escape.status_code
+    # Code in their own kernel runs as their own Unix user: solutions/ and the gradebook are closed.
+    gradebook = hub.db_url.removeprefix("sqlite:///") if hub.db_url.startswith("sqlite:///") else ""
+    probe = f"""
+import os, pathlib
+for target in [{str(hub.course / 'solutions' / ASSIGNMENT / (ASSIGNMENT + '.key.json'))!r}, {str(hub.course / 'solutions')!r}, {gradebook!r}]:
+    if not target: continue
+    try:
+        (os.listdir if pathlib.Path(target).is_dir() else lambda p: open(p, 'rb').read(1))(target)
+        print('READ', target)
+    except PermissionError:
+        print('refused', target)
+print('uid', os.getuid())
+"""
+    output = learner.run_code(probe)
+    assert "READ" not in output and output.count("refused") == (3 if gradebook else 2), output
+    assert f"uid {hub.users.uid(me)}" in output, output
