@@ -116,8 +116,9 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# The 25 slowest tests are listed at the end, so CI's log shows where its 20 minutes go.
 test: lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --durations=25 $(PYTEST_ARGS)
 
 # The inner loop: everything but the browser paths and the real-nbgrader grading runs.
 test-fast: lint

@@ -14,6 +14,7 @@ cell builds on the ones above it.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,8 +24,12 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+_TEST_HOME: Path | None = None
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    home = Path(tempfile.mkdtemp(prefix="mlteam-test-home-"))
+    global _TEST_HOME
+    home = _TEST_HOME = Path(tempfile.mkdtemp(prefix="mlteam-test-home-"))
     for variable, sub in {
         "JUPYTER_CONFIG_DIR": "jupyter-config",
         "JUPYTER_RUNTIME_DIR": "jupyter-runtime",
@@ -38,6 +43,12 @@ def pytest_configure(config: pytest.Config) -> None:
     bin_dir = str(Path(os.sys.executable).parent)
     if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the run's Jupyter folders (kernels' runtime files, settings) at the end."""
+    if _TEST_HOME is not None:
+        shutil.rmtree(_TEST_HOME, ignore_errors=True)
 
 
 def running_in_ci() -> bool:

@@ -9,6 +9,13 @@ it with ``deploy/jupyterhub/jupyterhub_config.py``, the file a real site runs:
 - the grader's copy of the course (``solutions/`` readable by the grader only) with the
   site's nbgrader settings appended, as deploy/jupyterhub/README.md tells a site to do;
 - nbgrader's exchange root, mode 1777 as nbgrader's docs ask;
+- the gradebook: given a cluster of tests/postgres_cluster.py, a PostgreSQL database of its
+  own, owned by a login role named after the grader account, reached the way
+  deploy/jupyterhub/README.md tells a site to: over TCP on 127.0.0.1 (``scram-sha-256``),
+  the password only in the grader's ``~/.pgpass`` (mode 0600), never in the site's settings
+  (``db_url`` names no password). Learners reach no database: the cluster's socket folder is
+  closed to them and TCP asks a password they do not have. Without a cluster (the
+  benchmark), an SQLite file in a folder only the grader can enter;
 - the hub's state (its database, cookie secret, proxy pid) in the temporary folder; the hub
   on 127.0.0.1 at free ports, its proxy (configurable-http-proxy) started by the hub.
 
@@ -42,6 +49,10 @@ import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from postgres_cluster import PostgresCluster
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = REPO_ROOT / "deploy" / "jupyterhub"
@@ -195,6 +206,10 @@ class CourseHub:
     port: int
     process: subprocess.Popen[bytes] | None = None
     log_path: Path = Path()
+    #: The PostgreSQL cluster holding the gradebook's database (None: an SQLite gradebook).
+    postgres: PostgresCluster | None = None
+    #: That database's name; its owner role is named after :attr:`grader`.
+    database: str = ""
 
     @property
     def url(self) -> str:
@@ -226,7 +241,11 @@ class CourseHub:
             try:
                 self.users.remove()
             finally:
-                shutil.rmtree(self.base, ignore_errors=True)
+                try:
+                    if self.postgres is not None and self.database:
+                        self.postgres.drop(database=self.database, role=self.grader)
+                finally:
+                    shutil.rmtree(self.base, ignore_errors=True)
 
 
 def prepare_course(hub: CourseHub) -> None:
@@ -273,11 +292,12 @@ def hub_environment(hub: CourseHub, extra: dict[str, str] | None = None) -> dict
     return env
 
 
-def start_course_hub(learners: int = 2, instructors: int = 1, db_url: str | None = None, timeout: float = 90) -> CourseHub:
+def start_course_hub(learners: int = 2, instructors: int = 1, postgres: PostgresCluster | None = None,
+                     timeout: float = 90) -> CourseHub:
     """Build a site in a new temporary folder and start the hub; the caller calls :meth:`CourseHub.stop`.
 
-    ``db_url``: the gradebook (a PostgreSQL URL); by default an SQLite file in a folder only
-    the grader can enter.
+    ``postgres``: a running test cluster, which then holds the gradebook (:func:`grader_database`);
+    without it the gradebook is an SQLite file in a folder only the grader can enter.
     """
     base = Path(tempfile.mkdtemp(prefix="mlteam-hub-"))
     base.chmod(0o755)  # the users' homes, the course and the exchange are inside
@@ -289,7 +309,8 @@ def start_course_hub(learners: int = 2, instructors: int = 1, db_url: str | None
         instructors=[f"mlt{tag}-teach{n}" for n in range(1, instructors + 1)],
         learners=[f"mlt{tag}-learn{n}" for n in range(1, learners + 1)],
         password=secrets.token_urlsafe(12), course=base / "course", exchange=base / "exchange",
-        db_url=db_url or f"sqlite:///{base / 'grader-private' / 'gradebook.db'}", port=free_port(),
+        db_url=f"sqlite:///{base / 'grader-private' / 'gradebook.db'}", port=free_port(),
+        postgres=postgres, database=f"mlteam_hub_{tag}" if postgres is not None else "",
     )
     try:
         users.grant_traverse(closed_ancestors(Path(sys.executable), REPO_ROOT))
@@ -300,6 +321,8 @@ def start_course_hub(learners: int = 2, instructors: int = 1, db_url: str | None
         private = base / "grader-private"
         private.mkdir(mode=0o700)
         shutil.chown(private, hub.grader, hub.grader)
+        if postgres is not None:
+            hub.db_url = grader_database(hub, postgres)
         (base / "hub-state").mkdir(mode=0o700)
         prepare_course(hub)
         hub.log_path = base / "jupyterhub.log"
@@ -313,6 +336,26 @@ def start_course_hub(learners: int = 2, instructors: int = 1, db_url: str | None
         hub.stop()
         raise
     return hub
+
+
+def grader_database(hub: CourseHub, postgres: PostgresCluster) -> str:
+    """The grader's gradebook database, as a site sets it up; its ``db_url``, which holds no password.
+
+    A login role named after the grader account owns a fresh database (so nbgrader may create
+    its tables); its password goes only into the grader's ``~/.pgpass``, mode 0600 and owned
+    by the grader, where libpq (psycopg) finds it for ``mlteam-course``, ``nbgrader`` and the
+    formgrader service alike (all run as the grader, with its home).
+    """
+    password = secrets.token_urlsafe(18)  # URL-safe: no ':' or backslash, which .pgpass would need escaped
+    postgres.create_role(hub.grader, password)
+    postgres.create_database(hub.database, owner=hub.grader)
+    pgpass = Path(pwd.getpwnam(hub.grader).pw_dir) / ".pgpass"
+    # Made 0600 before the password is written: never readable by anyone else, not even briefly.
+    descriptor = os.open(pgpass, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(f"{postgres.host}:{postgres.port}:{hub.database}:{hub.grader}:{password}\n")
+    os.chown(pgpass, hub.users.uid(hub.grader), pwd.getpwnam(hub.grader).pw_gid)
+    return f"postgresql+psycopg://{hub.grader}@{postgres.host}:{postgres.port}/{hub.database}"
 
 
 def wait_for_hub(hub: CourseHub, timeout: float) -> None:
@@ -386,6 +429,7 @@ class HubSession:
     def run_code(self, code: str, timeout: float = 60) -> str:
         """Run ``code`` in a new kernel of one's own server; its stdout and error text."""
         import asyncio
+        import concurrent.futures
         import json
         import uuid
 
@@ -427,6 +471,9 @@ class HubSession:
             return "".join(texts)
 
         try:
-            return asyncio.run(execute())
+            # A thread of its own: Playwright's sync API keeps an event loop running in this
+            # one, where asyncio.run() refuses to start (the browser test runs first).
+            with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
+                return thread.submit(asyncio.run, execute()).result()
         finally:
             self.api("DELETE", f"kernels/{kernel_id}")

@@ -13,11 +13,15 @@ Each call of :meth:`PostgresCluster.url` creates a fresh database and returns an
 URL for it (the form nbgrader's ``db_url`` takes)::
 
     def test_something(postgres_cluster):
-        db_url = postgres_cluster.url()                # over the Unix socket, no password
+        db_url = postgres_cluster.url()                # over the Unix socket, no password (root or the server user)
         db_url = postgres_cluster.url(tcp=True)        # 127.0.0.1:port, with the password
 
-Authentication: the socket trusts every local user (the folder is the test's own); TCP asks
-for the password (``scram-sha-256``), so a wrong password really fails.
+Who can reach it: the socket trusts whoever can open it, and only the server's user (and
+root) can: the cluster's folder and its socket folder are mode 0700, owned by the server's
+user. So other Unix users (the JupyterHub test's learners) have TCP alone, where every role
+needs its password (``scram-sha-256``) and a wrong or missing one really fails.
+:meth:`PostgresCluster.create_role` adds such a login role, e.g. a grader's account that
+keeps its password in a ``~/.pgpass`` of its own (tests/hub_fixtures.py).
 
 This module imports nothing optional: it is safe to import where PostgreSQL or psycopg is
 absent; the fixture then skips with the install command (fails under ``CI=true``).
@@ -37,8 +41,12 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:  # psycopg is optional: imported only once a cluster runs
+    from psycopg.sql import Composed
 
 HOW_TO_INSTALL = "apt-get install postgresql (the server binaries) and pip install -e '.[postgres]' (psycopg)"
 SERVER_USER = "postgres"
@@ -137,11 +145,33 @@ class PostgresCluster:
         """A libpq connection string over the socket, for ``psycopg.connect``."""
         return f"host={self.socket_dir} port={self.port} user={self.user} dbname={database}"
 
-    def create_database(self, name: str) -> None:
+    def create_database(self, name: str, owner: str | None = None) -> None:
+        """An empty database; ``owner`` (a role) may then create nbgrader's tables in it."""
+        from psycopg import sql
+
+        statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if owner is not None:
+            statement = sql.SQL("{} OWNER {}").format(statement, sql.Identifier(owner))
+        self._run_as_superuser(statement)
+
+    def create_role(self, name: str, password: str) -> None:
+        """A login role (not a superuser) that connects over TCP with ``password``."""
+        from psycopg import sql
+
+        self._run_as_superuser(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(name), sql.Literal(password)))
+
+    def drop(self, *, database: str, role: str) -> None:
+        """Remove a database (ending its sessions) and then its owner role, if they exist."""
+        from psycopg import sql
+
+        self._run_as_superuser(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
+        self._run_as_superuser(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+
+    def _run_as_superuser(self, statement: Composed) -> None:
         import psycopg  # optional: imported only once a cluster runs
 
         with psycopg.connect(self.conninfo(), autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
+            connection.execute(statement)
 
     def stop(self) -> None:
         """Stop the server (fast: disconnect clients) and remove its folder."""
@@ -171,9 +201,10 @@ def start_cluster() -> PostgresCluster:
         cluster.socket_dir.mkdir()
         password_file = base / "password"
         password_file.write_text(cluster.password + "\n")
-        # 0755: JupyterHub tests run learners' servers as other Unix users who must reach the socket.
+        # 0700: the socket trusts whoever opens it, so only the server's user (and root) may;
+        # other Unix users (the hub test's learners) must come over TCP, with a password.
         for path in (base, cluster.socket_dir):
-            path.chmod(0o755)
+            path.chmod(0o700)
         password_file.chmod(0o600)
         if os.geteuid() == 0:
             server = pwd.getpwnam(SERVER_USER)

@@ -424,3 +424,18 @@ def test_software_under_tmp_stays_visible_above_the_private_tmp(tmp_path: Path) 
     completed = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout == "still here"
+
+
+def test_private_system_files_are_read_afresh_for_each_sandbox(tmp_path: Path) -> None:
+    """A lock file that comes and goes (useradd's /etc/subgid.lock) is covered while it exists, never after."""
+    from mlteam_utils.grading.sandbox import private_system_files
+
+    etc = tmp_path / "etc"
+    etc.mkdir()
+    (etc / "hosts").write_text("127.0.0.1 localhost\n")
+    lock = etc / "subgid.lock"
+    lock.write_text("")
+    lock.chmod(0o600)
+    assert private_system_files(str(etc)) == (str(lock),)
+    lock.unlink()
+    assert private_system_files(str(etc)) == (), "a file that has gone must not be covered (bwrap cannot create it)"

@@ -1,11 +1,12 @@
 """`mlteam-course export --format canvas|moodle` on a real nbgrader gradebook.
 
-The cohort (tests/lms_cohort.py, module-scoped: grading it takes about 15 s)
-has a passed, a failed, a late and an incomplete learner, one submission still
-awaiting manual grading. Each file is read back the way the LMS's own importer
-reads it (the rules of Canvas's ``gradebook_importer.rb`` and Moodle's
-``gradeimport_csv`` ``load_data.php``, cited in ``mlteam_utils/reports/lms_export.py``),
-and every score is compared with nbgrader's own.
+The cohort (tests/completion_cohort.py, graded once per session and shared with
+the completion tests) has a passed learner, a late pass, a submission that could
+not be graded, an incomplete learner with a reflection awaiting manual grading,
+and a late submission under nbgrader's ``penalty_method = 'zero'``. Each file is
+read back the way the LMS's own importer reads it (the rules of Canvas's
+``gradebook_importer.rb`` and Moodle's ``gradeimport_csv`` ``load_data.php``, cited
+in ``mlteam_utils/reports/lms_export.py``), and every score is compared with nbgrader's own.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
-from lms_cohort import COURSE_ID, EX01, EX02, PLAN, build_lms_cohort, db_url
+from completion_cohort import COURSE_ID, EX01, EX02, NO_GRADE, PLAN, completion_cohort, db_url
 from mlteam_utils.cli import main
 
 pytestmark = pytest.mark.nbgrader
@@ -34,7 +35,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 @pytest.fixture(scope="module")
 def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The graded cohort. Tests only read it; each writes its exports to its own tmp_path."""
-    return build_lms_cohort(tmp_path_factory.mktemp("lms") / "course")
+    return completion_cohort(tmp_path_factory).course
 
 
 @pytest.fixture(scope="module")
@@ -124,20 +125,20 @@ def test_canvas_file_is_what_canvas_imports_blank_not_zero(course: Path, nbgrade
     for learner in PLAN:
         for assignment in assignments:
             cell = students[ids[learner]][assignment]
-            if (learner, assignment) in {("ben", EX01), ("dan", EX01), ("dan", EX02)}:
+            if (learner, assignment) in NO_GRADE:
                 # failed, awaiting manual grading, not submitted: no grade, never 0
                 assert cell == "", (learner, assignment, cell)
             else:
                 assert float(cell) == pytest.approx(nbgrader_scores[learner, assignment], abs=0.005), (learner, assignment)
     # Late: the score is nbgrader's, its late penalty taken off.
     with Gradebook(db_url(course), course_id=COURSE_ID) as gradebook:
-        late = gradebook.find_submission(EX01, "cat")
+        late = gradebook.find_submission(EX01, "eve")
         assert late.total_seconds_late > 0 and late.late_submission_penalty > 0
-        assert float(students[ids["cat"]][EX01]) == pytest.approx(late.score - late.late_submission_penalty, abs=0.005)
+        assert float(students[ids["eve"]][EX01]) == pytest.approx(late.score - late.late_submission_penalty, abs=0.005)
     # The instructor is told about each blank that is not a plain missing submission.
     assert f"dan/{EX01}" in out and "awaiting manual grading" in out and "--include-waiting" in out
-    assert f"ben/{EX01}: could not be graded (NotJSONError" in out
-    assert "1 assignment(s) not submitted, left blank" in out
+    assert f"cat/{EX02}: could not be graded (NotJSONError" in out
+    assert "2 assignment(s) not submitted, left blank" in out
 
 
 def test_moodle_file_is_what_moodle_imports_with_feedback_flags(course: Path, nbgrader_scores, tmp_path: Path, capsys) -> None:
@@ -150,19 +151,19 @@ def test_moodle_file_is_what_moodle_imports_with_feedback_flags(course: Path, nb
     emails = roster_ids("email")
     grades = moodle_reads(target, "Email address")
     with Gradebook(db_url(course), course_id=COURSE_ID) as gradebook:
-        penalty = gradebook.find_submission(EX01, "cat").late_submission_penalty
+        penalty = gradebook.find_submission(EX01, "eve").late_submission_penalty
     assert penalty > 0
     assert set(grades) == {emails[learner] for learner in PLAN}
     for learner in PLAN:
         for assignment in (EX01, EX02):
             grade, feedback = grades[emails[learner]][assignment]
-            if (learner, assignment) in {("ben", EX01), ("dan", EX01), ("dan", EX02)}:
+            if (learner, assignment) in NO_GRADE:
                 assert grade is None, (learner, assignment)
             else:
                 assert grade == pytest.approx(nbgrader_scores[learner, assignment], abs=0.005)
             expected_feedback = {
                 ("dan", EX01): "awaiting manual grading",
-                ("cat", EX01): f"late: {penalty:g} point(s) taken off (nbgrader's late-submission penalty)",
+                ("eve", EX01): f"late: {penalty:g} point(s) taken off (nbgrader's late-submission penalty)",
             }.get((learner, assignment), "")
             assert feedback == expected_feedback, (learner, assignment)
     # Another key: the first column's header and values change, nothing else.

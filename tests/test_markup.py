@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import re
 import struct
-import tempfile
 import zlib
 from collections import Counter
 from collections.abc import Callable
@@ -294,8 +293,8 @@ def hostile_notebook() -> nbformat.NotebookNode:
 
 
 @pytest.fixture(scope="module")
-def tmp_dir() -> Path:
-    return Path(tempfile.mkdtemp(prefix="mlteam-markup-"))
+def tmp_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("markup")
 
 
 @pytest.fixture(scope="module")

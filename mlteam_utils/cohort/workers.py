@@ -108,12 +108,19 @@ KEEP_FILES = (ANSWERS_GLOB, "timestamp.txt", "submission_secret.txt")
 def _kernel_did_not_start(text: str) -> bool:
     """Whether nbgrader failed because the kernel never answered (not the learner's code).
 
+    A kernel that dies before its first reply has run no learner code: its sandbox
+    could not start (e.g. a private /etc file that vanished between listing and
+    bubblewrap's start). One that dies later may have been killed by the learner's
+    code, and is not retried.
+
     >>> _kernel_did_not_start("RuntimeError: Kernel didn't respond in 60 seconds")
+    True
+    >>> _kernel_did_not_start("RuntimeError: Kernel died before replying to kernel_info")
     True
     >>> _kernel_did_not_start("DeadKernelError: Kernel died")
     False
     """
-    return "Kernel didn't respond" in text
+    return "Kernel didn't respond" in text or "Kernel died before replying to kernel_info" in text
 
 
 def _load_config(course_root: Path, extra: ConfigValues) -> Any:

@@ -343,6 +343,8 @@ def _zygote_for(sandbox: dict[str, Any] | None, python: str) -> _Zygote:
     key = json.dumps([python, sandbox], sort_keys=True, default=str)
     zygote = _ZYGOTES.get(key)
     if zygote is None or zygote.process.poll() is not None:
+        if zygote is not None:
+            zygote.close()  # it ended (killed by a test's limit): remove its folder before starting anew
         zygote = _ZYGOTES[key] = _Zygote(sandbox, python)
     return zygote
 

@@ -177,12 +177,15 @@ def count_tasks(user_id: int, proc: Path = Path("/proc")) -> int:
     return total
 
 
-@functools.cache
 def private_system_files(root: str = "/etc") -> tuple[str, ...]:
     """Files and folders under ``root`` that other users may not read (e.g. /etc/shadow).
 
     The sandboxed code runs as the grading user, often root, so these are covered
-    up: the sandbox sees only what any user of the machine could read.
+    up: the sandbox sees only what any user of the machine could read. Read afresh
+    for each sandbox (about 10 ms), never cached: /etc changes while a cohort is
+    graded (``useradd`` makes and removes ``/etc/subgid.lock``, mode 0600), and a
+    stale list would either miss a new private file or cover one that has gone,
+    which bubblewrap cannot do on the read-only /etc ("Can't create file").
 
     >>> "/etc/shadow" in private_system_files() or not Path("/etc/shadow").exists()
     True

@@ -9,16 +9,21 @@ and one shared password (test only; a site uses PAM, OAuth or LTI: deploy/jupyte
    JupyterHub 4.1+ forbids the iframe of the Lab menu);
 2. two learners log in, fetch ex01 from the Assignments tab, answer a widget question and the
    code question, and submit;
-3. the instructor collects, grades with ``mlteam-course grade`` (as the grader account, in the
-   course folder), grades one reflection in the formgrader and releases feedback;
+3. the instructor collects, grades into PostgreSQL with ``mlteam-course grade`` (as the
+   grader account, in the course folder), grades one reflection in the formgrader (the test
+   reads that grade back from PostgreSQL) and releases feedback;
 4. a learner fetches the feedback and sees their widget score;
 5. (a test of its own) a learner cannot open another learner's server, the formgrader,
-   ``solutions/`` or the gradebook.
+   ``solutions/`` or the gradebook: from their own kernel, the grader's ``~/.pgpass`` is
+   unreadable, and PostgreSQL refuses them over TCP without the password or with a guessed
+   one, and over the cluster's socket.
 
-The gradebook here is SQLite, in a folder only the grader account can enter. The test
-PostgreSQL cluster (tests/postgres_cluster.py) trusts every local user on its socket, so a
-learner's kernel could log in to it as its superuser and step 5 would rightly fail; a hub test
-on PostgreSQL needs that cluster to authenticate socket users (peer or password) first.
+The gradebook is a database of the session's PostgreSQL cluster (tests/postgres_cluster.py),
+set up as deploy/jupyterhub/README.md tells a site: the grader's role connects over TCP on
+127.0.0.1 with its password in the grader's ``~/.pgpass`` alone (the site's ``db_url`` holds
+none), and the formgrader service, run as the grader, reaches it the same way. The cluster's
+socket trusts whoever opens it, so its folder is closed to every user but the server's (and
+root, which this test runs as and reads the gradebook with).
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from playwright.sync_api import Browser, BrowserContext, Page
 
     from hub_fixtures import CourseHub
+    from postgres_cluster import PostgresCluster
 
 pytestmark = pytest.mark.browser
 
@@ -52,12 +58,12 @@ DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images" / "hub"
 
 
 @pytest.fixture(scope="module")
-def course_hub(browser_tools: None) -> Iterator[CourseHub]:
+def course_hub(browser_tools: None, postgres_cluster: PostgresCluster) -> Iterator[CourseHub]:
     from hub_fixtures import HOW_TO_INSTALL, missing_parts, start_course_hub
 
     missing = missing_parts()
     require_optional(not missing, "a test JupyterHub (" + ", ".join(missing) + ")", HOW_TO_INSTALL)
-    hub = start_course_hub(learners=2, instructors=1)
+    hub = start_course_hub(learners=2, instructors=1, postgres=postgres_cluster)
     try:
         yield hub
     finally:
@@ -157,8 +163,22 @@ def submission_id(hub: CourseHub, learner: str) -> str:
     return read.stdout.strip()
 
 
+def grader_pgpass(hub: CourseHub) -> Path:
+    return hub.users.homes / hub.grader / ".pgpass"
+
+
+def in_gradebook(hub: CourseHub, query: str, *params: object) -> list[tuple[object, ...]]:
+    """Rows of the hub's PostgreSQL gradebook, read as the cluster's superuser: what really landed there."""
+    import psycopg
+
+    assert hub.postgres is not None, "the hub test's gradebook is PostgreSQL"
+    with psycopg.connect(hub.postgres.conninfo(hub.database)) as connection:
+        return connection.execute(query, params).fetchall()
+
+
 def test_a_cohort_through_the_hub(chromium, course_hub, hub_record) -> None:
     from playwright.sync_api import expect
+    from sqlalchemy.engine import make_url
 
     from course_helpers import load_fixture
 
@@ -189,17 +209,39 @@ def test_a_cohort_through_the_hub(chromium, course_hub, hub_record) -> None:
     graded = hub.as_grader("mlteam-course", "grade", ASSIGNMENT, "--jobs", "2", "--quiet")
     assert graded.returncode == 0, graded.stdout + graded.stderr[-3000:]
     assert "graded: 2" in graded.stdout, graded.stdout
+    # The site's settings name the database and no password: that is in the grader's ~/.pgpass alone.
+    site_config = (hub.course / "course" / "nbgrader_site_config.py").read_text(encoding="utf-8")
+    password = grader_pgpass(hub).read_text(encoding="utf-8").strip().rsplit(":", 1)[1]
+    assert f"db_url = {hub.db_url!r}" in site_config and password not in site_config, site_config
+    assert make_url(hub.db_url).drivername == "postgresql+psycopg" and make_url(hub.db_url).password is None
+    autograded = in_gradebook(hub, """
+        SELECT sa.student_id, count(g.auto_score) FROM submitted_assignment sa
+        JOIN assignment a ON a.id = sa.assignment_id JOIN submitted_notebook sn ON sn.assignment_id = sa.id
+        JOIN grade g ON g.notebook_id = sn.id WHERE a.name = %s GROUP BY sa.student_id""", ASSIGNMENT)
+    assert sorted(name for name, _ in autograded) == sorted([first, second]), autograded
+    assert all(scores > 0 for _, scores in autograded), autograded
+    assert not (hub.course / "course" / "gradebook.db").exists(), "nbgrader fell back to an SQLite gradebook"
     # ... grades one reflection in the formgrader (the first learner's; the other waits) ...
     context, page = log_in(chromium, hub, instructor, hub_record)
-    page.goto(f"{service}/formgrader/submissions/{submission_id(hub, first)}")
+    reflection_of_first = submission_id(hub, first)
+    page.goto(f"{service}/formgrader/submissions/{reflection_of_first}")
     task = page.locator(".cell", has=page.locator(".nbgrader-label", has_text="Student's task"))
     expect(task).to_contain_text("Rubric, for the grader.")
     score = page.locator(f"input.score#{REFLECTION}")
-    score.fill("2")
-    score.press("Tab")
+    # The formgrader's view renders once the grades have loaded, emptying the box: type after that,
+    # and wait for the grade's PUT (the "saved" tick is in the page from the start).
+    expect(score).to_have_class(re.compile(r"\bneeds_manual_grade\b"))
+    with page.expect_response(lambda response: "/formgrader/api/grade/" in response.url
+                              and response.request.method == "PUT") as saved:
+        score.fill("2")
+        score.press("Tab")
+    assert saved.value.ok, saved.value.status
     expect(page.locator(".cell", has=score).locator(".score-saved")).to_have_class(re.compile(r"\bglyphicon-ok\b"))
     shots.take("instructor_formgrader_manual_grade")
     context.close()
+    hand_grade = in_gradebook(hub, "SELECT g.manual_score FROM grade g JOIN base_cell c ON c.id = g.cell_id "
+                                   "WHERE g.notebook_id = %s AND c.name = %s", reflection_of_first, REFLECTION)
+    assert hand_grade == [(2.0,)], hand_grade  # the formgrader (run as the grader) wrote it into PostgreSQL
     # ... and releases the feedback (`mlteam-course feedback`: through the exchange, once graded by a person).
     released = hub.as_grader("mlteam-course", "feedback", ASSIGNMENT)
     assert released.returncode == 0, released.stdout + released.stderr[-3000:]
@@ -247,12 +289,13 @@ def test_a_learner_reaches_nothing_but_their_own_server(course_hub) -> None:
     # Their own server's file API stops at their own folder.
     escape = learner.api("GET", f"contents/{'../' * 8}{str(hub.course).lstrip('/')}/solutions")
     assert escape.status_code in (400, 403, 404), escape.status_code
-    # Code in their own kernel runs as their own Unix user: solutions/ and the gradebook are closed.
-    gradebook = hub.db_url.removeprefix("sqlite:///") if hub.db_url.startswith("sqlite:///") else ""
+    # Code in their own kernel runs as their own Unix user: solutions/ and the grader's password file are closed ...
+    assert hub.postgres is not None
+    secrets_on_disk = [hub.course / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.key.json", hub.course / "solutions",
+                       grader_pgpass(hub)]
     probe = f"""
 import os, pathlib
-for target in [{str(hub.course / 'solutions' / ASSIGNMENT / (ASSIGNMENT + '.key.json'))!r}, {str(hub.course / 'solutions')!r}, {gradebook!r}]:
-    if not target: continue
+for target in {[str(path) for path in secrets_on_disk]!r}:
     try:
         (os.listdir if pathlib.Path(target).is_dir() else lambda p: open(p, 'rb').read(1))(target)
         print('READ', target)
@@ -261,5 +304,33 @@ for target in [{str(hub.course / 'solutions' / ASSIGNMENT / (ASSIGNMENT + '.key.
 print('uid', os.getuid())
 """
     output = learner.run_code(probe)
-    assert "READ" not in output and output.count("refused") == (3 if gradebook else 2), output
+    assert "READ" not in output and output.count("refused") == len(secrets_on_disk), output
     assert f"uid {hub.users.uid(me)}" in output, output
+    # ... and so is the PostgreSQL gradebook: over TCP without the password or with a guessed one
+    # (as the grader's role and as the superuser), and over the cluster's socket, which trusts
+    # whoever can open it (its folder is the server user's alone).
+    cluster = hub.postgres
+    tcp = {"host": cluster.host, "port": cluster.port, "dbname": hub.database, "connect_timeout": 10}
+    attempts = {
+        "tcp, the grader's role, no password": ({**tcp, "user": hub.grader}, "no password supplied"),
+        "tcp, the grader's role, a guess": ({**tcp, "user": hub.grader, "password": hub.grader},
+                                            f'password authentication failed for user "{hub.grader}"'),
+        "tcp, the superuser, a guess": ({**tcp, "user": cluster.user, "password": "postgres"},
+                                        f'password authentication failed for user "{cluster.user}"'),
+        "the socket, the superuser": ({**tcp, "host": str(cluster.socket_dir), "user": cluster.user},
+                                      f'"{cluster.socket_dir}/.s.PGSQL.{cluster.port}" failed: Permission denied'),
+    }
+    probe = f"""
+import psycopg
+for what, arguments in {({what: arguments for what, (arguments, _) in attempts.items()})!r}.items():
+    try:
+        psycopg.connect(**arguments).close()
+        print(what, '=> CONNECTED')
+    except psycopg.OperationalError as error:
+        print(what, '=>', ' '.join(str(error).split()))
+"""
+    output = learner.run_code(probe)
+    assert "CONNECTED" not in output, output
+    for what, (_, refusal) in attempts.items():
+        line = next((line for line in output.splitlines() if line.startswith(f"{what} =>")), "")
+        assert refusal in line, (what, refusal, output)
