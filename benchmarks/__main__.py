@@ -6,6 +6,7 @@ With names (e.g. ``python -m benchmarks imports``), only ``bench_<name>.py`` run
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import time
 from pathlib import Path
@@ -19,6 +20,11 @@ def discover() -> list[str]:
 
 def main(argv: list[str]) -> int:
     wanted = {f"bench_{name.removeprefix('bench_')}" for name in argv}
+    # nbgrader shells out to `alembic` from the interpreter's bin folder, as the tests know
+    # too (tests/conftest.py): `python -m benchmarks` must work without the venv activated.
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     failures = 0
     for name in discover():
         if wanted and name not in wanted:
