@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -144,14 +145,35 @@ def render_learner_page(student_id: str, frames: GradebookFrames, context: Cours
     return "\n".join(parts) + "\n"
 
 
+def _each_learner(frames: GradebookFrames, context: CourseContext) -> Iterator[tuple[str, GradebookFrames, CourseContext]]:
+    """Each learner with the gradebook and answers narrowed to their own rows.
+
+    The frames are split once: a page built from the whole cohort's frames costs time
+    in proportion to the cohort, so the pages together grew with its square.
+    """
+    from dataclasses import replace
+
+    def split(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        return {str(student): rows for student, rows in frame.groupby("student_id", sort=False)}
+
+    learners, items, submissions, answers = (split(frames.learners), split(frames.items),
+                                             split(frames.submissions), split(context.answers))
+    for student in frames.learners["student_id"]:
+        student_id = str(student)
+        own = replace(frames, learners=learners[student_id],
+                      items=items.get(student_id, frames.items.iloc[0:0]),
+                      submissions=submissions.get(student_id, frames.submissions.iloc[0:0]))
+        yield student_id, own, replace(context, answers=answers.get(student_id, context.answers.iloc[0:0]))
+
+
 def write_learner_pages(frames: GradebookFrames, context: CourseContext, folder: Path, generated: str, title: str) -> dict[str, Path]:
     """Write ``folder/<id>.html`` for every learner; return learner -> page."""
     folder.mkdir(parents=True, exist_ok=True)
     pages = {}
-    for student_id in frames.learners["student_id"]:
-        path = folder / page_name(str(student_id))
-        path.write_text(render_learner_page(str(student_id), frames, context, generated, title), encoding="utf-8")
-        pages[str(student_id)] = path
+    for student_id, own_frames, own_context in _each_learner(frames, context):
+        path = folder / page_name(student_id)
+        path.write_text(render_learner_page(student_id, own_frames, own_context, generated, title), encoding="utf-8")
+        pages[student_id] = path
     listing = "".join(f'<li><a href="{html.escape(path.name)}">{html.escape(student)}</a></li>' for student, path in pages.items())
     (folder / "index.html").write_text(
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Learners: {html.escape(title)}</title>'
