@@ -155,7 +155,8 @@ def cmd_progress(args: argparse.Namespace) -> int:
 
 
 @subcommand("certificate", failures=("mlteam_utils.certificates:CertificateError", "builtins:OSError",
-                                       "mlteam_utils.reports.gradebook_frames:ReportError", "mlteam_utils.syllabus:SyllabusError"))
+                                       "mlteam_utils.reports.gradebook_frames:ReportError", "mlteam_utils.syllabus:SyllabusError",
+                                       "mlteam_utils.cohort.gradebook_db:GradebookError"))
 def cmd_certificate(args: argparse.Namespace) -> int:
     from mlteam_utils.certificates.issue import issue_cohort, issue_self
     from mlteam_utils.workspace import WORK_FOLDER
@@ -171,7 +172,8 @@ def cmd_certificate(args: argparse.Namespace) -> int:
     return 0
 
 
-@subcommand("verify", failures=("mlteam_utils.certificates:CertificateError", "mlteam_utils.reports.gradebook_frames:ReportError"))
+@subcommand("verify", failures=("mlteam_utils.certificates:CertificateError", "mlteam_utils.reports.gradebook_frames:ReportError",
+                                  "mlteam_utils.cohort.gradebook_db:GradebookError"))
 def cmd_verify(args: argparse.Namespace) -> int:
     from mlteam_utils.certificates.verify import verify
 

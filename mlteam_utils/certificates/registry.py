@@ -52,37 +52,37 @@ def _now() -> str:
 
 
 def record_issued(db_url: str, code: str, student_id: str, statement: str) -> None:
-    """Record an issued certificate (the same code again keeps its first record: same statement, same code)."""
-    from sqlalchemy import MetaData, create_engine, select
+    """Record an issued certificate (the same code again keeps its first record: same statement, same code).
 
-    engine = create_engine(db_url)
-    try:
-        table = _table(MetaData())
-        table.create(engine, checkfirst=True)
-        with engine.begin() as connection:
-            if connection.execute(select(table.c.code).where(table.c.code == code)).first() is None:
-                connection.execute(table.insert().values(code=code, student_id=student_id, statement=statement, issued_at=_now()))
-    finally:
-        engine.dispose()
+    Through the gradebook's own transactions (:mod:`mlteam_utils.cohort.gradebook_db`): SQLite's
+    write lock with a wait, one-line errors for a server that cannot be reached, and an insert
+    that two instructors issuing at once cannot make collide.
+    """
+    from sqlalchemy import MetaData
+
+    from mlteam_utils.cohort.gradebook_db import gradebook_location, transaction, upsert
+
+    table = _table(MetaData())
+    with transaction(gradebook_location(db_url), write=True) as connection:
+        table.create(connection, checkfirst=True)
+        upsert(connection, table, [{"code": code, "student_id": student_id, "statement": statement, "issued_at": _now()}],
+               ["code"], replace=False)
 
 
 def find_issued(db_url: str, code: str) -> Issued | None:
     """The record of ``code`` in the gradebook, or None (also when no certificate was ever issued there)."""
-    from sqlalchemy import MetaData, create_engine, inspect, select
-    from sqlalchemy.engine import make_url
+    from sqlalchemy import MetaData, select
 
-    url = make_url(db_url)
-    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).is_file():
+    from mlteam_utils.cohort.gradebook_db import gradebook_location, table_names, transaction
+
+    location = gradebook_location(db_url)
+    if isinstance(location, Path) and not location.is_file():
         return None  # no gradebook: nothing was issued (and looking must not create one)
-    engine = create_engine(db_url)
-    try:
-        if CERTIFICATE_TABLE not in inspect(engine).get_table_names():
+    with transaction(location) as connection:
+        if CERTIFICATE_TABLE not in table_names(connection):
             return None
         table = _table(MetaData())
-        with engine.connect() as connection:
-            row = connection.execute(select(table).where(table.c.code == code)).first()
-    finally:
-        engine.dispose()
+        row = connection.execute(select(table).where(table.c.code == code)).first()
     return None if row is None else Issued(row.code, row.student_id, row.statement, row.issued_at)
 
 
