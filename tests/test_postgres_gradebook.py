@@ -148,10 +148,20 @@ def outputs(courses: dict[str, tuple[Path, bool]], folder: Path) -> dict[str, di
     }
 
 
-def duplicate_rows(db_url: str) -> dict[str, int]:
-    """Per nbgrader table of a submission: rows beyond the one each key should have."""
+def query(db_url: str, *statements: str) -> list[list[tuple]]:
+    """The rows of each SQL statement, read from the gradebook at ``db_url`` on one connection."""
     import sqlalchemy as sa
 
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.connect() as connection:
+            return [[tuple(row) for row in connection.execute(sa.text(statement))] for statement in statements]
+    finally:
+        engine.dispose()
+
+
+def duplicate_rows(db_url: str) -> dict[str, int]:
+    """Per nbgrader table of a submission: rows beyond the one each key should have."""
     keys = {
         "student": "id",
         "submitted_assignment": "assignment_id, student_id",
@@ -160,26 +170,12 @@ def duplicate_rows(db_url: str) -> dict[str, int]:
         "comment": "cell_id, notebook_id",
         "mlteam_grading_outcome": "student, assignment",
     }
-    engine = sa.create_engine(db_url)
-    try:
-        with engine.connect() as connection:
-            return {
-                table: connection.execute(sa.text(f"SELECT COUNT(*) - COUNT(DISTINCT ({key})) FROM {table}")).scalar_one()
-                for table, key in keys.items()
-            }
-    finally:
-        engine.dispose()
+    counts = query(db_url, *(f"SELECT COUNT(*) - COUNT(DISTINCT ({key})) FROM {table}" for table, key in keys.items()))
+    return {table: rows[0][0] for table, rows in zip(keys, counts, strict=True)}
 
 
 def graded_submissions(db_url: str) -> dict[tuple[str, str], str]:
-    import sqlalchemy as sa
-
-    engine = sa.create_engine(db_url)
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(sa.text("SELECT student, assignment, outcome FROM mlteam_grading_outcome")).fetchall()
-    finally:
-        engine.dispose()
+    [rows] = query(db_url, "SELECT student, assignment, outcome FROM mlteam_grading_outcome")
     return {(row[0], row[1]): row[2] for row in rows}
 
 
@@ -354,19 +350,12 @@ def test_postgres_gradebooks_export_and_report_what_sqlite_does(graded: dict[str
 
 def test_feedback_works_on_postgres(graded: dict[str, Graded], postgres_cluster: PostgresCluster, tmp_path: Path) -> None:
     """Pages are written; what they were made from is remembered in the PostgreSQL gradebook."""
-    import sqlalchemy as sa
-
     course, db_url = own_copy(graded["by_learner"], postgres_cluster, tmp_path)
     code, out, err = run(course, "feedback", "--no-release", "--include-ungraded")
     assert code == 0, out + err
     pages = sorted(p.relative_to(course / "course" / "feedback").parts[:2] for p in (course / "course" / "feedback").rglob("*.html"))
     assert pages == sorted((kind, assignment) for kind in HONEST_KINDS for assignment in ASSIGNMENTS)
-    engine = sa.create_engine(db_url)
-    try:
-        with engine.connect() as connection:
-            recorded = connection.execute(sa.text("SELECT COUNT(*) FROM mlteam_feedback_source")).scalar_one()
-    finally:
-        engine.dispose()
+    [[(recorded,)]] = query(db_url, "SELECT COUNT(*) FROM mlteam_feedback_source")
     assert recorded == len(pages)
 
 
