@@ -498,9 +498,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     progress_parser = commands.add_parser(
         "progress",
-        help="your progress: lesson checks tried and right, exercise questions answered, per module",
+        help="your progress per module: lesson checks, exercise answers, self-graded score, passed, completed",
         description="Show your progress through the course, module by module: the lesson's knowledge checks you "
-        "tried and got right (recorded in my-work/ when you press Check) and the exercise's questions you answered.",
+        "tried and got right (recorded in my-work/ when you press Check), the exercise's questions you answered, "
+        "your latest `make selfgrade` score against the pass mark, and whether the module is passed and completed "
+        "(the rules: [completion] in course/syllabus.toml).",
     )
     progress_parser.add_argument("--folder", type=Path, metavar="DIR", help="your work area (default: my-work/ in the course)")
     progress_parser.add_argument(
