@@ -143,6 +143,11 @@ c.HTMLExporter.exclude_output_prompt = True
 # the formgrader finds it). On a shared machine or a JupyterHub, point it at a
 # folder every learner can write to, e.g. /srv/nbgrader/exchange.
 c.Exchange.root = str(course_root / "course" / "exchange")
+# Every learner can write to the exchange's inbound folder: collect checks that each
+# hand-in's folder belongs to the learner it names, copies only plain files (no links,
+# FIFOs or devices) and dates a hand-in by when its files last changed if the learner's
+# own time is earlier (mlteam_utils/cohort/collect.py).
+c.ExchangeFactory.collect = "mlteam_utils.cohort.collect.SafeExchangeCollect"
 
 # --- This site -------------------------------------------------------------------
 # A shared deployment (a JupyterHub, several graders, a PostgreSQL gradebook) keeps its

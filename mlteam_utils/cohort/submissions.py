@@ -162,6 +162,8 @@ def uncollected_submissions(
     """
     from nbgrader.utils import parse_utc
 
+    from mlteam_utils.cohort.collect import owner_problem
+
     inbound = exchange_root / course_id / "inbound"
     if not inbound.is_dir():
         return []
@@ -181,7 +183,11 @@ def uncollected_submissions(
             continue
         try:
             when = parse_utc(stamp)
-        except (ValueError, OverflowError, TypeError):
+            info = entry.stat(follow_symlinks=False)
+        except (ValueError, OverflowError, TypeError, OSError):
+            continue
+        # What collect would refuse (a link, another user's folder) is not waiting to be collected.
+        if not stat.S_ISDIR(info.st_mode) or owner_problem(info, student):
             continue
         if (student, assignment) not in latest or when > latest[(student, assignment)][0]:
             latest[(student, assignment)] = (when, stamp)
