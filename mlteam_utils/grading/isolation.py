@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
 import shutil
 import signal
@@ -317,9 +318,41 @@ class IsolatedExecute(Execute):
         help="How the sandboxed kernel is stopped after the last cell; 'immediate' kills its sandbox.",
     ).tag(config=True)
 
+    # Outputs stream from the kernel into the grader's memory, where the sandbox's caps do
+    # not reach: a notebook printing flat out in every cell could hold gigabytes there.
+    max_output_mb = Integer(
+        64, help="Outputs one notebook may hold in the grader's memory, in MB. Beyond it only the "
+                 "code questions' handed-over values are kept; the rest is dropped, with a note in the notebook.",
+    ).tag(config=True)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("kernel_manager_class", IsolatedKernelManager)
         super().__init__(*args, **kwargs)
+        self._output_bytes, self._output_dropped = 0, False
+
+    def output(self, outs: list[Any], msg: dict[str, Any], display_id: str | None, cell_index: int) -> Any:
+        size = output_size(msg)
+        self._output_bytes += size
+        if size == 0 or self._output_bytes <= self.max_output_mb * 2**20 or self._is_handover(msg, cell_index):
+            return super().output(outs, msg, display_id, cell_index)
+        if not self._output_dropped:
+            self._output_dropped = True
+            from nbformat.v4 import new_output
+
+            note = f"[The grader dropped this notebook's output beyond {self.max_output_mb} MB.]\n"
+            outs.append(new_output("stream", name="stderr", text=note))
+            self.log.warning("Output beyond %s MB dropped", self.max_output_mb)
+        return None
+
+    def _is_handover(self, msg: dict[str, Any], cell_index: int) -> bool:
+        """A test cell's handed-over values, of a size the grader would read (see code_questions)."""
+        from mlteam_utils.grading.answer_values import MAX_TEXT_BYTES, MEDIA_TYPE
+
+        data = msg.get("content", {}).get("data")
+        cell = self.nb.cells[cell_index] if 0 <= cell_index < len(self.nb.cells) else {}
+        nbgrader = cell.get("metadata", {}).get("nbgrader", {})
+        return (isinstance(data, dict) and MEDIA_TYPE in data and bool(nbgrader.get("locked")) and bool(nbgrader.get("grade"))
+                and output_size(msg) <= 2 * MAX_TEXT_BYTES)
 
     def create_kernel_manager(self) -> Any:
         # Kept: nbclient forgets its kernel manager when the kernel is gone, and the
@@ -329,6 +362,7 @@ class IsolatedExecute(Execute):
 
     def preprocess(self, nb: Any, resources: Any = None, km: Any = None) -> Any:
         self.isolated_manager = None
+        self._output_bytes, self._output_dropped = 0, False
         try:
             return super().preprocess(nb, resources, km)
         except Exception as error:
@@ -341,6 +375,25 @@ class IsolatedExecute(Execute):
         finally:
             if isinstance(self.isolated_manager, IsolatedKernelManager):
                 self.isolated_manager.discard_scratch()
+
+
+def output_size(msg: dict[str, Any]) -> int:
+    """Characters of output an iopub message carries (0 for one that carries none).
+
+    >>> output_size({"msg_type": "stream", "content": {"name": "stdout", "text": "hello"}})
+    5
+    >>> output_size({"msg_type": "display_data", "content": {"data": {"text/plain": "ab", "x/json": {"k": 1}}}})
+    10
+    >>> output_size({"msg_type": "status", "content": {"execution_state": "idle"}})
+    0
+    """
+    content = msg.get("content", {})
+    size = len(content["text"]) if isinstance(content.get("text"), str) else 0
+    for value in (content.get("data") or {}).values():
+        size += len(value) if isinstance(value, str) else len(json.dumps(value, default=str))
+    for line in content.get("traceback") or ():
+        size += len(str(line))
+    return size
 
 
 class ProcessCapError(RuntimeError):
