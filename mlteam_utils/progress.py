@@ -89,6 +89,8 @@ class SelfProgress:
     work: Path
     syllabus: Syllabus
     rows: tuple[ModuleProgress, ...]
+    #: one line per record in the work area that could not be used (a link, a pipe, not JSON)
+    problems: tuple[str, ...] = ()
 
     @property
     def required(self) -> tuple[ModuleProgress, ...]:
@@ -111,13 +113,24 @@ class SelfProgress:
         return f"{done} of {len(self.required)} required modules completed."
 
 
-def _question_ids(exercise: Path) -> list[str]:
-    """The widget questions of an exercise notebook: the ids its check cells name."""
+#: An exercise notebook with its outputs is well under this; a bigger file is not read.
+MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024
+
+
+def _question_ids(exercise: Path, problems: list[str]) -> list[str]:
+    """The widget questions of an exercise notebook: the ids its check cells name (a learner's file: read only if plain)."""
     import nbformat
 
+    from mlteam_utils.grading.safe_files import UnsafeEntry, read_regular_file
+
     try:
-        notebook = nbformat.read(exercise, as_version=4)
-    except (OSError, ValueError):
+        notebook = nbformat.reads(read_regular_file(exercise, max_bytes=MAX_NOTEBOOK_BYTES).decode("utf-8"), as_version=4)
+    except FileNotFoundError:
+        return []
+    except UnsafeEntry as error:
+        problems.append(f"{error}, not a notebook: not read")
+        return []
+    except (OSError, ValueError):  # damaged: JupyterLab says so when it is opened
         return []
     found = []
     for cell in notebook.cells:
@@ -136,10 +149,20 @@ def _best(entry: dict[str, object]) -> float:
     return float(best) if isinstance(best, (int, float)) and not isinstance(best, bool) else 0.0
 
 
-def _answered(answers_file: Path) -> set[str]:
+def _answered(answers_file: Path, problems: list[str]) -> set[str]:
+    """The widget questions answered in an exercise's answers file (a learner's file: read only if plain)."""
+    from mlteam_utils.progress_log import read_record_text
+
     try:
-        data = json.loads(answers_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        text = read_record_text(answers_file)
+    except FileNotFoundError:
+        return set()
+    except (ValueError, OSError) as error:
+        problems.append(str(error))
+        return set()
+    try:
+        data = json.loads(text)
+    except ValueError:  # the exercise's widget sets a damaged file aside itself; here it just counts nothing
         return set()
     answers = data.get("answers") if isinstance(data, dict) else None
     if not isinstance(answers, dict):
@@ -175,11 +198,13 @@ def self_progress(work: Path, course_root: Path | None = None) -> SelfProgress:
     from mlteam_utils.questions.knowledge_checks import all_checks
 
     syllabus = load_syllabus(None if course_root is None else course_root / "course" / "syllabus.toml")
+    problems: list[str] = []
     try:
         record = read_progress(work)
-    except ValueError:
+    except (ValueError, OSError) as error:  # not a record, not a plain file, a folder: shown, never followed
         record = {}
-    selfgrades = read_selfgrades(work)
+        problems.append(str(error))
+    selfgrades = read_selfgrades(work, problems)
     checks = all_checks()
     rows = []
     for module in syllabus.available_modules:
@@ -187,11 +212,11 @@ def self_progress(work: Path, course_root: Path | None = None) -> SelfProgress:
         tried = [cid for cid in lesson_checks if cid in record]
         right = [cid for cid in tried if _best(record[cid]) >= 1.0]
         exercise = work / module.exercise_path
-        questions = _question_ids(exercise)
-        answered = _answered(exercise.parent / answers_filename(module.exercise_id)) & set(questions)
+        questions = _question_ids(exercise, problems)
+        answered = _answered(exercise.parent / answers_filename(module.exercise_id), problems) & set(questions)
         rows.append(ModuleProgress(module, len(lesson_checks), len(tried), len(right), len(questions), len(answered),
                                    **_self_graded(selfgrades.get(module.exercise_id), syllabus)))
-    return SelfProgress(work, syllabus, tuple(rows))
+    return SelfProgress(work, syllabus, tuple(rows), tuple(problems))
 
 
 NO_WORK_AREA = ("No work area found: your progress is recorded in my-work/, the folder `make lab` serves. "
@@ -208,6 +233,11 @@ def progress_report(start: Path, course_root: Path | None = None) -> str:
              "scores from your latest `make selfgrade`):", ""]
     lines += [row.line() for row in progress.rows]
     lines += ["", progress.summary(), "", "How completion works: " + progress.syllabus.completion_rule_text()]
+    if progress.problems:
+        from mlteam_utils.grading.safe_files import printable
+
+        lines += ["", "Not counted (files in your work area that are not the course's records):"]
+        lines += [f"  {printable(problem, 400)}" for problem in progress.problems]
     return "\n".join(lines)
 
 

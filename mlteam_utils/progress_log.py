@@ -51,6 +51,41 @@ SCHEMA = "mlteam-progress/1"
 #: The result of each exercise's latest ``mlteam-course selfgrade``, in the same work area.
 SELFGRADE_FILE = ".mlteam-selfgrade.json"
 SELFGRADE_SCHEMA = "mlteam-selfgrade/1"
+#: A record is a few kilobytes; anything this big is not one (and is not read into memory).
+MAX_RECORD_BYTES = 4 * 1024 * 1024
+
+
+def read_record_text(path: Path) -> str:
+    """The text of a learner-side record, only if it is a plain file of sane size.
+
+    The work area is the learner's: a link, a named pipe (which would block
+    ``read_text`` for ever) or a huge file there is refused, never followed or opened.
+    Raises ``FileNotFoundError`` when there is none, ``IsADirectoryError`` for a
+    folder (an ``OSError``, like a record that cannot be written: left where it is),
+    and ``ValueError`` (one line, naming the file and what it is) when it cannot be a record.
+
+    >>> import os, tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> os.mkfifo(folder / PROGRESS_FILE)
+    >>> read_record_text(folder / PROGRESS_FILE)
+    Traceback (most recent call last):
+    ...
+    ValueError: .../.mlteam-progress.json is a named pipe (FIFO), not a record: not read
+    """
+    from mlteam_utils.grading.safe_files import UnsafeEntry, read_regular_file
+
+    try:
+        return read_regular_file(path, max_bytes=MAX_RECORD_BYTES).decode("utf-8")
+    except FileNotFoundError:
+        raise
+    except UnsafeEntry as error:
+        if path.is_dir() and not path.is_symlink():
+            raise IsADirectoryError(f"{path} is a folder, not a record: not read") from None
+        raise ValueError(f"{error}, not a record: not read") from None
+    except OSError as error:
+        raise ValueError(f"{path} cannot be read ({error.strerror or error}): not read") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not UTF-8 text, not a record: not read") from None
 
 
 def find_work_area(start: Path) -> Path | None:
@@ -73,10 +108,13 @@ def read_progress(work: Path) -> dict[str, dict[str, Any]]:
     """
     path = work / PROGRESS_FILE
     try:
-        raw = path.read_text(encoding="utf-8")
+        raw = read_record_text(path)
     except FileNotFoundError:
         return {}
-    data = json.loads(raw)
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise ValueError(f"{path} is not valid JSON, not a progress record: not read") from None
     if not isinstance(data, Mapping) or data.get("schema") != SCHEMA or not isinstance(data.get("checks"), Mapping):
         raise ValueError(f"{path.name} is not a progress record ({SCHEMA})")
     return {str(k): dict(v) for k, v in data["checks"].items() if isinstance(v, Mapping)}
@@ -120,14 +158,24 @@ def record_check(
     return True
 
 
-def read_selfgrades(work: Path) -> dict[str, dict[str, Any]]:
+def read_selfgrades(work: Path, problems: list[str] | None = None) -> dict[str, dict[str, Any]]:
     """The work area's self-grade results: assignment -> latest result (empty if none or unreadable).
 
-    A file that is not a self-grade record reads as no record (the next selfgrade rewrites it).
+    A file that is not a self-grade record reads as no record (the next selfgrade rewrites it);
+    why, in one line, is added to ``problems`` when given.
     """
+    notes = problems if problems is not None else []
     try:
-        data = json.loads((work / SELFGRADE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        text = read_record_text(work / SELFGRADE_FILE)
+    except FileNotFoundError:
+        return {}
+    except (ValueError, OSError) as error:
+        notes.append(str(error))
+        return {}
+    try:
+        data = json.loads(text)
+    except ValueError:
+        notes.append(f"{work / SELFGRADE_FILE} is not valid JSON, not a record: not read")
         return {}
     if not isinstance(data, Mapping) or data.get("schema") != SELFGRADE_SCHEMA or not isinstance(data.get("exercises"), Mapping):
         return {}

@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 
     from mlteam_utils.syllabus import Syllabus
 
-__all__ = ["DEFAULT_FOLDER", "IssueSummary", "cohort_completion", "file_name", "issue_cohort", "issue_self", "statement_for"]
+__all__ = [
+    "DEFAULT_FOLDER", "IssueSummary", "cohort_completion", "file_name", "issue_cohort", "issue_self", "printed_name", "statement_for",
+]
 
 #: Where the instructor's certificates go: inside the course, in a folder git ignores.
 DEFAULT_FOLDER = Path("course") / "certificates"
@@ -40,6 +42,30 @@ def file_name(student_id: str) -> str:
     return f"certificate-{re.sub(r'[^A-Za-z0-9_.-]', '_', student_id)[:80]}.pdf"  # one name, no folder part
 
 
+def printed_name(name: str) -> str:
+    r"""The name as a certificate prints it: one line, single spaces; :class:`CertificateError` for hidden characters.
+
+    A name comes from the gradebook (a hub or an LMS may let learners set it) or the
+    command line. A line break would print as a second line the record does not show
+    the same way, and invisible or direction-changing characters (zero-width space,
+    U+202E) make the printed name read unlike the name that ``verify`` states.
+
+    >>> printed_name("  Ana \n Lopez "), printed_name("Zoë Ñandú")
+    ('Ana Lopez', 'Zoë Ñandú')
+    >>> printed_name("Ana\u202eezepoL")
+    Traceback (most recent call last):
+    ...
+    mlteam_utils.certificates.CertificateError: the name holds an invisible or control character (U+202E); correct it in the gradebook (or give it without)
+    """
+    import unicodedata
+
+    hidden = [c for c in name if unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs") and not c.isspace()]
+    if hidden:
+        codes = ", ".join(f"U+{ord(c):04X}" for c in dict.fromkeys(hidden))
+        raise CertificateError(f"the name holds an invisible or control character ({codes}); correct it in the gradebook (or give it without)")
+    return " ".join(name.split())
+
+
 @dataclass
 class IssueSummary:
     """What :func:`issue_cohort` did: certificates issued, learners who did not qualify, problems."""
@@ -54,8 +80,8 @@ class IssueSummary:
         lines = [f"{len(self.issued)} certificate(s) issued, {len(self.not_qualified)} learner(s) did not qualify"
                  + (f", {len(self.problems)} could not be made" if self.problems else "") + "."]
         lines += [f"  issued {printable(s)}: {path} (code {code})" for s, path, code in self.issued]
-        lines += [f"  not qualified {printable(s)}: {why}" for s, why in self.not_qualified]
-        lines += [f"  not made {printable(s)}: {why}" for s, why in self.problems]
+        lines += [f"  not qualified {printable(s)}: {printable(why, 2000)}" for s, why in self.not_qualified]
+        lines += [f"  not made {printable(s)}: {printable(why, 2000)}" for s, why in self.problems]
         return "\n".join(lines)
 
 
@@ -81,7 +107,7 @@ def statement_for(student: str, modules: pd.DataFrame, course: pd.DataFrame, syl
                    str(row["completed_on"]))
         for row in modules[modules["student_id"] == student].to_dict("records")
     )
-    return Statement(name=str(summary["name"]), student_id=student, course=syllabus.title, issuer=course_id,
+    return Statement(name=printed_name(str(summary["name"])), student_id=student, course=syllabus.title, issuer=course_id,
                      self_graded=False, completed_on=str(summary["completed_on"]), modules=lines)
 
 
@@ -99,9 +125,9 @@ def issue_cohort(course_root: Path, folder: Path | None = None) -> IssueSummary:
         if not row["course_completed"]:
             summary.not_qualified.append((student, f"{row['modules_completed']} modules completed; {row['not_completed']}"))
             continue
-        statement = statement_for(student, modules, course, syllabus, course_id)
-        code = make_code(key, statement)
         try:
+            statement = statement_for(student, modules, course, syllabus, course_id)
+            code = make_code(key, statement)
             path = render_pdf(statement, code, folder / file_name(student))
         except (CertificateError, OSError) as error:
             summary.problems.append((student, str(error)))
@@ -115,7 +141,7 @@ def issue_self(course_root: Path, work: Path, name: str, to: Path | None = None)
     """A self-learner's own certificate, marked self-graded; :class:`CertificateError` when not completed yet."""
     from mlteam_utils.progress import self_progress
 
-    name = " ".join(name.split())
+    name = printed_name(name)
     if not name:
         raise CertificateError('give the name to print: mlteam-course certificate --name "Your Name"')
     if len(name) > 80:

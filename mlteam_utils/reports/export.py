@@ -193,16 +193,22 @@ def long_frame(frames: GradebookFrames) -> pd.DataFrame:
 def write_csv_atomically(frame: pd.DataFrame, path: Path) -> None:
     """Write ``frame`` to ``path`` via a temporary file, so a failure never leaves half a file.
 
+    Text a learner may have chosen (a name, a file name in a reason) is written
+    so that a spreadsheet shows it and never runs it
+    (:func:`~mlteam_utils.reports.spreadsheet.spreadsheet_safe`); numbers stay numbers.
+
     >>> import tempfile
     >>> import pandas as pd
     >>> path = Path(tempfile.mkdtemp()) / "out" / "grades.csv"
-    >>> write_csv_atomically(pd.DataFrame({"student_id": ["ada"], "total": [7.5]}), path)
+    >>> write_csv_atomically(pd.DataFrame({"student_id": ["ada", "ben"], "first_name": ["Ada", "=1+1"], "total": [7.5, -1.0]}), path)
     >>> path.read_text(encoding="utf-8").splitlines()
-    ['student_id,total', 'ada,7.5']
+    ['student_id,first_name,total', 'ada,Ada,7.5', "ben,'=1+1,-1"]
     """
+    from mlteam_utils.reports.spreadsheet import spreadsheet_frame
+
     path.parent.mkdir(parents=True, exist_ok=True)
     # Not durable (no fsync): an export is made again from the gradebook in seconds.
-    data = frame.to_csv(index=False, float_format=FLOAT_FORMAT).encode("utf-8")
+    data = spreadsheet_frame(frame).to_csv(index=False, float_format=FLOAT_FORMAT).encode("utf-8")
     write_atomically(path, data)
 
 

@@ -53,8 +53,10 @@ off; it is empty otherwise.
 
 **Spreadsheet formulas**: instructors open these files in Excel. A free-text
 cell (a name, a section, an assignment title) that starts with ``=``, ``+``,
-``-``, ``@``, a tab or a carriage return gets a leading ``'`` so that a
-spreadsheet shows it as text (OWASP's advice on CSV injection). An identity
+``-``, ``@``, a tab or a carriage return, or holds one right after a ``,``,
+``;``, tab or line break, gets a ``'`` before it so that a spreadsheet shows it
+as text (OWASP's advice on CSV injection; a plain number such as ``-2`` stays
+a number: :mod:`~mlteam_utils.reports.spreadsheet`). An identity
 cell cannot be changed without breaking the LMS's match, so a roster row with
 such an identity is not used (and reported) instead.
 
@@ -99,6 +101,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlteam_utils.grading.safe_files import printable
 from mlteam_utils.reports.gradebook_frames import AWAITING_MANUAL, FAILED, GRADED, NOT_SUBMITTED, ReportError
+from mlteam_utils.reports.spreadsheet import FORMULA_STARTS, runs_as_formula, spreadsheet_safe
 
 if TYPE_CHECKING:
     from mlteam_utils.reports.gradebook_frames import GradebookFrames
@@ -128,8 +131,6 @@ MOODLE_KEYS = {
     "idnumber": ("idnumber", "ID number", "useridnumber"),
 }
 MOODLE_FEEDBACK_PREFIX = "Feedback: "
-#: A cell starting with one of these is a formula to a spreadsheet (OWASP, "CSV Injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CANVAS_USER_ID = re.compile(r"^[0-9]+$")
 
 
@@ -186,15 +187,6 @@ class LmsExport:
         return buffer.getvalue().encode("utf-8")
 
 
-def spreadsheet_safe(cell: str) -> str:
-    """``cell`` made inert for a spreadsheet: a leading ``'`` when it would start a formula.
-
-    >>> spreadsheet_safe("=1+1"), spreadsheet_safe("-2"), spreadsheet_safe("@SUM(A1)"), spreadsheet_safe("Ana")
-    ("'=1+1", "'-2", "'@SUM(A1)", 'Ana')
-    """
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
-
-
 def format_score(score: float) -> str:
     """A score as both LMSs read it: at most two decimals (Canvas's precision), no trailing zeros.
 
@@ -224,10 +216,11 @@ def select_assignments(frames: GradebookFrames, wanted: Sequence[str] = ()) -> l
 
 def _formula_problem(entry: RosterEntry, column: str, source: str) -> str | None:
     value = entry.get(column)
-    if value.startswith(FORMULA_STARTS):
+    if runs_as_formula(value):
+        where = f"starts with {value[0]!r}" if value.startswith(FORMULA_STARTS) else "holds a formula after a separator"
         return (
-            f"{source} line {entry.line}: learner {entry.learner_id!r}: {column} {value[:40]!r} starts with "
-            f"{value[0]!r}, which a spreadsheet would run as a formula: not exported"
+            f"{source} line {entry.line}: learner {entry.learner_id!r}: {column} {value[:40]!r} {where}, "
+            "which a spreadsheet would run as a formula: not exported"
         )
     return None
 
