@@ -200,6 +200,33 @@ def test_a_certificate_verifies_by_code_and_with_its_pdf(issued) -> None:
     assert with_pdf.returncode == 0 and code in with_pdf.stdout, with_pdf.stderr
 
 
+def name_painted_over(original: Path, folder: Path) -> Path:
+    """``original`` with the name line covered by a white box and "Mallory Forger" drawn over it as a picture."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from fpdf import FPDF
+    from pypdf import PdfReader, PdfWriter
+
+    figure = plt.figure(figsize=(4, 0.5), dpi=100)
+    figure.text(0.5, 0.5, "Mallory Forger", ha="center", va="center", fontsize=22, weight="bold")
+    figure.savefig(folder / "name.png")
+    plt.close(figure)
+    overlay = FPDF(orientation="L", unit="mm", format="A4")
+    overlay.add_page()
+    overlay.set_fill_color(255, 255, 255)
+    overlay.rect(60, 40, 177, 14, style="F")
+    overlay.image(str(folder / "name.png"), x=88, y=40, w=120)
+    overlay.output(str(folder / "overlay.pdf"))
+    writer = PdfWriter(clone_from=original)
+    writer.pages[0].merge_page(PdfReader(folder / "overlay.pdf").pages[0])
+    forged = folder / "forged.pdf"
+    with forged.open("wb") as handle:
+        writer.write(handle)
+    return forged
+
+
 @pytest.mark.nbgrader
 def test_forged_edited_altered_and_no_longer_deserved_certificates_fail(issued, tmp_path: Path) -> None:
     from nbgrader.api import Gradebook
@@ -223,6 +250,16 @@ def test_forged_edited_altered_and_no_longer_deserved_certificates_fail(issued, 
     # Another learner's certificate shown with this code: the PDF's own code differs.
     other = mlteam_course(course, "verify", code, "--pdf", str(course / "course" / "certificates" / "certificate-ana.pdf"))
     assert other.returncode == 1 and "shows another code" in other.stderr
+    # Ben's own PDF with his name covered by a white box and another name pasted on as a picture:
+    # its text is still the issued text, but it is not the file the course made.
+    pictured = mlteam_course(course, "verify", "--pdf", str(name_painted_over(course / "course" / "certificates" / "certificate-ben.pdf", tmp_path)))
+    assert pictured.returncode == 1 and "its text matches, but the file was changed after it was issued" in pictured.stderr, pictured.stderr
+    # A certificate issued before files were fingerprinted is checked by its text, and the answer says so.
+    ana_pdf = course / "course" / "certificates" / "certificate-ana.pdf"
+    with create_engine(db_url(course)).begin() as connection:
+        assert connection.execute(text("DELETE FROM mlteam_certificate_file WHERE code = :c"), {"c": code_of(issued[1].stdout, "ana")}).rowcount == 1
+    older = mlteam_course(course, "verify", "--pdf", str(ana_pdf))
+    assert older.returncode == 0 and "only the PDF's text was checked" in older.stdout, older.stderr
 
     # The record edited in the gradebook: it no longer matches its code.
     engine = create_engine(db_url(course))

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlteam_utils.certificates import CertificateError
-from mlteam_utils.certificates.pdf import render_pdf
+from mlteam_utils.certificates.pdf import file_fingerprint, render_pdf
 from mlteam_utils.certificates.registry import record_issued, record_self_issued
 from mlteam_utils.certificates.signing import COURSE_KEY, SELF_KEY, load_or_create_key
 from mlteam_utils.certificates.statement import ModuleLine, Statement, make_code
@@ -132,7 +132,7 @@ def issue_cohort(course_root: Path, folder: Path | None = None) -> IssueSummary:
         except (CertificateError, OSError) as error:
             summary.problems.append((student, str(error)))
             continue
-        record_issued(db_url, code, student, statement.as_record())
+        record_issued(db_url, code, student, statement.as_record(), file_fingerprint(path.read_bytes()))
         summary.issued.append((student, path, code))
     return summary
 
@@ -161,5 +161,5 @@ def issue_self(course_root: Path, work: Path, name: str, to: Path | None = None)
                           self_graded=True, completed_on=progress.completed_on, modules=lines)
     code = make_code(load_or_create_key(work / SELF_KEY), statement)
     path = render_pdf(statement, code, to or work / SELF_FILE)
-    record_self_issued(work, code, "self", statement.as_record())
+    record_self_issued(work, code, "self", statement.as_record(), file_fingerprint(path.read_bytes()))
     return path, code, statement

@@ -103,21 +103,38 @@ def render_pdf(statement: Statement, code: str, path: Path) -> Path:
     return path
 
 
-def pdf_text(path: Path) -> tuple[int, str]:
+def pdf_bytes(path: Path) -> bytes:
+    """A PDF's bytes, read as a plain file; :class:`CertificateError` when it cannot be."""
+    from mlteam_utils.grading.safe_files import UnsafeEntry, read_regular_file
+
+    try:
+        return read_regular_file(path, max_bytes=20 * 1024 * 1024)
+    except FileNotFoundError:
+        raise CertificateError(f"{path} does not exist") from None
+    except (UnsafeEntry, OSError) as error:
+        raise CertificateError(f"{path} cannot be read as a plain file: {error}") from None
+
+
+def file_fingerprint(data: bytes) -> str:
+    """The SHA-256 of a certificate file, as the record of issued certificates keeps it.
+
+    >>> file_fingerprint(b"%PDF-1.4")[:12]
+    'e16fa5d9b519'
+    """
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def pdf_text(path: Path, data: bytes | None = None) -> tuple[int, str]:
     """The number of pages and the text of a PDF; :class:`CertificateError` for a file that is not a readable PDF."""
     import io
 
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
-    from mlteam_utils.grading.safe_files import UnsafeEntry, read_regular_file
-
-    try:
-        data = read_regular_file(path, max_bytes=20 * 1024 * 1024)
-    except FileNotFoundError:
-        raise CertificateError(f"{path} does not exist") from None
-    except (UnsafeEntry, OSError) as error:
-        raise CertificateError(f"{path} cannot be read as a plain file: {error}") from None
+    if data is None:
+        data = pdf_bytes(path)
     try:
         reader = PdfReader(io.BytesIO(data))
         return len(reader.pages), "\n".join(page.extract_text() or "" for page in reader.pages)

@@ -19,9 +19,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CERTIFICATE_TABLE", "SELF_RECORD", "Issued", "find_issued", "find_self_issued", "record_issued", "record_self_issued"]
+__all__ = [
+    "CERTIFICATE_FILE_TABLE", "CERTIFICATE_TABLE", "SELF_RECORD", "Issued", "find_issued", "find_self_issued",
+    "record_issued", "record_self_issued",
+]
 
 CERTIFICATE_TABLE = "mlteam_certificate"
+#: The SHA-256 of every PDF made for a code: a file's text can be copied onto a page
+#: that shows something else (a name drawn as a picture), its bytes cannot.
+CERTIFICATE_FILE_TABLE = "mlteam_certificate_file"
 SELF_RECORD = ".mlteam-certificates.json"
 
 
@@ -33,6 +39,8 @@ class Issued:
     student_id: str
     statement: str
     issued_at: str
+    #: SHA-256 of each PDF issued under the code (empty for one issued before they were kept).
+    file_fingerprints: tuple[str, ...] = ()
 
 
 def _table(metadata: Any) -> Any:
@@ -47,12 +55,24 @@ def _table(metadata: Any) -> Any:
     )
 
 
+def _file_table(metadata: Any) -> Any:
+    from sqlalchemy import Column, String, Table
+
+    return Table(
+        CERTIFICATE_FILE_TABLE, metadata,
+        Column("code", String(40), primary_key=True),
+        Column("sha256", String(64), primary_key=True),
+        Column("issued_at", String(32), nullable=False),
+    )
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def record_issued(db_url: str, code: str, student_id: str, statement: str) -> None:
-    """Record an issued certificate (the same code again keeps its first record: same statement, same code).
+def record_issued(db_url: str, code: str, student_id: str, statement: str, file_fingerprint: str | None = None) -> None:
+    """Record an issued certificate (the same code again keeps its first record: same statement, same code),
+    and the fingerprint of the PDF made for it (each PDF made for the code is kept).
 
     Through the gradebook's own transactions (:mod:`mlteam_utils.cohort.gradebook_db`): SQLite's
     write lock with a wait, one-line errors for a server that cannot be reached, and an insert
@@ -67,6 +87,10 @@ def record_issued(db_url: str, code: str, student_id: str, statement: str) -> No
         table.create(connection, checkfirst=True)
         upsert(connection, table, [{"code": code, "student_id": student_id, "statement": statement, "issued_at": _now()}],
                ["code"], replace=False)
+        if file_fingerprint is not None:
+            files = _file_table(MetaData())
+            files.create(connection, checkfirst=True)
+            upsert(connection, files, [{"code": code, "sha256": file_fingerprint, "issued_at": _now()}], ["code", "sha256"], replace=False)
 
 
 def find_issued(db_url: str, code: str) -> Issued | None:
@@ -83,10 +107,14 @@ def find_issued(db_url: str, code: str) -> Issued | None:
             return None
         table = _table(MetaData())
         row = connection.execute(select(table).where(table.c.code == code)).first()
-    return None if row is None else Issued(row.code, row.student_id, row.statement, row.issued_at)
+        fingerprints: tuple[str, ...] = ()
+        if row is not None and CERTIFICATE_FILE_TABLE in table_names(connection):
+            files = _file_table(MetaData())
+            fingerprints = tuple(r.sha256 for r in connection.execute(select(files.c.sha256).where(files.c.code == code)))
+    return None if row is None else Issued(row.code, row.student_id, row.statement, row.issued_at, fingerprints)
 
 
-def _read_self(work: Path) -> dict[str, dict[str, str]]:
+def _read_self(work: Path) -> dict[str, dict[str, Any]]:
     from mlteam_utils.grading.safe_files import UnsafeEntry, read_regular_file
 
     try:
@@ -96,12 +124,16 @@ def _read_self(work: Path) -> dict[str, dict[str, str]]:
     return {str(k): v for k, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}
 
 
-def record_self_issued(work: Path, code: str, student_id: str, statement: str) -> None:
-    """Record a self-graded certificate in the learner's work area."""
+def record_self_issued(work: Path, code: str, student_id: str, statement: str, file_fingerprint: str | None = None) -> None:
+    """Record a self-graded certificate in the learner's work area (and its PDF's fingerprint)."""
     from mlteam_utils.atomic_files import write_atomically
 
     issued = _read_self(work)
-    issued.setdefault(code, {"student_id": student_id, "statement": statement, "issued_at": _now()})
+    entry = issued.setdefault(code, {"student_id": student_id, "statement": statement, "issued_at": _now()})
+    if file_fingerprint is not None:
+        files = entry.get("files")
+        known: list[Any] = files if isinstance(files, list) else []
+        entry["files"] = known if file_fingerprint in known else [*known, file_fingerprint]
     write_atomically(work / SELF_RECORD, (json.dumps(issued, indent=1, sort_keys=True) + "\n").encode("utf-8"))
 
 
@@ -109,4 +141,6 @@ def find_self_issued(work: Path, code: str) -> Issued | None:
     entry = _read_self(work).get(code)
     if entry is None or not all(isinstance(entry.get(k), str) for k in ("student_id", "statement", "issued_at")):
         return None
-    return Issued(code, entry["student_id"], entry["statement"], entry["issued_at"])
+    files = entry.get("files")
+    fingerprints = tuple(f for f in files if isinstance(f, str)) if isinstance(files, list) else ()
+    return Issued(code, entry["student_id"], entry["statement"], entry["issued_at"], fingerprints)

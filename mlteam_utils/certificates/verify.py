@@ -4,7 +4,11 @@ A code is valid when (1) it was issued: it is in the gradebook's record (or, for
 a ``SELF-`` code, the learner's own work area); (2) the recorded statement still
 matches the code under the course's key (a record edited by hand does not); (3)
 the learner still meets the completion rule, judged again on the grades now;
-and, with ``--pdf``, (4) the PDF's text is exactly the issued statement.
+and, with ``--pdf``, (4) the PDF is a file the course made for that code (its
+SHA-256 is in the record: text can be copied onto a page that shows something
+else, such as a name drawn as a picture over the issued one) and its text is
+exactly the issued statement. A certificate issued before files were
+fingerprinted is checked by its text only, and the answer says so.
 Anything else fails with the reason, as a :class:`CertificateError`.
 """
 
@@ -15,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlteam_utils.certificates import CertificateError
-from mlteam_utils.certificates.pdf import pdf_text
+from mlteam_utils.certificates.pdf import file_fingerprint, pdf_bytes, pdf_text
 from mlteam_utils.certificates.registry import Issued, find_issued, find_self_issued
 from mlteam_utils.certificates.signing import COURSE_KEY, SELF_KEY, load_key
 from mlteam_utils.certificates.statement import CODE_PATTERN, Statement, code_matches, compact
@@ -33,11 +37,17 @@ class Verified:
     code: str
     statement: Statement
     issued_at: str
+    #: The PDF was checked by its text only: it was issued before files were fingerprinted.
+    text_only: bool = False
 
     def as_text(self) -> str:
         kind = "self-graded (checked against the learner's own self-grade record)" if self.statement.self_graded else "issued by the course"
         lines = [f"VALID: certificate {self.code}, {kind}, issued {self.issued_at[:10]}. It states:"]
-        return "\n".join(lines + [f"  {line}" for line in self.statement.lines()])
+        lines += [f"  {line}" for line in self.statement.lines()]
+        if self.text_only:
+            lines.append("Note: this certificate was issued before the course kept each PDF's fingerprint, so only the "
+                         "PDF's text was checked, not what its page shows. Issue it again for a file that can be checked whole.")
+        return "\n".join(lines)
 
 
 def drawn_lines(statement: Statement, code: str) -> list[str]:
@@ -87,9 +97,11 @@ def _still_completed(statement: Statement, course_root: Path, work: Path) -> Non
 
 def verify(code: str | None, course_root: Path, *, pdf: Path | None = None, work: Path | None = None) -> Verified:
     """Check ``code`` (or the code a PDF shows) against the record of issued certificates; see the module's text."""
-    text = None
+    text, fingerprint = None, None
     if pdf is not None:
-        _, text = pdf_text(pdf)
+        data = pdf_bytes(pdf)
+        _, text = pdf_text(pdf, data)
+        fingerprint = file_fingerprint(data)
         code = code or _code_from_pdf(text)
     if not code:
         raise CertificateError("give a verification code, or a certificate with --pdf FILE")
@@ -121,5 +133,10 @@ def verify(code: str | None, course_root: Path, *, pdf: Path | None = None, work
         if pdf is not None and _code_from_pdf(text) != code:
             raise CertificateError(f"the PDF shows another code than {code}")
         _check_pdf(text, statement, code, pdf or Path("?"))
+        if issued.file_fingerprints and fingerprint not in issued.file_fingerprints:
+            raise CertificateError(
+                f"the PDF is not a file the course issued under {code}: its text matches, but the file was changed "
+                f"after it was issued (something may be drawn over it) ({pdf})"
+            )
     _still_completed(statement, course_root, work)
-    return Verified(code, statement, issued.issued_at)
+    return Verified(code, statement, issued.issued_at, text_only=text is not None and not issued.file_fingerprints)
