@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
 from nbgrader.preprocessors import Execute
 from traitlets import Enum, Integer, List, Unicode
 from traitlets.config import Config
@@ -161,6 +162,7 @@ class IsolatedKernelManager(AsyncKernelManager):
             wait_until_no_tasks(user_id)
         self._scratch = Path(tempfile.mkdtemp(prefix="mlteam-kernel-"))
         scratch_work, sockets = disposable_workdir(workdir, self._scratch, user_id)
+        self._sockets, self._sandbox_uid = sockets, user_id
         # No network in the sandbox: the kernel's channels are Unix sockets in a folder of its own.
         self.transport = "ipc"
         self.ip = str(sockets / "kernel")
@@ -205,6 +207,23 @@ class IsolatedKernelManager(AsyncKernelManager):
 
     process_watch: ProcessWatch | None = None
     _scratch: Path | None = None
+    _sockets: Path | None = None
+    _sandbox_uid: int | None = None
+
+    def seal_sockets(self) -> bool:
+        """Take the kernel's socket folder back from the sandbox user once the kernel has bound its sockets.
+
+        Until then the kernel must create its socket files there; afterwards learner
+        code could replace one with a link to another socket on the machine, which the
+        grader's ZeroMQ would reconnect to. Owned by the grader, the folder's entries can
+        no longer be renamed or removed from inside the sandbox. Only a root grader runs
+        the kernel as another user; False when there is nothing to seal.
+        """
+        if self._sockets is None or self._sandbox_uid is None:
+            return False
+        os.chown(self._sockets, os.geteuid(), os.getegid())
+        os.chmod(self._sockets, 0o755)
+        return True
 
     cleanup_resources = _async_cleanup_resources
 
@@ -353,6 +372,16 @@ class IsolatedExecute(Execute):
         nbgrader = cell.get("metadata", {}).get("nbgrader", {})
         return (isinstance(data, dict) and MEDIA_TYPE in data and bool(nbgrader.get("locked")) and bool(nbgrader.get("grade"))
                 and output_size(msg) <= 2 * MAX_TEXT_BYTES)
+
+    async def async_start_new_kernel_client(self) -> Any:
+        client = await super().async_start_new_kernel_client()
+        # The kernel answered: its sockets are bound, and no learner code has run yet.
+        if isinstance(self.isolated_manager, IsolatedKernelManager):
+            self.isolated_manager.seal_sockets()
+        return client
+
+    # nbconvert's preprocess() calls the blocking form, which nbclient binds to its own coroutine.
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
     def create_kernel_manager(self) -> Any:
         # Kept: nbclient forgets its kernel manager when the kernel is gone, and the

@@ -1,15 +1,21 @@
-"""A notebook's outputs are capped in the grader's memory, not only in the sandbox.
+"""What the grader holds of a sandboxed kernel, beyond the sandbox's reach.
 
-The sandbox caps the kernel's own memory, but every output it prints streams into the
-grading process, where no sandbox limit applies: a kernel that prints and flushes a
-megabyte at a time, in every cell, could fill the grader's memory. IsolatedExecute keeps
-at most ``max_output_mb`` of a notebook's outputs, then only what the code questions hand
-over from their (locked) test cells, and says in the notebook that it dropped the rest.
-These tests run a real sandboxed kernel with a small cap.
+- Outputs: the sandbox caps the kernel's own memory, but every output it prints streams
+  into the grading process. A kernel printing and flushing a megabyte at a time, in every
+  cell, could fill the grader's memory; IsolatedExecute keeps at most ``max_output_mb``,
+  then only what the code questions hand over from their (locked) test cells, and says in
+  the notebook that it dropped the rest.
+- Channels: the kernel talks to the grader over Unix sockets in a folder of its own. Once
+  the kernel has bound them, the folder is the grader's, so learner code cannot swap a
+  socket for a link to another one.
+
+These tests run a real sandboxed kernel.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import nbformat
@@ -52,3 +58,38 @@ def test_under_the_cap_nothing_is_dropped(tmp_path: Path) -> None:
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     executed, _ = IsolatedExecute(config=config).preprocess(notebook, {"metadata": {"path": str(tmp_path)}})
     assert [o.text for cell in executed.cells for o in cell.outputs] == ["x" * 1000 + "\n", "done\n"]
+
+
+SOCKET_SWAP = """
+import json, os
+from ipykernel import get_connection_file
+base = json.load(open(get_connection_file()))["ip"]
+folder = os.path.dirname(base)
+results = {}
+for name, attempt in {
+    "unlink": lambda: os.unlink(base + "-1"),
+    "rename": lambda: os.rename(base + "-1", base + "-moved"),
+    "link": lambda: os.symlink("/run/some-other.sock", base + "-99"),
+}.items():
+    try:
+        attempt()
+        results[name] = "done"
+    except OSError as error:
+        results[name] = type(error).__name__
+print(json.dumps({"sockets": sorted(os.listdir(folder)), "results": results}))
+"""
+
+
+def test_learner_code_cannot_swap_its_kernels_sockets(tmp_path: Path) -> None:
+    """The kernel's channels are Unix sockets in a folder of their own; once the kernel has
+    bound them, the folder is the grader's, so learner code cannot point one elsewhere
+    (ZeroMQ would reconnect the grader to whatever the path names)."""
+    require_optional(isolation_status().available, "bubblewrap grading isolation", f"{isolation_status().reason} (sudo apt-get install bubblewrap)")
+    require_optional(os.geteuid() == 0, "a root grader (learner code then runs as a user of its own)", "run the tests as root, as CI does")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(SOCKET_SWAP), nbformat.v4.new_code_cell("print('still connected')")])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    executed, _ = IsolatedExecute(config=nbgrader_isolation_config(REPO_ROOT)).preprocess(notebook, {"metadata": {"path": str(tmp_path)}})
+    report = json.loads(executed.cells[0].outputs[0].text)
+    assert len(report["sockets"]) == 5, report  # shell, iopub, stdin, control, heartbeat
+    assert report["results"] == {"unlink": "PermissionError", "rename": "PermissionError", "link": "PermissionError"}, report
+    assert executed.cells[1].outputs[0].text == "still connected\n"
