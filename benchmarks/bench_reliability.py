@@ -1,6 +1,6 @@
 """Reliability figures: the corpus of bad submissions graded in one batch.
 
-Runs ``tests/corpus`` (48 kinds of broken, tampered, runaway, noisy and hostile
+Runs ``tests/corpus`` (50 kinds of broken, tampered, runaway, noisy and hostile
 submissions of exercise 1, plus three honest ones) through
 ``mlteam-course grade --jobs 2`` with grading isolation, and prints:
 kinds tried, whether the batch completed, honest grades unchanged n/n, cheats

@@ -39,6 +39,22 @@ CODE_POINTS = 4.0
 ESCAPE_MARKER = "mlteam-escaped"
 
 
+SWAP_SOCKETS = """
+import json, os
+try:
+    from ipykernel import get_connection_file
+    base = json.load(open(get_connection_file()))["ip"]
+    for number in range(1, 6):
+        try:
+            os.unlink(f"{base}-{number}")
+            os.symlink("/run/systemd/private", f"{base}-{number}")
+        except OSError:
+            pass
+except Exception:
+    pass
+"""
+
+
 @dataclass(frozen=True)
 class Link:
     """A symbolic link in a submission, pointing at ``target``."""
@@ -522,6 +538,14 @@ KINDS: list[Kind] = [
     # --- the network and the machine
     Kind("reaches_loopback_and_metadata", "network", "connects to a server on 127.0.0.1, localhost and the cloud metadata address",
          lambda c: _with_code("solution", _reach_loopback(c.listener_port))(c), "solution", "exactly", needs_isolation=True),
+    # Outputs stream into the grader's memory, past the sandbox's caps: the grader keeps at most
+    # IsolatedExecute.max_output_mb (64 MB) of them and still reads the code questions' values.
+    Kind("floods_output_flushed", "runaway", "prints and flushes 100 MB of output, a megabyte at a time",
+         _with_code("solution", "import sys\nfor _ in range(100):\n    print('x' * 1_000_000); sys.stdout.flush()"),
+         "solution", "exactly", needs_isolation=True),
+    # The kernel's socket folder is the grader's once the kernel is up: the swap fails, grading goes on.
+    Kind("swaps_kernel_sockets", "network", "replaces its kernel's socket files with links elsewhere",
+         _with_code("solution", SWAP_SOCKETS), "solution", "exactly", needs_isolation=True),
     # A root grader runs learner code as a user of its own and stops it at the process cap;
     # another grader's own process cap (RLIMIT_NPROC) holds the bomb until the cell times out.
     Kind("fork_bomb", "runaway", "forks without end, ignoring every failure",
