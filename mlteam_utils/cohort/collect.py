@@ -42,6 +42,7 @@ import datetime as dt
 import fnmatch
 import glob
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -66,6 +67,8 @@ __all__ = ["HandIn", "SafeExchangeCollect", "hand_in_time", "latest_hand_ins", "
 #: The largest timestamp.txt worth reading (nbgrader writes about 30 bytes).
 TIMESTAMP_FILE_BYTES = 1024
 NBGRADER_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"
+#: What a learner id may look like (as `mlteam-course grade` reads submitted/<learner>/).
+LEARNER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]*$")
 
 
 @dataclass(frozen=True)
@@ -162,12 +165,17 @@ def read_hand_in(path: Path, grace_seconds: float, check_owner: bool = True, col
     >>> (inbound / "bob+ex01+2026-11-02 12:00:00.000000 UTC").symlink_to(folder)
     >>> read_hand_in(inbound / "bob+ex01+2026-11-02 12:00:00.000000 UTC", 300).refused
     'it is a symbolic link, not a folder'
+    >>> (inbound / "..+ex01+2026-11-02 12:00:00.000000 UTC").mkdir()
+    >>> read_hand_in(inbound / "..+ex01+2026-11-02 12:00:00.000000 UTC", 300).refused
+    "'..' is not a learner id"
     >>> (inbound / "cy+ex01+last tuesday").mkdir()
     >>> read_hand_in(inbound / "cy+ex01+last tuesday", 300).refused
     "the time in its name ('last tuesday') cannot be read"
     """
     parts = path.name.rsplit("+", 3)
     learner = parts[0]
+    if not LEARNER_ID.match(learner):  # ".." or "." would put the copy outside submitted/<learner>/
+        return HandIn(path, learner, None, None, f"{printable(learner, 60)!r} is not a learner id")
     try:
         info = os.lstat(path)
     except OSError as error:
