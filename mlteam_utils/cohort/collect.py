@@ -51,6 +51,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nbgrader.exchange import ExchangeError
 from nbgrader.exchange.default.collect import ExchangeCollect
 from traitlets import Integer
 
@@ -259,11 +260,28 @@ class SafeExchangeCollect(ExchangeCollect):
             except MissingEntry:
                 return None
 
+    def start(self) -> None:
+        self.uncollected: list[str] = []
+        super().start()
+        if self.uncollected:
+            # Raised here, not through self.fail deep in copy_files: the formgrader shows the
+            # traceback under its log, and this keeps it to two frames.
+            summary = (f"{len(self.uncollected)} hand-in(s) of {self.coursedir.assignment_id} not collected (named above); "
+                       "the others were.\nLook at each in the exchange's inbound folder, and remove it there once dealt with.")
+            self.log.critical(summary)
+            raise ExchangeError(summary)
+
+    def _not_collected(self, hand_in: HandIn, reason: str) -> None:
+        """Log a hand-in left in the exchange: the reason first (a dialog may cut long lines), then where it is."""
+        self.uncollected.append(hand_in.label)
+        self.log.error(f"{printable(hand_in.learner, 60)}'s hand-in not collected: {reason}\n    (inbound/{hand_in.label})")
+
     def copy_files(self) -> None:
         assignment = self.coursedir.assignment_id
-        problems = [f"{h.label}: not collected, {h.refused}" for h in self.refused_hand_ins]
-        for line in problems:
-            self.log.error(line)
+        if not hasattr(self, "uncollected"):
+            self.uncollected = []
+        for refused in self.refused_hand_ins:
+            self._not_collected(refused, refused.refused)
         if not self.src_records:
             self.log.warning(f"No submissions of '{assignment}' for course '{self.coursedir.course_id}' to collect")
         else:
@@ -273,15 +291,7 @@ class SafeExchangeCollect(ExchangeCollect):
             try:
                 self._collect(hand_in)
             except Exception as error:  # one hand-in never stops the others
-                line = f"{hand_in.label}: not collected, {printable(str(error), 200)}"
-                self.log.error(line)
-                problems.append(line)
-        if problems:
-            self.fail(
-                f"{len(problems)} hand-in(s) of {assignment} not collected (each is named above); "
-                "the others were collected. Look at each one in the exchange's inbound folder, "
-                "and remove it there once dealt with."
-            )
+                self._not_collected(hand_in, printable(str(error), 200))
 
     def _collect(self, hand_in: HandIn) -> None:
         learner, assignment = hand_in.learner, self.coursedir.assignment_id

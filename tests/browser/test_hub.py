@@ -153,6 +153,12 @@ def learner_hands_in(chromium: Browser, hub: CourseHub, name: str, record: PathR
         context.close()
 
 
+def hub_course_id() -> str:
+    from hub_fixtures import COURSE_ID
+
+    return COURSE_ID
+
+
 def submission_id(hub: CourseHub, learner: str) -> str:
     """The gradebook id of ``learner``'s ex01 notebook, read by the grader (the formgrader's own link)."""
     read = hub.as_grader("python", "-c", (
@@ -203,9 +209,32 @@ def test_a_cohort_through_the_hub(chromium, course_hub, hub_record) -> None:
     learner_hands_in(chromium, hub, first, hub_record, shots, answers[LOOPS]["value"])
     learner_hands_in(chromium, hub, second, hub_record, shots, answers[LOOPS]["value"])
 
-    # 3. The instructor collects and grades (a terminal of the grader account) ...
-    collected = hub.as_grader("nbgrader", "collect", "--update", ASSIGNMENT)
-    assert collected.returncode == 0, collected.stdout + collected.stderr
+    # The second learner, in a terminal of theirs, also hands in as the first (nbgrader takes any
+    # --student), marked so that it can be told apart.
+    forged = hub.users.run_as(second, ["sh", "-c", (
+        f"python -c \"import nbformat, sys; nb = nbformat.read(sys.argv[1], 4); "
+        f"nb.cells.append(nbformat.v4.new_markdown_cell('FORGED BY THE SECOND LEARNER')); nbformat.write(nb, sys.argv[1])\" {NOTEBOOK}"
+        f" && nbgrader submit {ASSIGNMENT} --student={first} --Exchange.root={hub.exchange} --CourseDirectory.course_id={hub_course_id()}"
+    )], cwd=hub.users.homes / second / LEARNER_FOLDER)
+    assert forged.returncode == 0, forged.stdout + forged.stderr
+
+    # 3. The instructor collects in the formgrader: the two learners' own hand-ins come in, the
+    # forgery stays in the exchange and the dialog says whose folder it is ...
+    context, page = log_in(chromium, hub, instructor, hub_record)
+    page.goto(f"{service}/formgrader")
+    row = page.locator("tr", has=page.get_by_role("link", name=ASSIGNMENT, exact=True))
+    row.locator(".glyphicon-cloud-download").click()  # the Collect column
+    dialog = page.locator("#error-modal")
+    expect(dialog).to_contain_text(f"There was an error collecting '{ASSIGNMENT}'")
+    expect(dialog).to_contain_text(f"{first}'s hand-in not collected: it belongs to the Unix user {second}, not to {first}")
+    expect(dialog).to_have_class(re.compile(r"\bin\b"))
+    page.wait_for_timeout(600)  # Bootstrap's fade and slide-in (0.3 s) end before the picture is taken
+    shots.take("instructor_formgrader_collect_refuses_a_forgery")
+    context.close()
+    collected_notebook = (hub.course / "course" / "submitted" / first / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text(encoding="utf-8")
+    assert "FORGED BY THE SECOND LEARNER" not in collected_notebook
+    assert (hub.course / "course" / "submitted" / second / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").is_file()
+    # ... and grades (a terminal of the grader account) ...
     graded = hub.as_grader("mlteam-course", "grade", ASSIGNMENT, "--jobs", "2", "--quiet")
     assert graded.returncode == 0, graded.stdout + graded.stderr[-3000:]
     assert "graded: 2" in graded.stdout, graded.stdout
