@@ -1,9 +1,10 @@
 """`mlteam-course grade` and `feedback` on real nbgrader, in temporary courses.
 
 One module-scoped cohort (two assignments, three honest learners each, one broken
-notebook) is graded once by plain sequential `nbgrader autograde` (the reference)
-and once by `mlteam-course grade --jobs 2`; the tests compare the two and then
-exercise reruns, interruption and feedback on the graded course.
+notebook) is graded by `mlteam-course grade --jobs 2`; the tests compare it with
+the same honest submissions graded by plain `nbgrader autograde` (the session's
+reference courses, tests/reference_cohort.py) and then exercise reruns,
+interruption and feedback on the graded course.
 
 The graded course (`graded`) is shared and read-only: a test that grades again,
 gives feedback, resubmits or edits the gradebook takes its own copy
@@ -13,7 +14,6 @@ sees the course as `grade` left it, in any order.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import signal
 import sqlite3
@@ -27,7 +27,8 @@ import pytest
 
 from course_helpers import HONEST_KINDS, Submission, generate, honest_submission, make_course, scores, submit
 from mlteam_utils.cohort.gradebook_merge import OUTCOME_TABLE
-from mlteam_utils.nbgrader_runner import nbgrader_environment, run_nbgrader
+from mlteam_utils.nbgrader_runner import nbgrader_environment
+from reference_cohort import folder_digest, kept_unchanged, reference_courses
 
 pytestmark = pytest.mark.nbgrader
 
@@ -64,24 +65,17 @@ def outcomes(course: Path) -> dict[tuple[str, str], tuple[str, str | None]]:
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
-    """Per-cell scores from plain, sequential `nbgrader autograde` (honest learners only)."""
-    course = build_cohort(tmp_path_factory.mktemp("reference"))
-    shutil.rmtree(course / "course" / "submitted" / BROKEN[0])
-    result = {}
-    for assignment in ASSIGNMENTS:
-        run_nbgrader(course, "autograde", assignment, "--force")
-        result[assignment] = scores(course, assignment)
-    return result
+def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict]]:
+    """Per-cell scores from plain, sequential `nbgrader autograde` (honest learners only).
 
-
-def folder_digest(folder: Path) -> dict[str, str]:
-    """Relative path -> SHA-256 of every file under ``folder``."""
-    return {
-        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and not path.is_symlink()
-    }
+    The session's shared reference courses (tests/reference_cohort.py): the same three
+    honest submissions of each assignment, graded by the nbgrader command, read only.
+    """
+    references = reference_courses(tmp_path_factory, ASSIGNMENTS)
+    for built in references.values():
+        assert built.autograde.returncode == 0, built.autograde.stderr[-3000:]
+    with kept_unchanged(*references.values()):
+        yield {assignment: built.scores() for assignment, built in references.items()}
 
 
 @pytest.fixture(scope="module")

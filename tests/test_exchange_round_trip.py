@@ -17,7 +17,10 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import nbformat
@@ -25,9 +28,10 @@ import pandas as pd
 import pytest
 from nbgrader.api import Gradebook
 
-from course_helpers import HONEST_KINDS, generate, honest_submission, make_course, scores, submit
+from course_helpers import generate, honest_submission, make_course, scores
 from mlteam_utils.grading.settings import answers_filename
 from mlteam_utils.nbgrader_runner import nbgrader_environment, run_nbgrader
+from reference_cohort import kept_unchanged, reference_courses
 
 pytestmark = pytest.mark.nbgrader
 
@@ -63,6 +67,16 @@ def hand_in(course: Path, home: Path, exchange: Path, learner: str, kind: str | 
     learner_nbgrader(home, exchange, "submit", ASSIGNMENT, f"--student={learner}")
 
 
+def side_by_side(*steps: Callable[[], object]) -> None:
+    """Run independent learners' steps at the same time, as learners on their own machines do.
+
+    Two at a time (each step is an nbgrader process; CI has two cores); the first error is raised.
+    """
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for future in [pool.submit(step) for step in steps]:
+            future.result()
+
+
 def grade_reflections_by_hand(course: Path) -> list[str]:
     """What an instructor does in the formgrader: give every reflection its full points."""
     graded = []
@@ -96,14 +110,15 @@ def learner_nbgrader(home: Path, exchange: Path, *args: str) -> subprocess.Compl
 
 
 @pytest.fixture(scope="module")
-def expected_scores(tmp_path_factory: pytest.TempPathFactory) -> dict[str, float]:
-    """Each reference submission graded by plain nbgrader in a separate course."""
-    course = make_course(tmp_path_factory.mktemp("reference"), [ASSIGNMENT])
-    generate(course, ASSIGNMENT)
-    for kind in HONEST_KINDS:
-        submit(course, kind, ASSIGNMENT, {ASSIGNMENT: honest_submission(course, ASSIGNMENT, kind)})
-    run_nbgrader(course, "autograde", ASSIGNMENT, "--force")
-    return {kind: sum(v or 0 for v in grades.values()) for kind, grades in scores(course, ASSIGNMENT).items()}
+def expected_scores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, float]]:
+    """Each reference submission's total, graded by plain nbgrader in a separate course.
+
+    The session's shared reference course of the assignment (tests/reference_cohort.py), read only.
+    """
+    reference = reference_courses(tmp_path_factory, [ASSIGNMENT])[ASSIGNMENT]
+    assert reference.autograde.returncode == 0, reference.autograde.stderr[-3000:]
+    with kept_unchanged(reference):
+        yield reference.totals()
 
 
 def test_a_cohort_through_the_exchange(tmp_path: Path, expected_scores: dict[str, float]) -> None:
@@ -121,9 +136,8 @@ def test_a_cohort_through_the_exchange(tmp_path: Path, expected_scores: dict[str
     for home in homes.values():
         home.mkdir(parents=True)
 
-    for learner, kind in LEARNERS.items():
-        hand_in(course, homes[learner], exchange, learner, kind)
-    hand_in(course, homes[BROKEN_LEARNER], exchange, BROKEN_LEARNER, None)
+    side_by_side(*(partial(hand_in, course, homes[learner], exchange, learner, kind)
+                   for learner, kind in [*LEARNERS.items(), (BROKEN_LEARNER, None)]))
 
     # A forgotten collect: nothing to grade, and the command says what is waiting.
     forgot = mlteam_course(course, "grade", "--quiet")
@@ -174,9 +188,10 @@ def test_a_cohort_through_the_exchange(tmp_path: Path, expected_scores: dict[str
     for learner in LEARNERS:
         assert f"{learner}/{ASSIGNMENT}" in released.stdout
 
+    side_by_side(*(partial(learner_nbgrader, homes[learner], exchange, "fetch_feedback", ASSIGNMENT, f"--student={learner}")
+                   for learner in LEARNERS))
     for learner in LEARNERS:
         home = homes[learner]
-        learner_nbgrader(home, exchange, "fetch_feedback", ASSIGNMENT, f"--student={learner}")
         pages = list((home / ASSIGNMENT / "feedback").glob(f"*/{ASSIGNMENT}.html"))
         assert len(pages) == 1, f"{learner} got exactly one feedback page: {pages}"
         text = pages[0].read_text(encoding="utf-8")

@@ -6,27 +6,17 @@ realistic half-right one) -> autograde -> scores read from the gradebook.
 
 from __future__ import annotations
 
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from course_helpers import (
-    FIXTURES,
-    REPO_ROOT,
-    Submission,
-    autograde,
-    autograded_max,
-    fill_cells,
-    generate,
-    load_fixture,
-    make_course,
-    scores,
-    solution_cells,
-    submit,
-)
+from course_helpers import FIXTURES, REPO_ROOT, autograded_max, load_fixture, scores
 from mlteam_utils.nbgrader_runner import run_nbgrader
 from mlteam_utils.syllabus import load_syllabus
+from reference_cohort import PARALLEL_GRADING, kept_unchanged, reference_courses
 
 pytestmark = pytest.mark.nbgrader
 
@@ -96,30 +86,15 @@ HALF_RIGHT_POINTS: dict[str, dict[str, tuple[str, float]]] = {
 
 @pytest.fixture(scope="module", params=ASSIGNMENTS)
 def graded_course(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    """A temporary course with the three reference submissions autograded."""
-    assignment = request.param
-    course = make_course(tmp_path_factory.mktemp(assignment), [assignment])
-    release = generate(course, assignment)
-    notebook_name = assignment
-    release_nb = release / f"{notebook_name}.ipynb"
-    source_nb = course / "solutions" / assignment / f"{notebook_name}.ipynb"
+    """A temporary course with the three reference submissions autograded by plain nbgrader.
 
-    half = load_fixture(assignment, "half_right.cells.json")
-    submit(course, "solution", assignment, {
-        notebook_name: Submission(
-            fill_cells(release_nb, solution_cells(source_nb), reflection="A model answer."),
-            load_fixture(assignment, "solution.answers.json"),
-        )
-    })
-    submit(course, "blank", assignment, {notebook_name: Submission(nbformat.read(release_nb, as_version=4))})
-    submit(course, "half_right", assignment, {
-        notebook_name: Submission(
-            fill_cells(release_nb, half["cells"], reflection=half.get("reflection")),
-            load_fixture(assignment, "half_right.answers.json"),
-        )
-    })
-    completed = autograde(course, assignment)
-    return assignment, course, completed
+    The session's shared reference course (tests/reference_cohort.py: solution, blank
+    release, half-right fixture), read only; every assignment's is graded on first use.
+    """
+    assignment = request.param
+    reference = reference_courses(tmp_path_factory, ASSIGNMENTS)[assignment]
+    with kept_unchanged(reference):
+        yield assignment, reference.course, reference.autograde
 
 
 def total(grades: dict[str, float | None]) -> float:
@@ -180,10 +155,26 @@ def test_half_right_widget_points_match_the_hand_computation(graded_course) -> N
         assert graded["half_right"][question] == pytest.approx(points, abs=1e-4), question
 
 
-def test_validate_reports_missing_answers_on_blank_release(graded_course) -> None:
-    assignment, course, _ = graded_course
-    release = course / "exercises" / assignment / f"{assignment}.ipynb"
-    completed = run_nbgrader(course, "validate", str(release), check=False)
+@pytest.fixture(scope="module")
+def validated_releases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.CompletedProcess[str]]:
+    """assignment -> `nbgrader validate` on its blank release, in its reference course.
+
+    Run for every assignment at once, two processes at a time (each is a Python start and
+    a kernel; the suite keeps one core of two busy), instead of one after another in each test.
+    """
+    references = reference_courses(tmp_path_factory, ASSIGNMENTS)
+
+    def validate(assignment: str) -> subprocess.CompletedProcess[str]:
+        course = references[assignment].course
+        return run_nbgrader(course, "validate", str(course / "exercises" / assignment / f"{assignment}.ipynb"), check=False)
+
+    with ThreadPoolExecutor(max_workers=PARALLEL_GRADING) as pool:
+        return dict(zip(ASSIGNMENTS, pool.map(validate, ASSIGNMENTS), strict=True))
+
+
+def test_validate_reports_missing_answers_on_blank_release(graded_course, validated_releases) -> None:
+    assignment, _, _ = graded_course
+    completed = validated_releases[assignment]
     assert completed.returncode == 0, completed.stderr[-2000:]
     output = completed.stdout + completed.stderr
     assert "VALIDATION FAILED" in output

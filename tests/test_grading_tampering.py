@@ -1,15 +1,19 @@
 """Widget grading on real nbgrader: broken answers files and kernel-side tampering.
 
-One temporary course, one autograde batch. Broken answers files cost the widget
-points, with a clear message in the feedback, and never crash the batch. Tricks
-played from the learner's kernel at grading time earn nothing beyond the honest
-answers that were submitted.
+Two temporary courses, one autograde batch in each, run side by side: the broken
+answers files in one, the tampering in the other, the same honest learner in both.
+Broken answers files cost the widget points, with a clear message in the feedback,
+and never crash the batch. Tricks played from the learner's kernel at grading time
+earn nothing beyond the honest answers that were submitted.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -84,46 +88,76 @@ def modified_package(destination: Path) -> None:
     scoring.write_text(scoring.read_text() + "\n\ndef score_answer(*args, **kwargs):\n    raise SystemExit('cheat')\n")
 
 
+@dataclass(frozen=True)
+class Batch:
+    """Both batches' grades as one table, and where each learner was graded."""
+
+    course_of: dict[str, Path]
+    completed: list[subprocess.CompletedProcess[str]]
+    grades: dict[str, dict[str, float | None]]
+    honest_among_broken: dict[str, float | None] | None
+
+
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory: pytest.TempPathFactory):
-    course = make_course(tmp_path_factory.mktemp("tampering"), [ASSIGNMENT])
+    """The two batches, graded at the same time, each in its own copy of the course.
+
+    Why side by side: nbgrader grades a batch one notebook after another, and the suite
+    keeps one core of two busy. ``grades["honest"]`` is the honest learner graded among
+    the tampering; the one graded among the broken files must equal it.
+    """
+    root = tmp_path_factory.mktemp("tampering")
+    broken, tampered = root / "broken-files", root / "tampering"
+    course = make_course(broken, [ASSIGNMENT])
     release = generate(course, ASSIGNMENT) / f"{ASSIGNMENT}.ipynb"
+    shutil.copytree(broken, tampered, symlinks=True)  # generated, nothing submitted yet
     half = load_fixture(ASSIGNMENT, "half_right.cells.json")
     honest_notebook = fill_cells(release, half["cells"], half["reflection"])
     honest_answers = load_fixture(ASSIGNMENT, "half_right.answers.json")
 
-    submit(course, "honest", ASSIGNMENT, {ASSIGNMENT: Submission(honest_notebook, honest_answers)})
+    for course in (broken, tampered):
+        submit(course, "honest", ASSIGNMENT, {ASSIGNMENT: Submission(honest_notebook, honest_answers)})
     for student, content in BROKEN_FILES.items():
-        submit(course, student, ASSIGNMENT, {ASSIGNMENT: Submission(honest_notebook, content)})
+        submit(broken, student, ASSIGNMENT, {ASSIGNMENT: Submission(honest_notebook, content)})
     for student, source in cheat_cells(load_fixture(ASSIGNMENT, "solution.answers.json")).items():
-        submit(course, student, ASSIGNMENT, {ASSIGNMENT: Submission(with_cell(honest_notebook, source), honest_answers)})
-    folder = submit(course, "package_copy", ASSIGNMENT, {ASSIGNMENT: Submission(honest_notebook, honest_answers)})
+        submit(tampered, student, ASSIGNMENT, {ASSIGNMENT: Submission(with_cell(honest_notebook, source), honest_answers)})
+    folder = submit(tampered, "package_copy", ASSIGNMENT, {ASSIGNMENT: Submission(honest_notebook, honest_answers)})
     modified_package(folder)
     # Learner metadata claiming a perfect score is discarded.
     forged = nbformat.from_dict(json.loads(json.dumps(honest_notebook)))
     for cell in forged.cells:
         if cell.metadata.get("nbgrader", {}).get("grade_id") in WIDGET_QUESTIONS:
             cell.metadata["mlteam"] = {"widget_score": {"fraction": 1.0, "items": [], "problems": []}}
-    submit(course, "forged_metadata", ASSIGNMENT, {ASSIGNMENT: Submission(forged, honest_answers)})
+    submit(tampered, "forged_metadata", ASSIGNMENT, {ASSIGNMENT: Submission(forged, honest_answers)})
 
-    completed = autograde(course, ASSIGNMENT)
-    return course, completed, scores(course, ASSIGNMENT)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = [pool.submit(autograde, course, ASSIGNMENT) for course in (broken, tampered)]
+        completed = [run.result() for run in runs]
+    broken_grades, grades = scores(broken, ASSIGNMENT), scores(tampered, ASSIGNMENT)
+    honest_among_broken = broken_grades.pop("honest", None)
+    return Batch(
+        course_of={**{student: broken for student in broken_grades}, **{student: tampered for student in grades}},
+        completed=completed,
+        grades={**grades, **broken_grades},
+        honest_among_broken=honest_among_broken,
+    )
 
 
 def widget_points(grades: dict[str, float | None]) -> list[float]:
     return [grades[q] or 0.0 for q in WIDGET_QUESTIONS]
 
 
-def test_the_batch_completes_for_everyone(batch) -> None:
-    course, completed, grades = batch
-    assert completed.returncode == 0, completed.stderr[-3000:]
+def test_the_batch_completes_for_everyone(batch: Batch) -> None:
+    for completed in batch.completed:
+        assert completed.returncode == 0, completed.stderr[-3000:]
     expected = {"honest", "package_copy", "forged_metadata", *BROKEN_FILES, *cheat_cells({})}
-    assert set(grades) == expected
+    assert set(batch.grades) == expected
+    assert batch.honest_among_broken == batch.grades["honest"], "the honest learner scores the same in both batches"
 
 
 @pytest.mark.parametrize("student", sorted(BROKEN_FILES))
-def test_broken_answers_file_scores_zero_with_a_clear_message(batch, student: str) -> None:
-    course, _, grades = batch
+def test_broken_answers_file_scores_zero_with_a_clear_message(batch: Batch, student: str) -> None:
+    course, grades = batch.course_of[student], batch.grades
     assert widget_points(grades[student]) == [0.0, 0.0, 0.0]
     # The pandas answer is graded as usual.
     assert grades[student]["q4_shape"] == grades["honest"]["q4_shape"]
@@ -136,8 +170,9 @@ def test_broken_answers_file_scores_zero_with_a_clear_message(batch, student: st
 @pytest.mark.parametrize(
     "student", ["redefine_checker", "monkeypatch_package", "rewrite_answers_file", "print_a_score", "package_copy", "forged_metadata"]
 )
-def test_tampering_gains_nothing(batch, student: str) -> None:
-    _, _, grades = batch
+def test_tampering_gains_nothing(batch: Batch, student: str) -> None:
+    grades = batch.grades
+    assert batch.course_of[student] == batch.course_of["honest"], "graded in the same batch as the honest reference"
     honest = widget_points(grades["honest"])
     assert 0 < sum(honest) < 9, "the honest reference should be half right"
     assert widget_points(grades[student]) == honest

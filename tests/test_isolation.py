@@ -16,9 +16,11 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -191,8 +193,15 @@ def read_report(notebook_path: Path) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory):
-    """One course: an honest learner graded with and without the sandbox, an attacker
-    and an endless loop graded in it."""
+    """One course: an honest learner graded in the sandbox, then an attacker graded in it.
+
+    Beside it, a copy of the course taken before any submission (the side course): the
+    same honest notebook graded without the sandbox, then an endless loop graded in it.
+    Each side-course run goes at the same time as its main-course run, on the second
+    core (the suite keeps one busy): the two courses share no file, and the attack's
+    before/after snapshot watches the main course, the instructor's home, a folder
+    outside the course and the package, none of which a side-course run writes to.
+    """
     require_optional(
         isolation_status().available,
         "bubblewrap grading isolation",
@@ -206,6 +215,8 @@ def graded(tmp_path_factory: pytest.TempPathFactory):
     outside = base / "outside"
     outside.mkdir()
     release = generate(course, ASSIGNMENT)
+    side_course = base / "side-course"
+    shutil.copytree(course, side_course, symlinks=True)  # generated, nothing submitted yet
     release_nb = release / f"{ASSIGNMENT}.ipynb"
     source_nb = course / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     answers = load_fixture(ASSIGNMENT, "solution.answers.json")
@@ -213,8 +224,8 @@ def graded(tmp_path_factory: pytest.TempPathFactory):
     def honest_notebook() -> nbformat.NotebookNode:
         return fill_cells(release_nb, solution_cells(source_nb), reflection=f"My reflection. {HONEST_MARKER}")
 
-    for student in ("honest", "honest_plain"):
-        submit(course, student, ASSIGNMENT, {ASSIGNMENT: Submission(honest_notebook(), answers)})
+    submit(course, "honest", ASSIGNMENT, {ASSIGNMENT: Submission(honest_notebook(), answers)})
+    submit(side_course, "honest_plain", ASSIGNMENT, {ASSIGNMENT: Submission(honest_notebook(), answers)})
 
     submitted = course / "course" / "submitted"
     autograded = course / "course" / "autograded"
@@ -257,35 +268,41 @@ def graded(tmp_path_factory: pytest.TempPathFactory):
     looper_nb = honest_notebook()
     looper_nb.cells.insert(1, nbformat.v4.new_code_cell("while True:\n    pass"))
     looper_nb.cells.insert(2, nbformat.v4.new_code_cell("print('after the loop')"))
-    submit(course, "looper", ASSIGNMENT, {ASSIGNMENT: Submission(looper_nb, answers)})
+    submit(side_course, "looper", ASSIGNMENT, {ASSIGNMENT: Submission(looper_nb, answers)})
 
-    isolation = nbgrader_isolation_args(course, memory_mb=MEMORY_CAP_MB)
     environment = {"HOME": str(home)}
 
-    def grade(student: str, *extra: str):
-        return run_nbgrader(course, "autograde", ASSIGNMENT, "--force", "--student", student, *extra, env=environment, check=False)
+    def grade(where: Path, student: str, *extra: str) -> subprocess.CompletedProcess[str]:
+        return run_nbgrader(where, "autograde", ASSIGNMENT, "--force", "--student", student, *extra, env=environment, check=False)
 
-    runs = {"honest_plain": grade("honest_plain"), "honest": grade("honest", *isolation)}
-    honest_scores = scores(course, ASSIGNMENT)["honest"]
-    watched = (course, home, outside, REPO_ROOT / "mlteam_utils")
-    skipped = (attacker_folder.parent, course / "course" / "gradebook.db")
-    before = {str(root): tree_state(root, skipped) for root in watched}
-    runs["attacker"] = grade("attacker", *isolation)
-    after = {str(root): tree_state(root, skipped) for root in watched}
+    def isolated(where: Path) -> list[str]:
+        return nbgrader_isolation_args(where, memory_mb=MEMORY_CAP_MB)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        plain = pool.submit(grade, side_course, "honest_plain")
+        runs = {"honest": grade(course, "honest", *isolated(course)), "honest_plain": plain.result()}
+        honest_scores = scores(course, ASSIGNMENT)["honest"]
+        watched = (course, home, outside, REPO_ROOT / "mlteam_utils")
+        skipped = (attacker_folder.parent, course / "course" / "gradebook.db")
+        before = {str(root): tree_state(root, skipped) for root in watched}
+        looper = pool.submit(grade, side_course, "looper", *isolated(side_course), "--Execute.timeout=5")
+        runs["attacker"] = grade(course, "attacker", *isolated(course))
+        after = {str(root): tree_state(root, skipped) for root in watched}
+        runs["looper"] = looper.result()
     orphans = orphan_pids()
     for pid in orphans:  # clean up if the sandbox failed to end it
         with contextlib.suppress(OSError):
             os.kill(pid, 9)
-    runs["looper"] = grade("looper", *isolation, "--Execute.timeout=5")
     yield {
         "course": course,
+        "side_course": side_course,
         "runs": runs,
         "honest_scores_before_attack": honest_scores,
         "report": read_report(attacker_folder / f"{ASSIGNMENT}.ipynb"),
         "changes": {root: sorted(set(before[root].items()) ^ set(after[root].items())) for root in before},
         "orphans": orphans,
         "write_targets": targets["writes"],
-        "looper_notebook": autograded / "looper" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
+        "looper_notebook": side_course / "course" / "autograded" / "looper" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
     }
     stray = REPO_ROOT / "mlteam_utils" / "pwned_by_learner.txt"
     if stray.exists():  # only if the sandbox failed; the test above has failed then
@@ -298,9 +315,9 @@ def test_every_grading_run_completes(graded) -> None:
 
 
 def test_honest_submission_scores_the_same_with_and_without_isolation(graded) -> None:
-    grades = scores(graded["course"], ASSIGNMENT)
-    assert grades["honest"] == grades["honest_plain"]
-    assert sum(v or 0 for v in grades["honest"].values()) > 0
+    isolated, plain = scores(graded["course"], ASSIGNMENT)["honest"], scores(graded["side_course"], ASSIGNMENT)["honest_plain"]
+    assert isolated == plain
+    assert sum(v or 0 for v in isolated.values()) > 0
 
 
 def test_attacker_code_ran_in_the_kernel_a_forked_child_and_a_subprocess(graded) -> None:
@@ -367,7 +384,7 @@ def test_an_endless_cell_is_interrupted_and_the_notebook_goes_on(graded) -> None
     loop_cell, next_cell = notebook.cells[1], notebook.cells[2]
     assert any(output.get("output_type") == "error" for output in loop_cell.outputs)
     assert any("after the loop" in output.get("text", "") for output in next_cell.outputs)
-    assert scores(graded["course"], ASSIGNMENT)["looper"] == scores(graded["course"], ASSIGNMENT)["honest"]
+    assert scores(graded["side_course"], ASSIGNMENT)["looper"] == scores(graded["course"], ASSIGNMENT)["honest"]
 
 
 def test_grade_without_a_sandbox_refuses_and_names_no_isolation(tmp_path: Path) -> None:
