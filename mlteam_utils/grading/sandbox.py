@@ -49,6 +49,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -422,6 +423,21 @@ def probe_sandbox(bwrap: str | None = None, prlimit: str | None = None) -> Probe
     setpriv_path = shutil.which("setpriv")
     if user_id is not None and not setpriv_path:
         return ProbeResult(False, "setpriv is not installed; on Debian/Ubuntu it comes with util-linux")
+    # A sandbox can fail to start for a moment (a private /etc file that `useradd` replaces
+    # between listing and bubblewrap's start, a loaded machine): the answer is cached for the
+    # whole grading process, so a passing failure is tried again before it counts.
+    for attempt in range(PROBE_ATTEMPTS):
+        result = _probe_once(bwrap_path, prlimit_path, user_id, setpriv_path)
+        if result.ok or attempt == PROBE_ATTEMPTS - 1:
+            return result
+        time.sleep(0.2 * (attempt + 1))
+    return result
+
+
+PROBE_ATTEMPTS = 3
+
+
+def _probe_once(bwrap_path: str, prlimit_path: str, user_id: int | None, setpriv_path: str | None) -> ProbeResult:
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="mlteam-sandbox-probe-") as folder:
