@@ -132,7 +132,7 @@ def test_the_tests_declare_what_they_import() -> None:
     project = pyproject()["project"]
     extras = project["optional-dependencies"]
     declared = _declared(project["dependencies"] + extras["test"] + extras["browser"])
-    local = {"mlteam_utils", "tests", "benchmarks", "conftest", "course_helpers", "corpus", "browser", "completion_cohort", "postgres_cluster", "hub_fixtures"}
+    local = {"mlteam_utils", "tests", "benchmarks", "conftest", "course_helpers", "corpus", "browser", "completion_cohort", "postgres_cluster", "hub_fixtures", "reference_cohort"}
     assert _undeclared(ROOT / "tests", declared, local) + _undeclared(ROOT / "benchmarks", declared, local) == []
 
 

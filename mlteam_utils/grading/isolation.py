@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
-from jupyter_core.utils import run_sync
+from nbclient.util import run_sync
 from nbgrader.preprocessors import Execute
 from traitlets import Enum, Integer, List, Unicode
 from traitlets.config import Config
