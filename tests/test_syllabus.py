@@ -109,3 +109,34 @@ def test_a_question_mapped_to_a_missing_objective_is_refused(tmp_path) -> None:
     path.write_text(broken, encoding="utf-8")
     with pytest.raises(SyllabusError, match="question_objectives.q1_crisp_dm_loops must be an objective number from 1 to 4"):
         load_syllabus(path)
+
+
+# "60% of the 12 points that need no code (7.2 points)", "60% of the points of the questions that need no code"
+PASS_MARK_PROSE = re.compile(
+    r"(?P<percent>\d+(?:\.\d+)?)%\*{0,2} of the (?:(?P<points>\d+(?:\.\d+)?) )?points (?:of the questions )?that need no code\*{0,2}"
+    r"(?: \((?P<mark>\d+(?:\.\d+)?) points\))?"
+)
+
+
+def pass_mark_statements() -> list[tuple[str, re.Match[str]]]:
+    """Every place the course's prose states the pass mark: where, and what it says."""
+    texts = {"README.md": (ROOT / "README.md").read_text(encoding="utf-8"),
+             "course/syllabus.toml": (ROOT / "course" / "syllabus.toml").read_text(encoding="utf-8")}
+    for notebook in [ROOT / "course" / "index.ipynb", *sorted((ROOT / "solutions").glob("*/*.ipynb")),
+                     *sorted((ROOT / "exercises").glob("*/*.ipynb"))]:
+        cells = nbformat.read(notebook, as_version=4).cells
+        texts[str(notebook.relative_to(ROOT))] = "\n".join(c.source for c in cells if c.cell_type == "markdown")
+    return [(where, match) for where, text in texts.items() for match in PASS_MARK_PROSE.finditer(text)]
+
+
+def test_the_pass_mark_written_in_prose_is_the_syllabus_pass_mark() -> None:
+    """The pass mark is set once, in [passing]; the prose that states it by hand must follow it."""
+    percent = load_syllabus().pass_percent
+    statements = pass_mark_statements()
+    places = {where for where, _ in statements}
+    assert {"README.md", "course/syllabus.toml", "course/index.ipynb"} <= places, places
+    assert {p for p in places if p.startswith("exercises/")}, "the exercises state their pass mark"
+    for where, match in statements:
+        assert float(match["percent"]) == percent, f"{where}: {match[0]!r} (the syllabus says {percent:g}%)"
+        if match["points"] and match["mark"]:
+            assert float(match["mark"]) == round(float(match["points"]) * percent / 100, 2), f"{where}: {match[0]!r}"
