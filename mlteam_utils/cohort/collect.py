@@ -194,9 +194,18 @@ def read_hand_in(path: Path, grace_seconds: float, check_owner: bool = True, col
         written = _parse_time(read_regular_file(path / "timestamp.txt", TIMESTAMP_FILE_BYTES).decode("utf-8", "replace"))
         if written is not None:
             claimed = max(claimed, written)
-    last_change = max([info.st_ctime, *(entry.st_ctime for _, entry in walk_entries(path))])
-    time, backdated = hand_in_time(claimed, _utc(last_change), grace_seconds)
+    time, backdated = hand_in_time(claimed, last_change(path), grace_seconds)
     return HandIn(path, learner, time, claimed, backdated=backdated)
+
+
+def last_change(folder: Path) -> dt.datetime:
+    """When the system last saw ``folder`` or anything in it change (the latest ctime, naive UTC), links not followed.
+
+    >>> import tempfile
+    >>> abs(last_change(Path(tempfile.mkdtemp())) - dt.datetime.now(dt.UTC).replace(tzinfo=None)) < dt.timedelta(minutes=1)
+    True
+    """
+    return _utc(max([os.lstat(folder).st_ctime, *(entry.st_ctime for _, entry in walk_entries(folder))]))
 
 
 def latest_hand_ins(hand_ins: list[HandIn], due: dt.datetime | None, before_due: bool) -> list[HandIn]:
@@ -247,6 +256,7 @@ class SafeExchangeCollect(ExchangeCollect):
         pattern = os.path.join(glob.escape(self.inbound_path), f"{student}+{glob.escape(self.coursedir.assignment_id)}+*")
         hand_ins = [read_hand_in(Path(p), self.timestamp_grace_seconds, self.check_owner) for p in sorted(glob.glob(pattern))]
         self.refused_hand_ins = [h for h in hand_ins if h.refused]
+        self.uncollected: list[str] = []
         self.duedate = self._due_date()
         chosen = latest_hand_ins([h for h in hand_ins if not h.refused], self.duedate, self.before_duedate)
         self.src_records: list[dict[str, Any]] = [{"username": h.learner, "filename": h.path.name, "timestamp": h.time, "hand_in": h} for h in chosen]
@@ -261,7 +271,6 @@ class SafeExchangeCollect(ExchangeCollect):
                 return None
 
     def start(self) -> None:
-        self.uncollected: list[str] = []
         super().start()
         if self.uncollected:
             # Raised here, not through self.fail deep in copy_files: the formgrader shows the
@@ -278,8 +287,6 @@ class SafeExchangeCollect(ExchangeCollect):
 
     def copy_files(self) -> None:
         assignment = self.coursedir.assignment_id
-        if not hasattr(self, "uncollected"):
-            self.uncollected = []
         for refused in self.refused_hand_ins:
             self._not_collected(refused, refused.refused)
         if not self.src_records:
@@ -306,18 +313,20 @@ class SafeExchangeCollect(ExchangeCollect):
                     f"{learner} {assignment}"
                 )
                 return
-        if hand_in.backdated:
-            self.log.warning(
-                f"{hand_in.label}: its files changed at {hand_in.time:%Y-%m-%d %H:%M:%S} UTC, after the time it gives "
-                f"({hand_in.claimed:%Y-%m-%d %H:%M:%S} UTC): it is dated by that change"
-            )
         destination.parent.mkdir(parents=True, exist_ok=True)
         # Copied beside the old submission first: a copy that fails leaves the old one as it was.
         incoming = Path(tempfile.mkdtemp(prefix=f".{assignment}.collecting-", dir=destination.parent)) / assignment
         try:
             self.do_copy(str(hand_in.path), str(incoming))
+            # A file the learner changed while it was being copied dates the hand-in too.
+            time, backdated = hand_in_time(hand_in.time, last_change(hand_in.path), self.timestamp_grace_seconds)
+            if hand_in.backdated or backdated:
+                self.log.warning(
+                    f"{hand_in.label}: its files changed at {time:%Y-%m-%d %H:%M:%S} UTC, after the time it gives "
+                    f"({hand_in.claimed:%Y-%m-%d %H:%M:%S} UTC): it is dated by that change"
+                )
             (incoming / "timestamp.txt").unlink(missing_ok=True)
-            (incoming / "timestamp.txt").write_text(hand_in.time.strftime(NBGRADER_TIME_FORMAT), encoding="utf-8")
+            (incoming / "timestamp.txt").write_text(time.strftime(NBGRADER_TIME_FORMAT), encoding="utf-8")
             self.log.info(f"{'Updating' if destination.is_dir() else 'Collecting'} submission: {learner} {assignment}")
             if destination.is_dir():
                 shutil.rmtree(destination)

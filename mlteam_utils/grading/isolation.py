@@ -352,7 +352,7 @@ class IsolatedExecute(Execute):
     def output(self, outs: list[Any], msg: dict[str, Any], display_id: str | None, cell_index: int) -> Any:
         size = output_size(msg)
         self._output_bytes += size
-        if size == 0 or self._output_bytes <= self.max_output_mb * 2**20 or self._is_handover(msg, cell_index):
+        if size == 0 or self._output_bytes <= self.max_output_mb * 2**20 or self._is_handover(msg, cell_index, size):
             return super().output(outs, msg, display_id, cell_index)
         if not self._output_dropped:
             self._output_dropped = True
@@ -363,7 +363,7 @@ class IsolatedExecute(Execute):
             self.log.warning("Output beyond %s MB dropped", self.max_output_mb)
         return None
 
-    def _is_handover(self, msg: dict[str, Any], cell_index: int) -> bool:
+    def _is_handover(self, msg: dict[str, Any], cell_index: int, size: int) -> bool:
         """A test cell's handed-over values, of a size the grader would read (see code_questions)."""
         from mlteam_utils.grading.answer_values import MAX_TEXT_BYTES, MEDIA_TYPE
 
@@ -371,7 +371,7 @@ class IsolatedExecute(Execute):
         cell = self.nb.cells[cell_index] if 0 <= cell_index < len(self.nb.cells) else {}
         nbgrader = cell.get("metadata", {}).get("nbgrader", {})
         return (isinstance(data, dict) and MEDIA_TYPE in data and bool(nbgrader.get("locked")) and bool(nbgrader.get("grade"))
-                and output_size(msg) <= 2 * MAX_TEXT_BYTES)
+                and size <= 2 * MAX_TEXT_BYTES)
 
     async def async_start_new_kernel_client(self) -> Any:
         client = await super().async_start_new_kernel_client()
