@@ -1,7 +1,8 @@
 """Reliability figures: the corpus of bad submissions graded in one batch.
 
 Runs ``tests/corpus`` (50 kinds of broken, tampered, runaway, noisy and hostile
-submissions of exercise 1, plus three honest ones) through
+submissions of exercise 1, plus three honest ones, and the hand-over
+class on all nine exercises) through
 ``mlteam-course grade --jobs 2`` with grading isolation, and prints:
 kinds tried, whether the batch completed, honest grades unchanged n/n, cheats
 contained n/n, files changed outside the sandbox, special files handled n/n,
@@ -30,12 +31,18 @@ def main() -> None:
     print(report.figures())
     print()
     print(report.table())
+    from corpus.hand_over import table
+
+    print()
+    print("hand-over of extra names (code-question points; the trick must equal the wrong answer):")
+    print(table(report.hand_over))
     if report.changed_outside:
         print("changed outside the sandbox:", *report.changed_outside, sep="\n  ")
     if report.live_markup or report.feedback_problems:
         print("live markup or feedback problems:", *report.live_markup, *report.feedback_problems, sep="\n  ")
     if not report.batch_completed or any(not v.ok for v in report.verdicts) or not report.feedback_completed \
-            or report.live_markup or report.feedback_problems or report.network_reached:
+            or report.live_markup or report.feedback_problems or report.network_reached \
+            or not all(v.ok for v in report.hand_over):
         raise RuntimeError("the corpus did not get the expected outcomes")
 
 

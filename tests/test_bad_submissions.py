@@ -67,3 +67,11 @@ def test_no_learner_markup_is_live_in_feedback_or_autograded_notebooks(report: C
 
 def test_learner_code_reaches_no_network(report: CorpusReport) -> None:
     assert report.network_reached == 0
+
+
+def test_extra_names_handed_over_gain_nothing_on_any_exercise(report: CorpusReport) -> None:
+    """Every exercise's code question, with the forum trick that sends the doctored data too:
+    exactly the wrong answer's score, and that is less than full points."""
+    from corpus.hand_over import table
+
+    assert len(report.hand_over) == 9 and all(v.ok for v in report.hand_over), "\n" + table(report.hand_over)

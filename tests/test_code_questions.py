@@ -17,7 +17,7 @@ import pytest
 from conftest import require_optional
 from course_helpers import REPO_ROOT
 from mlteam_utils.grading.answer_values import encode_values
-from mlteam_utils.grading.code_questions import hand_over_source
+from mlteam_utils.grading.code_questions import bound_names, hand_over_source
 from mlteam_utils.grading.code_tests import CodeTest, CodeTestJob, run_job, run_tests
 from mlteam_utils.grading.keys import load_key
 
@@ -26,16 +26,6 @@ EXERCISES = sorted(p.name for p in (REPO_ROOT / "solutions").iterdir() if p.is_d
 
 def _grade_id(cell: nbformat.NotebookNode) -> str | None:
     return cell.metadata.get("nbgrader", {}).get("grade_id")
-
-
-def _bound_names(source: str) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
-    return names
 
 
 @pytest.mark.parametrize("assignment", EXERCISES)
@@ -48,7 +38,7 @@ def test_every_code_test_is_declared_with_values_the_solution_defines(assignment
         if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade") and _grade_id(c) not in key.questions
     ]
     assert sorted(code_tests) == sorted(key.code.tests), "every code test cell, and only those, is declared"
-    solution_names = set().union(*(_bound_names(c.source) for c in notebook.cells if c.metadata.get("nbgrader", {}).get("solution")))
+    solution_names = set().union(*(bound_names(c.source) for c in notebook.cells if c.metadata.get("nbgrader", {}).get("solution")))
     for grade_id, names in key.code.tests.items():
         assert set(names) <= solution_names, f"{grade_id} takes values the solution does not define: {set(names) - solution_names}"
     cells = {_grade_id(c): c for c in notebook.cells}
@@ -63,11 +53,11 @@ def _values(**values: object) -> str:
 
 def test_a_test_fails_on_a_value_the_learner_never_defined_not_on_a_stale_one() -> None:
     job = CodeTestJob(setup=[], tests=[
-        CodeTest("first", "assert answer == 1", _values(answer=1)),
+        CodeTest("first", "assert answer == 1", ("answer",), _values(answer=1)),
         # Partly answered: the missing name is gone, not left over from the first test.
-        CodeTest("second", "assert answer == 1", encode_values({"other": 2}, ["answer", "other"])),
+        CodeTest("second", "assert answer == 1", ("answer", "other"), encode_values({"other": 2}, ["answer", "other"])),
         # Not attempted at all (an optional question left as released): 0, whatever the test's code says.
-        CodeTest("third", "pass", encode_values({}, ["answer", "other"])),
+        CodeTest("third", "pass", ("answer", "other"), encode_values({}, ["answer", "other"])),
     ])
     results = run_job(job).results
     assert [r.passed for r in results] == [True, False, False]
@@ -77,10 +67,10 @@ def test_a_test_fails_on_a_value_the_learner_never_defined_not_on_a_stale_one() 
 
 def test_unusable_values_and_missing_hand_overs_fail_with_a_reason() -> None:
     job = CodeTestJob(setup=[], tests=[
-        CodeTest("function", "assert answer", encode_values({"answer": print}, ["answer"])),
-        CodeTest("forged", "assert answer", json.dumps({"schema": "mlteam-values/1", "values": {"answer": {"__mlteam__": "callable"}}})),
-        CodeTest("nothing", "assert True", None),
-        CodeTest("too_big", "assert True", None, "the answer is too large to grade (over 2 MB)"),
+        CodeTest("function", "assert answer", ("answer",), encode_values({"answer": print}, ["answer"])),
+        CodeTest("forged", "assert answer", ("answer",), json.dumps({"schema": "mlteam-values/1", "values": {"answer": {"__mlteam__": "callable"}}})),
+        CodeTest("nothing", "assert True", ("answer",), None),
+        CodeTest("too_big", "assert True", ("answer",), None, "the answer is too large to grade (over 2 MB)"),
     ])
     results = {r.grade_id: r for r in run_job(job).results}
     assert not any(r.passed for r in results.values())
@@ -89,12 +79,12 @@ def test_unusable_values_and_missing_hand_overs_fail_with_a_reason() -> None:
 
 
 def test_a_test_that_never_ends_is_stopped() -> None:
-    results = run_job(CodeTestJob(setup=[], tests=[CodeTest("loop", "while True:\n    pass", _values(x=1))], timeout=0.5)).results
+    results = run_job(CodeTestJob(setup=[], tests=[CodeTest("loop", "while True:\n    pass", ("x",), _values(x=1))], timeout=0.5)).results
     assert not results[0].passed and "longer than" in results[0].message
 
 
 def test_setup_errors_are_the_instructors_and_reported_as_such() -> None:
-    outcome = run_job(CodeTestJob(setup=["raise ValueError('no data')"], tests=[CodeTest("t", "pass", _values(x=1))]))
+    outcome = run_job(CodeTestJob(setup=["raise ValueError('no data')"], tests=[CodeTest("t", "pass", ("x",), _values(x=1))]))
     assert outcome.results == [] and "setup cell 1 failed: ValueError: no data" in outcome.setup_error
 
 
@@ -130,6 +120,6 @@ assert not reached and not read, (reached, read)
 assert "mlteam_utils.grading.widget_scores" not in sys.modules
 assert answer == 42
 """
-    outcome = run_tests(CodeTestJob(setup=[], tests=[CodeTest("probe", probe, _values(answer=42))]),
+    outcome = run_tests(CodeTestJob(setup=[], tests=[CodeTest("probe", probe, ("answer",), _values(answer=42))]),
                         sandbox={"course_root": course, "limits": SandboxLimits(), "hidden": []})
     assert outcome.results[0].passed, outcome.results[0].message

@@ -68,11 +68,13 @@ class _Unencodable(Exception):
 
 @dataclass(frozen=True)
 class DecodedValues:
-    """The values rebuilt by :func:`decode_values`, the names the kernel lacked, and why others failed."""
+    """The values rebuilt by :func:`decode_values`, the names the kernel lacked, why others
+    failed, and the names left out unread because they were not asked for."""
 
     values: dict[str, Any]
     missing: tuple[str, ...]
     problems: dict[str, str]
+    ignored: tuple[str, ...] = ()
 
 
 def _type_name(cls: type) -> str:
@@ -590,7 +592,7 @@ class _Decoder:
         raise AnswerValueError(f"dtype {_short(dtype)} is not allowed")
 
 
-def _decode_payload(payload: Any) -> DecodedValues:
+def _decode_payload(payload: Any, names: Sequence[str] | None) -> DecodedValues:
     if type(payload) is not dict or set(payload) != {"schema", "values", "missing", "problems"}:
         raise AnswerValueError("answer values need exactly the fields schema, values, missing and problems")
     if payload["schema"] != SCHEMA:
@@ -598,6 +600,14 @@ def _decode_payload(payload: Any) -> DecodedValues:
     nodes = _expect(payload["values"], dict, "values")
     missing = _expect(payload["missing"], list, "missing")
     problems = _expect(payload["problems"], dict, "problems")
+    ignored: set[str] = set()
+    if names is not None:
+        # Only the names asked for are read: the rest is the sender's, never rebuilt nor checked.
+        wanted = set(names)
+        ignored = {str(n) for n in [*nodes, *problems, *missing] if type(n) is not str or n not in wanted}
+        nodes = {n: v for n, v in nodes.items() if n in wanted}
+        problems = {n: v for n, v in problems.items() if n in wanted}
+        missing = [n for n in missing if type(n) is str and n in wanted]
     if not all(type(item) is str for item in [*missing, *problems.values()]):
         raise AnswerValueError("missing names and problems must be text")
     total = 0
@@ -610,14 +620,19 @@ def _decode_payload(payload: Any) -> DecodedValues:
             raise AnswerValueError(f"answer values hold more than {MAX_ELEMENTS:,} elements")
     decoder = _Decoder()
     values = {name: decoder.value(node, 0) for name, node in nodes.items()}
-    return DecodedValues(values=values, missing=tuple(missing), problems=dict(problems))
+    return DecodedValues(values=values, missing=tuple(missing), problems=dict(problems), ignored=tuple(sorted(ignored)))
 
 
-def decode_values(text: str | bytes) -> DecodedValues:
+def decode_values(text: str | bytes, names: Sequence[str] | None = None) -> DecodedValues:
     """Rebuild the values encoded by :func:`encode_values`, without running any code.
 
+    With ``names``, only those values are rebuilt; any other name in the text is left
+    unread and listed in ``ignored`` (what a grader asks for is all it takes).
+
     >>> decode_values('{"schema":"mlteam-values/1","values":{"s":{"$t":"set","items":[2]}},"missing":[],"problems":{}}')
-    DecodedValues(values={'s': {2}}, missing=(), problems={})
+    DecodedValues(values={'s': {2}}, missing=(), problems={}, ignored=())
+    >>> decode_values('{"schema":"mlteam-values/1","values":{"s":1,"data":{"$t":"function"}},"missing":["x"],"problems":{}}', names=["s"])
+    DecodedValues(values={'s': 1}, missing=(), problems={}, ignored=('data', 'x'))
     >>> decode_values('{"schema":"mlteam-values/1","values":{"f":{"$t":"function"}},"missing":[],"problems":{}}')
     Traceback (most recent call last):
     ...
@@ -646,7 +661,7 @@ def decode_values(text: str | bytes) -> DecodedValues:
     except ValueError as error:
         raise AnswerValueError(f"answer values are not valid JSON ({_short(str(error), 60)})") from None
     try:
-        return _decode_payload(payload)
+        return _decode_payload(payload, names)
     except AnswerValueError:
         raise
     except Exception as error:  # noqa: BLE001 - pandas/numpy rejecting data we let through

@@ -16,7 +16,11 @@ kernel can be read by it. So, at autograde time:
   :mod:`mlteam_utils.grading.code_tests`), and writes each test's result into
   its cell, where nbgrader's ``SaveAutoGrades``, the formgrader and the feedback
   read it. A forged value is only data: it earns what the same honest answer
-  would.
+  would. The kernel chooses which names it sends, too: each test takes only the
+  names its key declares, in a namespace of its own built from the instructor's
+  setup cells, so a name the key does not declare (the setup's own data, sent
+  doctored) is dropped unread and logged. A key whose declared names the setup
+  also defines is refused as an instructor's error.
 
 The key's ``code`` section (see :mod:`mlteam_utils.grading.keys`) names, per
 notebook, the setup cells and the values each test takes. In the learner's own
@@ -26,8 +30,10 @@ so a learner gets instant feedback.
 
 from __future__ import annotations
 
+import ast
 import html
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +62,33 @@ def hand_over_source(names: tuple[str, ...] | list[str]) -> str:
         '__import__("mlteam_utils.grading.answer_values", fromlist=["export_answer_values"])'
         f".export_answer_values(globals(), {list(names)!r})"
     )
+
+
+def bound_names(source: str) -> set[str]:
+    """The names a cell's top-level code binds (assignments, imports, definitions).
+
+    >>> sorted(bound_names("import pandas as pd; from x import y; data = pd.DataFrame(); LIMIT, n = 3, 1"))
+    ['LIMIT', 'data', 'n', 'pd', 'y']
+    """
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+    return names
+
+
+def declared_setup_clashes(tests: Mapping[str, Sequence[str]], setup_sources: Sequence[str]) -> dict[str, list[str]]:
+    """Per test, the declared value names that the setup cells also define (should be none).
+
+    >>> declared_setup_clashes({"q_values": ["answer", "log"]}, ["log = load()", "LIMIT = 3"])
+    {'q_values': ['log']}
+    """
+    defined = set().union(*(bound_names(source) for source in setup_sources)) if setup_sources else set()
+    return {grade_id: sorted(set(names) & defined) for grade_id, names in tests.items() if set(names) & defined}
 
 
 def _grade_id(cell: NotebookNode) -> str | None:
@@ -164,15 +197,20 @@ class ScoreCodeAnswers(NbGraderPreprocessor):
         missing_setup = [g for g in key.code.setup if g not in trusted]
         if missing_setup:
             raise ValueError(f"{key.path.name}: setup cells {missing_setup} are not in {source_path.name}")
+        clashes = declared_setup_clashes(key.code.tests, [trusted[g] for g in key.code.setup])
+        if clashes:
+            # A declared name that the setup also defines would let the learner's value
+            # replace the data the tests compute their expected values from.
+            raise ValueError(f"{key.path.name}: tests take values that the setup cells define: {clashes}")
         tests = []
         for cell in cells:
             grade_id = _grade_id(cell) or ""
             if not cell.metadata[METADATA_KEY][RECORD].get("declared") or grade_id not in trusted:
                 self.log.error("Test cell %s is not declared in %s's code section: it scores 0", grade_id, key.path.name)
-                tests.append(CodeTest(grade_id, "", None, "this check is not set up for grading; tell your instructor"))
+                tests.append(CodeTest(grade_id, "", (), None, "this check is not set up for grading; tell your instructor"))
                 continue
             values, problem = handed_over_values(cell, int(self.max_values_mb * 1024 * 1024))
-            tests.append(CodeTest(grade_id, trusted[grade_id], values, problem))
+            tests.append(CodeTest(grade_id, trusted[grade_id], tuple(key.code.tests[grade_id]), values, problem))
         job = CodeTestJob(setup=[trusted[g] for g in key.code.setup], tests=tests, timeout=self.timeout)
         try:
             outcome = run_tests(job, sandbox=self._sandbox() if self.isolate else None)
@@ -186,6 +224,9 @@ class ScoreCodeAnswers(NbGraderPreprocessor):
             points = float(cell.metadata["nbgrader"].get("points", 0) or 0)
             cell.outputs = result_outputs(result.passed, result.message, result.printed, points)
             cell.source = cell.metadata[METADATA_KEY].pop(RECORD).get("source", cell.source)
+            if result.ignored:
+                self.log.warning("Code test %s: the notebook handed over names its key does not declare; ignored unread: %s",
+                                 result.grade_id, ", ".join(result.ignored))
             self.log.info("Code test %s: %s", result.grade_id, "passed" if result.passed else result.message)
         return nb, resources
 

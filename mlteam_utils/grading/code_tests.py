@@ -5,10 +5,13 @@ The learner's kernel only hands over the values its test cells need (see
 tests on them in a new Python process that no learner code has touched:
 
 1. the locked setup cells of the *instructor's* notebook (data, constants) run;
-2. for each test cell, in notebook order, the values the kernel handed over at
-   that point are rebuilt from data and put in the namespace; values the learner
-   did not define are removed, so the test meets a ``NameError`` rather than a
-   value left over from an earlier test;
+2. each test cell gets a namespace of its own: the setup runs again for it, and
+   only the values its key declares are rebuilt from what the kernel handed over
+   and added. Any other name the kernel sent (the setup's data, a builtin, a
+   name of another test) is dropped unread and reported in
+   :attr:`CodeTestResult.ignored`, so expected values are always computed from the
+   instructor's own setup, and a value the learner did not define meets a
+   ``NameError`` rather than one left over from an earlier test;
 3. the test's source, hidden tests included, runs; it passes when it raises
    nothing. Its printed text is kept (short); warnings and stderr cost nothing.
 
@@ -17,12 +20,13 @@ tests on them in a new Python process that no learner code has touched:
 --serve``: it imports pandas and the course's helpers once, then forks a fresh
 child for every job, so no job sees another's data.
 
+>>> handed = '{"schema": "mlteam-values/1", "values": {"answer": 2, "LIMIT": 2}, "missing": [], "problems": {}}'
 >>> job = CodeTestJob(setup=["LIMIT = 3"], tests=[
-...     CodeTest("q_shape", "assert isinstance(answer, int), 'answer should be a whole number'", '{"schema": "mlteam-values/1", "values": {"answer": 2}, "missing": [], "problems": {}}'),
-...     CodeTest("q_value", "assert answer == LIMIT, 'answer is not right'", '{"schema": "mlteam-values/1", "values": {"answer": 2}, "missing": [], "problems": {}}'),
+...     CodeTest("q_shape", "assert isinstance(answer, int), 'answer should be a whole number'", ("answer",), handed),
+...     CodeTest("q_value", "assert answer == LIMIT, 'answer is not right'", ("answer",), handed),
 ... ])
->>> [(r.grade_id, r.passed, r.message) for r in run_job(job).results]
-[('q_shape', True, ''), ('q_value', False, 'AssertionError: answer is not right')]
+>>> [(r.grade_id, r.passed, r.message, r.ignored) for r in run_job(job).results]
+[('q_shape', True, '', ('LIMIT',)), ('q_value', False, 'AssertionError: answer is not right', ('LIMIT',))]
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ import subprocess
 import sys
 import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,10 +65,12 @@ class CodeTestsFailed(RuntimeError):
 
 @dataclass(frozen=True)
 class CodeTest:
-    """One test cell: its grade id, its source (hidden tests included) and the values handed over."""
+    """One test cell: its grade id, its source (hidden tests included), the names its key
+    declares, and the values handed over (only the declared names among them are used)."""
 
     grade_id: str
     source: str
+    names: tuple[str, ...]  # the values this test takes, as the instructor's key declares them
     values: str | None  # the JSON the kernel handed over, or None when it handed over nothing
     problem: str = ""  # why the values are unusable, found before the run (e.g. too large)
 
@@ -82,6 +88,7 @@ class CodeTestResult:
     passed: bool
     message: str = ""  # "ErrorName: text", one line, when it failed
     printed: str = ""
+    ignored: tuple[str, ...] = ()  # names the kernel handed over that the key does not declare (dropped unread)
 
 
 @dataclass
@@ -131,15 +138,38 @@ def _run_quietly(source: str, namespace: dict[str, Any], name: str, timeout: flo
     return None, printed.getvalue()
 
 
-def run_job(job: CodeTestJob) -> JobResult:
-    """Run ``job`` in this process (the fresh interpreter) and return the results."""
-    from mlteam_utils.grading.answer_values import AnswerValueError, decode_values
-
+def _setup_namespace(job: CodeTestJob) -> tuple[dict[str, Any], str]:
+    """A namespace holding only what the instructor's setup cells define, or why they failed."""
     namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
     for index, source in enumerate(job.setup):
         error, _ = _run_quietly(source, namespace, f"<setup cell {index + 1}>", job.timeout)
         if error is not None:
-            return JobResult(setup_error=f"setup cell {index + 1} failed: {_one_line(error)}")
+            return namespace, f"setup cell {index + 1} failed: {_one_line(error)}"
+    return namespace, ""
+
+
+#: Undeclared names reported per test, and the longest name kept (they are the learner's text).
+_MAX_IGNORED = 10
+_MAX_NAME = 40
+
+
+def _shown(names: Iterable[str]) -> tuple[str, ...]:
+    kept = sorted(names)
+    shown = [n if len(n) <= _MAX_NAME and n.isprintable() else repr(n)[:_MAX_NAME] + "…" for n in kept[:_MAX_IGNORED]]
+    return (*shown, f"(+{len(kept) - _MAX_IGNORED} more)") if len(kept) > _MAX_IGNORED else tuple(shown)
+
+
+def run_job(job: CodeTestJob) -> JobResult:
+    """Run ``job`` in this process (the fresh interpreter) and return the results.
+
+    Each test runs in a namespace of its own: the setup's names plus the values its
+    key declares. What else the kernel sent is never decoded nor seen by a test.
+    """
+    from mlteam_utils.grading.answer_values import AnswerValueError, decode_values
+
+    _, setup_error = _setup_namespace(job)
+    if setup_error:
+        return JobResult(setup_error=setup_error)
     outcome = JobResult()
     for test in job.tests:
         if test.problem or test.values is None:
@@ -147,23 +177,26 @@ def run_job(job: CodeTestJob) -> JobResult:
             outcome.results.append(CodeTestResult(test.grade_id, False, f"AnswerNotGradable: {reason}"))
             continue
         try:
-            decoded = decode_values(test.values)
+            decoded = decode_values(test.values, names=test.names)
         except AnswerValueError as not_gradable:
             outcome.results.append(CodeTestResult(test.grade_id, False, f"AnswerNotGradable: {not_gradable}"))
             continue
+        ignored = _shown(decoded.ignored)
         if decoded.problems:
             name, why = next(iter(sorted(decoded.problems.items())))
-            outcome.results.append(CodeTestResult(test.grade_id, False, f"AnswerNotGradable: {name}: {why}"))
+            outcome.results.append(CodeTestResult(test.grade_id, False, f"AnswerNotGradable: {name}: {why}", ignored=ignored))
             continue
-        if decoded.missing and not decoded.values:
+        if not decoded.values:
             # An optional question left as released: 0 points, whatever the test's own code does.
-            outcome.results.append(CodeTestResult(test.grade_id, False, f"NotAttempted: {SKIPPED}"))
+            outcome.results.append(CodeTestResult(test.grade_id, False, f"NotAttempted: {SKIPPED}", ignored=ignored))
             continue
-        for name in decoded.missing:
-            namespace.pop(name, None)
+        namespace, setup_error = _setup_namespace(job)
+        if setup_error:
+            return JobResult(setup_error=setup_error)
         namespace.update(decoded.values)
         error, printed = _run_quietly(test.source, namespace, f"<test {test.grade_id}>", job.timeout)
-        outcome.results.append(CodeTestResult(test.grade_id, error is None, "" if error is None else _one_line(error), printed[:MAX_PRINTED]))
+        outcome.results.append(CodeTestResult(test.grade_id, error is None, "" if error is None else _one_line(error),
+                                              printed[:MAX_PRINTED], ignored))
     return outcome
 
 
@@ -171,7 +204,8 @@ def _job_from_json(text: str) -> CodeTestJob:
     data = json.loads(text)
     return CodeTestJob(
         setup=[str(s) for s in data["setup"]],
-        tests=[CodeTest(str(t["grade_id"]), str(t["source"]), t.get("values"), str(t.get("problem", ""))) for t in data["tests"]],
+        tests=[CodeTest(str(t["grade_id"]), str(t["source"]), tuple(str(n) for n in t["names"]), t.get("values"),
+                        str(t.get("problem", ""))) for t in data["tests"]],
         timeout=float(data.get("timeout", 30.0)),
     )
 
@@ -385,7 +419,8 @@ def run_tests(
         raise
     try:
         data = json.loads(text)
-        return JobResult([CodeTestResult(**r) for r in data["results"]], str(data.get("setup_error", "")))
+        results = [CodeTestResult(**{**r, "ignored": tuple(r.get("ignored", ()))}) for r in data["results"]]
+        return JobResult(results, str(data.get("setup_error", "")))
     except (ValueError, KeyError, TypeError) as error:
         raise CodeTestsFailed(f"the test process gave no readable result ({error})") from None
 

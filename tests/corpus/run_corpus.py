@@ -16,8 +16,9 @@ from pathlib import Path
 
 import nbformat
 
+from corpus import hand_over
 from corpus.bad_submissions import ASSIGNMENT, ESCAPE_MARKER, KINDS, NOTEBOOK, Context, Kind, write_submission
-from course_helpers import HONEST_KINDS, generate, honest_submission, make_course, scores, submit
+from course_helpers import HONEST_KINDS, REPO_ROOT, generate, honest_submission, make_course, scores, submit
 from mlteam_utils.cohort.feedback import assignment_secrets
 from mlteam_utils.nbgrader_runner import nbgrader_environment
 
@@ -51,6 +52,7 @@ class CorpusReport:
     feedback_problems: list[str] = field(default_factory=list)  # stray files, missing pages, leaks
     live_markup: list[str] = field(default_factory=list)  # learner markup that would run in a browser
     network_reached: int = 0  # connections learner code made to the listener on 127.0.0.1
+    hand_over: list[hand_over.HandOverVerdict] = field(default_factory=list)  # extra names sent, per exercise
 
     @property
     def cheats(self) -> list[Verdict]:
@@ -74,6 +76,8 @@ class CorpusReport:
             f"leaks in released feedback: {len(self.feedback_problems)}",
             f"live learner markup: {len(self.live_markup)}",
             f"network reach: {self.network_reached}",
+            f"hand-over of extra names: {sum(v.ok for v in self.hand_over)}/{len(self.hand_over)} exercises unmoved, "
+            f"gains {sum(v.gain for v in self.hand_over):g} points",
         ])
 
     def table(self) -> str:
@@ -118,12 +122,13 @@ def _grade(course: Path, home: Path, isolation: bool) -> subprocess.CompletedPro
     return _course_command(course, home, "grade", "--jobs", "2", "--quiet", *([] if isolation else ["--no-isolation"]))
 
 
-def _course(root: Path) -> Path:
-    course = make_course(root, [ASSIGNMENT, "ex02_the_ml_team"])
+def _course(root: Path, assignments: list[str] | None = None) -> Path:
+    assignments = assignments or [ASSIGNMENT, "ex02_the_ml_team"]
+    course = make_course(root, assignments)
     with (course / "nbgrader_config.py").open("a", encoding="utf-8") as config:
         config.write(f"\nc.Execute.timeout = {CELL_TIMEOUT}  # the corpus's infinite loop costs this long\n")
-    generate(course, ASSIGNMENT)
-    generate(course, "ex02_the_ml_team")
+    for assignment in assignments:
+        generate(course, assignment)
     for learner, kind in HONEST.items():
         submit(course, learner, ASSIGNMENT, {ASSIGNMENT: honest_submission(course, ASSIGNMENT, kind)})
     return course
@@ -245,11 +250,16 @@ def run_corpus(root: Path, isolation: bool = True) -> CorpusReport:
     _grade(alone, home, isolation)
     alone_scores = scores(alone, ASSIGNMENT)
 
-    course = _course(root / "batch")
+    # The batch holds every exercise: the hand-over class runs on each of them.
+    every_exercise = sorted(p.name for p in (REPO_ROOT / "solutions").iterdir() if p.is_dir())
+    course = _course(root / "batch", every_exercise)
     listener = _Listener()
     context = Context(course, VICTIM, listener.port)
     for kind in kinds:
         write_submission(course / "course" / "submitted" / kind.name / ASSIGNMENT, kind.build(context))
+    for assignment in every_exercise:
+        for learner, submission in hand_over.hand_over_submissions(course, assignment).items():
+            submit(course, learner, assignment, {assignment: submission})
     autograded = course / "course" / "autograded"
     skip = (autograded, course / "course" / "gradebook.db", course / "course" / ".grading")
     before = _snapshot(course, skip)
@@ -265,6 +275,7 @@ def run_corpus(root: Path, isolation: bool = True) -> CorpusReport:
     report.batch_completed = completed.returncode in (0, 1) and all(k.name in outcomes for k in kinds) and all(h in outcomes for h in HONEST)
 
     batch_scores = scores(course, ASSIGNMENT)
+    report.hand_over = hand_over.judge(course, every_exercise, {a: scores(course, a) for a in every_exercise})
     report.honest_total = len(HONEST)
     report.honest_unchanged = sum(batch_scores.get(h) == alone_scores.get(h) and h in alone_scores for h in HONEST)
     honest_totals = {h: sum(v or 0 for v in alone_scores.get(h, {}).values()) for h in HONEST}
