@@ -214,15 +214,25 @@ def test_raci_defensible_answers_and_rules() -> None:
 
 
 def test_raci_partial_credit_per_rule() -> None:
+    """Half for the one right A, half for a right R less each wrong R's share (issue 26: the old rule
+    gave a quarter for "exactly one A" and for "some R" whoever they were, and shares of the marked
+    roles, so two A scored 0.625 here and every role R earned credit without knowing anything)."""
     spec = {**RACI, "activities": ["Train model"], "accountable": {"Train model": "Data scientist"},
             "responsible": {"Train model": ["ML engineer"]}, "explanations": {}}
     two_as = {"Train model": {"Product manager": "A", "Data scientist": "A", "ML engineer": "R"}}
     item = score_answer("q", spec, two_as).items[0]
-    # exactly-one-A fails (0), an R exists (.25), half the A's acceptable (.125), R acceptable (.25)
-    assert item.credit == pytest.approx(0.625)
-    assert "2 roles are marked A" in item.feedback
+    # two A: the A half earns nothing, even though one of them is right; the R half is right
+    assert item.credit == pytest.approx(0.5)
+    assert "2 roles are marked A" in item.feedback and "so the A earns nothing" in item.feedback
     wrong_people = {"Train model": {"Product manager": "A", "Data scientist": "R"}}
-    assert score_answer("q", spec, wrong_people).items[0].credit == pytest.approx(0.5)
+    assert score_answer("q", spec, wrong_people).items[0].credit == 0.0  # wrong A, wrong R (was 0.5)
+    # the right A and R, plus one wrong R: of the two roles that should not be R, one is: 1/2 + 1/2 x (1 - 1/2)
+    extra_r = {"Train model": {"Data scientist": "A", "ML engineer": "R", "Product manager": "R"}}
+    item = score_answer("q", spec, extra_r).items[0]
+    assert item.credit == pytest.approx(0.75)
+    assert "Some roles marked R are not the ones that usually do this work" in item.feedback
+    every_role_r = {"Train model": {role: "R" for role in RACI["roles"]}}
+    assert score_answer("q", spec, every_role_r).items[0].credit == 0.0  # was 0.25 + 0.25/3
 
 
 def test_raci_overload_is_a_note_not_a_penalty() -> None:
@@ -467,8 +477,8 @@ def test_public_spec_holds_no_key() -> None:
         ("single_choice", "Data scientist", (True, "Answered.")),
         ("multiple_choice", [], (False, "No option selected yet.")),
         ("multiple_choice", ["Data drift"], (True, "1 option selected.")),
-        ("matching", {"Sprint review": "Waterfall"}, (False, "1 of 3 items matched.")),
-        ("matching", RIGHT_ANSWERS["matching"], (True, "3 of 3 items matched.")),
+        ("matching", {"Sprint review": "Waterfall"}, (False, "1 of 3 items answered.")),
+        ("matching", RIGHT_ANSWERS["matching"], (True, "3 of 3 items answered.")),
         ("ordering", list(reversed(ORDERING["items"])), (True, "All 4 items are in your order.")),
         ("raci", GOOD_RACI, (True, "3 of 3 activities filled in.")),
         ("raci", {"Train model": {"Data scientist": "R"}}, (False, "1 of 3 activities filled in.")),
@@ -527,6 +537,27 @@ def test_the_grader_shows_what_it_left_out() -> None:
     assert record["fraction"] == pytest.approx(2 / 3)
     text = feedback_text(record, 3)
     assert "Left out of the scoring, because it is not a valid answer: the category chosen for “Sprint review”, “Kanban?”." in text
+
+
+def test_graded_feedback_explains_a_credit_that_is_not_the_items_mean() -> None:
+    """Issue 26: a wrong tick takes back a share, and a matching answer that piles onto one category
+    loses its luck; the learner's feedback says so, in the kind's words, beside the item marks."""
+    from mlteam_utils.grading.widget_scores import feedback_html, feedback_text, score_record
+
+    picks = {"q": {"kind": "multiple_choice", "value": ["Data drift", "Concept drift", "Label leakage"]}}
+    record = score_record("q", MULTIPLE, picks, None)
+    assert record["fraction"] == 0.5  # 2/2 right - 1/2 wrong
+    assert ("You picked 2 of the 2 right options (100%) and 1 of the 2 wrong ones, which takes 50% back "
+            "(50% credit).") in feedback_text(record, 2)
+    key = {"a": "X", "b": "X", "c": "X", "d": "Y"}
+    spec = {"kind": "matching", "items": list(key), "categories": ["X", "Y"], "key": key}
+    record = score_record("q", spec, {"q": {"kind": "matching", "value": dict.fromkeys(key, "X")}}, None)
+    assert record["fraction"] == 0.5  # 3 of 4 right, but no better than a coin toss
+    page = feedback_html(record, 4)
+    assert "3 of 4 items right (75%), but your answers, each moved to another of the items, would earn 75%" in page
+    assert "(50% credit)" in page
+    spread = score_record("q", spec, {"q": {"kind": "matching", "value": {**key, "c": "Y"}}}, None)
+    assert "headline" not in spread and spread["fraction"] == 0.75  # 3 of 4 right, spread like a guess: kept
 
 
 def test_one_owner_who_answers_for_the_work_and_does_it_is_marked_a_slash_r() -> None:

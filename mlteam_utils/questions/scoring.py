@@ -34,7 +34,7 @@ and the value each one saves:
 from __future__ import annotations
 
 import difflib
-from collections.abc import KeysView, Mapping
+from collections.abc import Callable, KeysView, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -47,6 +47,7 @@ __all__ = [
     "KINDS",
     "ItemResult",
     "QuestionResult",
+    "answer_scorer",
     "completeness",
     "kind_mismatch",
     "public_spec",
@@ -142,7 +143,7 @@ def completeness(kind: str, value: object, spec_public: Mapping[str, Any]) -> tu
     about correctness.
 
     >>> completeness("matching", {"a": "X"}, {"items": ["a", "b", "c"], "categories": ["X", "Y"]})
-    (False, '1 of 3 items matched.')
+    (False, '1 of 3 items answered.')
     >>> completeness("numeric", 78, {"unit": "%"})
     (True, 'Your estimate: 78%.')
     """
@@ -221,6 +222,26 @@ def score_answer(question_id: str, spec: Mapping[str, Any], value: object) -> Qu
     (0.5, ('the category chosen for “b”, “No such category”',))
     """
     kind, n = _normalize(spec)
+    return _score_normalized(question_id, kind, n, value)
+
+
+def answer_scorer(spec: Mapping[str, Any]) -> Callable[[object], float]:
+    """A function giving ``score_answer(...).fraction`` for any answer to ``spec``, the spec checked once.
+
+    For scoring many answers to one question (see
+    :mod:`mlteam_utils.questions.blind_strategies`); the same code path as
+    :func:`score_answer`, so the same figures. Raises ``ValueError`` if ``spec`` is invalid.
+
+    >>> fraction = answer_scorer({"kind": "ordering", "items": ["Plan", "Build", "Ship"]})
+    >>> round(fraction(["Plan", "Ship", "Build"]), 3), fraction(["Plan", "Build", "Ship"]), fraction("garbage")
+    (0.667, 1.0, 0.0)
+    """
+    kind, n = _normalize(spec)
+    return lambda value: _score_normalized("q", kind, n, value).fraction
+
+
+def _score_normalized(question_id: str, kind: QuestionKind, n: Mapping[str, Any], value: object) -> QuestionResult:
+    """:func:`score_answer` once the spec is normalized."""
     ignored: list[str] = []
     problem = _value_problem(kind, value, n)
     if problem:

@@ -1,11 +1,24 @@
 """Multiple choice: any number of answers (one checkbox per option); the saved value lists the chosen options.
 
-Credit is (right picks - wrong picks) / correct options, at least 0, so that
-ticking everything earns nothing.
+Credit is the share of the right options picked minus the share of the wrong
+options picked, at least 0 (Youden's J: sensitivity + specificity - 1). Ticking
+everything, or nothing, earns nothing, whatever the number of right options; a
+uniformly random answer earns little (see
+:mod:`mlteam_utils.questions.blind_strategies`). With as many right options as wrong
+ones, this is right picks minus wrong picks over the right options, as before.
+
+Worked examples, with 3 right options out of 5 (so 2 wrong ones):
+
+* 2 right picks, no wrong pick: 2/3 - 0/2, 67% credit;
+* all 3 right and 1 wrong: 3/3 - 1/2, 50% credit;
+* 2 right and 1 wrong: 2/3 - 1/2, 17% credit;
+* all five ticked: 3/3 - 2/2, no credit.
 
 >>> from mlteam_utils.questions.scoring import score_answer
->>> spec = {"kind": "multiple_choice", "options": ["a", "b", "c"], "correct": ["a", "b"]}
->>> score_answer("q1", spec, ["a", "c"]).fraction
+>>> spec = {"kind": "multiple_choice", "options": ["a", "b", "c", "d", "e"], "correct": ["a", "b", "c"]}
+>>> [round(score_answer("q1", spec, picks).fraction, 3) for picks in (["a", "b"], ["a", "b", "c", "d"], ["a", "b", "d"])]
+[0.667, 0.5, 0.167]
+>>> score_answer("q1", spec, ["a", "b", "c", "d", "e"]).fraction
 0.0
 """
 
@@ -27,7 +40,7 @@ __all__ = ["MultipleChoice", "multiple_choice"]
 
 
 class MultipleChoice(QuestionKind):
-    """Several correct options: right picks minus wrong picks, over the number of correct options."""
+    """Several correct options: the share of right options picked minus the share of wrong options picked."""
 
     name = "multiple_choice"
     builder_name = "multiple_choice"
@@ -92,8 +105,12 @@ class MultipleChoice(QuestionKind):
             why = n["explanations"].get(option, "")
             items.append(item_result(option, float(picked == (option in correct)), lead, why, expected[option]))
         hits, false_picks = len(chosen & correct), len(chosen - correct)
-        result = question_result(question_id, self.name, items, fraction=(hits - false_picks) / len(correct))
-        return replace(result, headline=multiple_choice_headline(hits, len(correct), false_picks, result.fraction))
+        wrong_options = len(n["options"]) - len(correct)
+        # A key whose every option is right has no wrong pick to subtract.
+        fraction = hits / len(correct) - (false_picks / wrong_options if wrong_options else 0.0)
+        result = question_result(question_id, self.name, items, fraction=fraction)
+        headline = multiple_choice_headline(hits, len(correct), false_picks, wrong_options, result.fraction)
+        return replace(result, headline=headline)
 
     def given(self, value: Any, item: str) -> str:
         return "picked" if item in value else "not picked"
@@ -102,19 +119,23 @@ class MultipleChoice(QuestionKind):
         return multiple_choice(question_id, prompt, *args, **kwargs)
 
 
-def multiple_choice_headline(hits: int, right_options: int, wrong_picks: int, fraction: float) -> str:
+def multiple_choice_headline(hits: int, right_options: int, wrong_picks: int, wrong_options: int, fraction: float) -> str:
     """The credit of a multiple-choice answer in words a lay reader can check.
 
-    >>> multiple_choice_headline(2, 3, 0, 2 / 3)
-    'You picked 2 of the 3 right options and no wrong one (67% credit).'
-    >>> multiple_choice_headline(3, 3, 1, 2 / 3)
-    'You picked 3 of the 3 right options and 1 wrong one, which takes one right pick back (67% credit).'
+    >>> multiple_choice_headline(2, 3, 0, 2, 2 / 3)
+    'You picked 2 of the 3 right options (67%) and none of the 2 wrong ones (67% credit).'
+    >>> multiple_choice_headline(3, 3, 1, 2, 0.5)
+    'You picked 3 of the 3 right options (100%) and 1 of the 2 wrong ones, which takes 50% back (50% credit).'
+    >>> multiple_choice_headline(3, 3, 2, 2, 0.0)
+    'You picked 3 of the 3 right options (100%) and 2 of the 2 wrong ones, which takes 100% back (0% credit).'
     """
-    wrong = "no wrong one" if not wrong_picks else (
-        f"{wrong_picks} wrong one, which takes one right pick back" if wrong_picks == 1
-        else f"{wrong_picks} wrong ones, each taking one right pick back"
-    )
-    return f"You picked {hits} of the {right_options} right options and {wrong} ({round(100 * fraction)}% credit)."
+    right = f"You picked {hits} of the {right_options} right options ({round(100 * hits / right_options)}%)"
+    if not wrong_picks:
+        wrong = f"none of the {wrong_options} wrong ones" if wrong_options else "there is no wrong one"
+        return f"{right} and {wrong} ({round(100 * fraction)}% credit)."
+    taken = round(100 * wrong_picks / wrong_options)
+    return (f"{right} and {wrong_picks} of the {wrong_options} wrong ones, which takes {taken}% back "
+            f"({round(100 * fraction)}% credit).")
 
 
 def multiple_choice(

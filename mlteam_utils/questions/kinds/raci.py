@@ -2,9 +2,47 @@
 
 The saved value maps activity -> role -> ``"R"``, ``"A"``, ``"A/R"``, ``"C"``,
 ``"I"`` or ``""``. ``"A/R"`` is the common case of an owner who answers for the
-result and does the work too: it counts as both A and R. An activity earns a
-quarter each for exactly one A, at least one R, the A among the acceptable roles
-and the R roles among the acceptable ones (shares).
+result and does the work too: it counts as both A and R. C and I are not scored.
+
+Each activity earns half its credit for its A and half for its R:
+
+* **A**: the half if exactly one role is marked A (or A/R) and it is one of the
+  acceptable ones; nothing for no A, a wrong A, or several A (RACI has exactly one);
+* **R**: the half if at least one acceptable role is marked R (or A/R), less, for
+  each role wrongly marked R, its share of the roles that should not be R: the
+  way multiple choice subtracts wrong picks, so marking every role R earns nothing.
+
+The chart's credit is the activities' mean, with the luck of repeating the same
+row taken out (:mod:`mlteam_utils.questions.luck`; the chance is what a uniformly
+random grid earns, :func:`raci_chance`). A chart that gives every activity the
+same row, such as "team lead A/R, everyone else R", earns no more than that
+chance (under a quarter of the points on the course's charts: checked by
+``tests/test_blind_strategies.py``).
+
+Worked examples, for one activity with five roles whose acceptable A is the team
+lead and acceptable R the data scientist (so four roles should not be R):
+
+* team lead A, data scientist R: 1;
+* the same and the ML engineer R as well: 1/2 + 1/2 x (1 - 1/4) = 0.875;
+* product manager A (wrong), data scientist R: 0.5;
+* team lead and product manager both A, data scientist R: 0.5;
+* every role R, nobody A: 0 + 1/2 x (1 - 4/4) = 0.
+
+>>> from mlteam_utils.questions.scoring import score_answer
+>>> roles = ["Product manager", "Team lead", "Data engineer", "Data scientist", "ML engineer"]
+>>> spec = {"kind": "raci", "activities": ["Design the experiments"], "roles": roles,
+...         "accountable": {"Design the experiments": "Team lead"},
+...         "responsible": {"Design the experiments": "Data scientist"}}
+>>> def credit(row):
+...     return score_answer("q", spec, {"Design the experiments": row}).items[0].credit
+>>> credit({"Team lead": "A", "Data scientist": "R"}), credit({"Team lead": "A", "Data scientist": "R", "ML engineer": "R"})
+(1.0, 0.875)
+>>> credit({"Product manager": "A", "Data scientist": "R"}), credit({"Team lead": "A", "Product manager": "A", "Data scientist": "R"})
+(0.5, 0.5)
+>>> credit({role: "R" for role in roles})
+0.0
+
+The live rule checks under the grid:
 
 >>> grid = {"Label data": {"PM": "A", "DS": "A"}, "Ship": {"PM": "A", "DS": "R"}}
 >>> for problem in raci_problems(grid, ["Label data", "Ship"], ["PM", "DS"]):
@@ -18,9 +56,11 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from mlteam_utils.questions.kinds.base import QuestionKind, Salvaged, salvaged
+from mlteam_utils.questions.luck import luck_corrected, luck_headline
 from mlteam_utils.questions.results import QuestionResult, item_result, question_result
 from mlteam_utils.questions.spec_fields import choices, public_names, text_list, text_map
 from mlteam_utils.questions.wording import describe, names, plural
@@ -28,7 +68,7 @@ from mlteam_utils.questions.wording import describe, names, plural
 if TYPE_CHECKING:
     from mlteam_utils.questions.widgets import QuestionBox
 
-__all__ = ["Raci", "raci_grid", "raci_problems", "rule_messages"]
+__all__ = ["Raci", "raci_chance", "raci_grid", "raci_problems", "rule_messages"]
 
 RACI_LETTERS: tuple[str, ...] = ("R", "A", "A/R", "C", "I")
 BOTH = "A/R"
@@ -56,8 +96,84 @@ def is_responsible(letter: str) -> bool:
     return letter in ("R", BOTH)
 
 
+def _marks(row: object, roles: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The roles a row marks A (or A/R), and those it marks R (or A/R)."""
+    letters = [(role, _letter(row, role)) for role in roles]
+    return [role for role, letter in letters if is_accountable(letter)], [role for role, letter in letters if is_responsible(letter)]
+
+
+def _activity_credit(
+    accountable: Sequence[str], responsible: Sequence[str], right_a: Sequence[str], right_r: Sequence[str], roles: int
+) -> float:
+    """One activity's credit for a row that marks ``accountable`` A and ``responsible`` R (see the module).
+
+    ``right_a`` and ``right_r`` are the activity's acceptable A and R roles, out of ``roles`` roles.
+    """
+    a_part = 1.0 if len(accountable) == 1 and accountable[0] in right_a else 0.0
+    right = sum(1 for role in responsible if role in right_r)
+    if not right:
+        return 0.5 * a_part
+    not_r = roles - len(right_r)  # roles that should not be R; 0 if the key accepts every role
+    wrong_r = len(responsible) - right
+    return 0.5 * a_part + 0.5 * max(0.0, 1.0 - (wrong_r / not_r if not_r else 0.0))
+
+
+def _activity_remarks(accountable: Sequence[str], responsible: Sequence[str], activity: str, n: Mapping[str, Any]) -> list[str]:
+    """What to tell the learner about one activity's row."""
+    right_a, right_r = n["accountable"][activity], n["responsible"][activity]
+    wrong_r = [role for role in responsible if role not in right_r]
+    remarks = []
+    if not accountable:
+        remarks.append("No role is marked A, but every activity needs one Accountable role.")
+    elif len(accountable) > 1:
+        remarks.append(f"{len(accountable)} roles are marked A; exactly one role can be Accountable, so the A earns nothing.")
+    elif accountable[0] not in right_a:
+        remarks.append("The role marked A is not the one best placed to answer for this activity.")
+    if not responsible:
+        remarks.append("No role is marked R, but someone must do the work.")
+    elif len(wrong_r) == len(responsible):
+        remarks.append("The roles marked R are not the ones that usually do this work.")
+    elif wrong_r:
+        remarks.append("Some roles marked R are not the ones that usually do this work; each takes part of the R back.")
+    return remarks
+
+
+def raci_chance(n: Mapping[str, Any]) -> float:
+    """The mean credit per activity of a uniformly random grid (each cell blank, R, A, A/R, C or I alike).
+
+    Exact, by the rule of :func:`_activity_credit`: a cell is A (or A/R) with
+    probability 1/3, and R (or A/R) with probability 1/3, independently of the
+    other cells. The A half needs exactly one A, on an acceptable role; the R half
+    needs at least one acceptable role marked R, less each wrong R's share.
+
+    >>> spec = {"activities": ["Ship"], "roles": ["PM", "DS"], "accountable": {"Ship": ("PM",)},
+    ...         "responsible": {"Ship": ("DS",)}}
+    >>> round(raci_chance(spec), 4)  # A: 1/3 x 2/3 = 2/9; R: 1/3 x (1 - E[wrong]) = 1/3 x 2/3 = 2/9
+    0.2222
+    """
+    values = ("", *RACI_LETTERS)
+    p_a = sum(1 for value in values if is_accountable(value)) / len(values)
+    p_r = sum(1 for value in values if is_responsible(value)) / len(values)
+    roles = len(n["roles"])
+    total = 0.0
+    for activity in n["activities"]:
+        right_a, right_r = len(n["accountable"][activity]), len(n["responsible"][activity])
+        a_part = right_a * p_a * (1 - p_a) ** (roles - 1)
+        not_r = roles - right_r
+        some_right_r = 1 - (1 - p_r) ** right_r
+        if not_r:
+            r_part = some_right_r * sum(
+                math.comb(not_r, wrong) * p_r**wrong * (1 - p_r) ** (not_r - wrong) * max(0.0, 1 - wrong / not_r)
+                for wrong in range(not_r + 1)
+            )
+        else:
+            r_part = some_right_r
+        total += 0.5 * a_part + 0.5 * r_part
+    return total / len(n["activities"])
+
+
 class Raci(QuestionKind):
-    """A RACI chart: per activity, a quarter each for one A, some R, and both well placed."""
+    """A RACI chart: per activity, half for one right A and half for a right R less wrong ones; less luck."""
 
     name = "raci"
     builder_name = "raci_grid"
@@ -147,39 +263,32 @@ class Raci(QuestionKind):
         return done == len(activities), f"{done} of {plural(len(activities), 'activity', 'activities')} filled in."
 
     def score(self, question_id: str, n: Mapping[str, Any], value: Any) -> QuestionResult:
-        expected, roles, items = self.expected(n), n["roles"], []
-        for activity in n["activities"]:
-            row = value.get(activity)
-            accountable = [role for role in roles if is_accountable(_letter(row, role))]
-            responsible = [role for role in roles if is_responsible(_letter(row, role))]
-            ok_a = [r for r in accountable if r in n["accountable"][activity]]
-            ok_r = [r for r in responsible if r in n["responsible"][activity]]
-            share_a = len(ok_a) / len(accountable) if accountable else 0.0
-            share_r = len(ok_r) / len(responsible) if responsible else 0.0
-            credit = 0.25 * ((len(accountable) == 1) + bool(responsible) + share_a + share_r)
-            remarks = []
-            if not accountable:
-                remarks.append("No role is marked A, but every activity needs one Accountable role.")
-            elif len(accountable) > 1:
-                remarks.append(f"{len(accountable)} roles are marked A; exactly one role can be Accountable.")
-            if accountable and share_a < 1:
-                remarks.append("The role marked A is not the one best placed to answer for this activity.")
-            if not responsible:
-                remarks.append("No role is marked R, but someone must do the work.")
-            elif share_r < 1:
-                remarks.append(
-                    "The roles marked R are not the ones that usually do this work."
-                    if share_r == 0
-                    else "Some roles marked R are not the ones that usually do this work."
-                )
+        expected, roles, activities = self.expected(n), n["roles"], n["activities"]
+        marks = [_marks(value.get(activity), roles) for activity in activities]
+        # cross[i][j]: activity i's credit for the row given to activity j (the luck correction's input)
+        cross = [
+            [_activity_credit(a, r, n["accountable"][activity], n["responsible"][activity], len(roles)) for a, r in marks]
+            for activity in activities
+        ]
+        items = []
+        for i, (activity, (accountable, responsible)) in enumerate(zip(activities, marks, strict=True)):
+            credit = cross[i][i]
+            remarks = _activity_remarks(accountable, responsible, activity, n)
             lead = " ".join(remarks) if remarks else "A and R are well placed."
             why = n["explanations"].get(activity, "")
             items.append(item_result(activity, credit, lead, why, expected[activity]))
         notes = [
-            f"{role} is R or A on {count} of {len(n['activities'])} activities: that role may be overloaded."
-            for role, count in _overloaded_roles(value, n["activities"], roles, n["overload_threshold"])
+            f"{role} is R or A on {count} of {len(activities)} activities: that role may be overloaded."
+            for role, count in _overloaded_roles(value, activities, roles, n["overload_threshold"])
         ]
-        return question_result(question_id, self.name, items, notes=notes)
+        correction = luck_corrected(cross, raci_chance(n))
+        result = question_result(question_id, self.name, items, fraction=correction.credit, notes=notes)
+        if not correction.shown:  # a deduction too small to see in whole percent needs no sentence
+            return result
+        full = sum(1 for item in items if item.correct)
+        partly = sum(1 for item in items if not item.correct and item.credit > 0)
+        lead = f"{full} of {plural(len(items), 'activity', 'activities')} fully right, {partly} partly right"
+        return replace(result, headline=luck_headline(correction, lead, "activities"))
 
     def given(self, value: Any, item: str) -> str:
         row = value.get(item) or {}
