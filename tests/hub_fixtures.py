@@ -3,11 +3,14 @@
 :func:`start_course_hub` builds a whole site in one temporary folder and starts the hub on
 it with ``deploy/jupyterhub/jupyterhub_config.py``, the file a real site runs:
 
-- real Unix users (``useradd``, unique names per run, homes in the temporary folder): a
-  grader account that runs the formgrader service, instructors and learners; removed by
-  :meth:`CourseHub.stop` (their processes ended by id first), also when a test fails;
-- the grader's copy of the course (``solutions/`` readable by the grader only) with the
-  site's nbgrader settings appended, as deploy/jupyterhub/README.md tells a site to do;
+- real Unix users (``useradd``, unique names per run, homes in the temporary folder, mode
+  0700 as the README's ``useradd`` makes them): a grader account that runs the formgrader
+  service, instructors and learners; removed by :meth:`CourseHub.stop` (their processes
+  ended by id first), also when a test fails;
+- the course laid out as deploy/jupyterhub/README.md tells a site to: a private repository
+  of this working tree (:func:`private_repository`, the grader's), then ``make hub-course``
+  (:func:`lay_out_course`): the grader's clone, closed to every other user, with the site's
+  ``course/nbgrader_site_config.py``, and the learners' copy beside it;
 - nbgrader's exchange root, mode 1777 as nbgrader's docs ask;
 - the gradebook: given a cluster of tests/postgres_cluster.py, a PostgreSQL database of its
   own, owned by a login role named after the grader account, reached the way
@@ -110,8 +113,9 @@ class UnixUsers:
 
     def add(self, name: str) -> str:
         home = self.homes / name
-        subprocess.run(["useradd", "--create-home", "--home-dir", str(home), "--shell", "/bin/sh", "--user-group", name],
-                       check=True, capture_output=True, text=True, timeout=60)
+        # HOME_MODE=0700, as deploy/jupyterhub/README.md creates users: a home is its user's alone.
+        subprocess.run(["useradd", "--create-home", "-K", "HOME_MODE=0700", "--home-dir", str(home), "--shell", "/bin/sh",
+                        "--user-group", name], check=True, capture_output=True, text=True, timeout=60)
         self.names.append(name)
         for folder in self.acl_folders:
             _grant_traverse(folder, name)
@@ -137,8 +141,8 @@ class UnixUsers:
         environment = {"HOME": home, "USER": name, "LOGNAME": name, "PATH": f"{BIN_DIR}:/usr/local/bin:/usr/bin:/bin",
                        "LANG": "C.UTF-8", **(env or {})}
         return subprocess.run(["runuser", "-u", name, "--", "env", "-i", *[f"{k}={v}" for k, v in environment.items()],
-                               *command], cwd=cwd or home, capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL, check=False)
+                               *command], cwd=cwd or home, capture_output=True, text=True, errors="replace",
+                              timeout=timeout, stdin=subprocess.DEVNULL, check=False)
 
     def end_processes(self) -> None:
         """End every process these users run (by process id), then wait for them."""
@@ -248,21 +252,73 @@ class CourseHub:
                     shutil.rmtree(self.base, ignore_errors=True)
 
 
-def prepare_course(hub: CourseHub) -> None:
-    """The grader's copy of the course: owned by the grader, ``solutions/`` theirs alone."""
-    from browser.lab import copy_course
+def private_repository(folder: Path, owner: str, source: Path = REPO_ROOT) -> Path:
+    """The course's private repository as a site keeps it: a bare repository that ``owner`` clones.
 
-    copy_course(hub.course)
-    site_lines = subprocess.run(
-        [sys.executable, str(DEPLOY / "hub_settings.py"), "nbgrader-site-config"], env=hub_environment(hub),
-        capture_output=True, text=True, check=True,
-    ).stdout
-    # The site's settings go where a real site puts them: course/nbgrader_site_config.py,
-    # which the course's nbgrader_config.py reads last (no tracked file is edited).
-    (hub.course / "course" / "nbgrader_site_config.py").write_text(site_lines, encoding="utf-8")
-    subprocess.run(["chown", "-R", f"{hub.grader}:{hub.grader}", str(hub.course)], check=True)
-    hub.course.chmod(0o755)
-    (hub.course / "solutions").chmod(0o700)
+    It holds this working tree as one commit (the files git tracks or would track, as they
+    are now, so a test sees uncommitted changes too), ``solutions/`` and ``tests/fixtures/``
+    included, like the real one. ``folder`` (created, mode 0700) becomes ``owner``'s.
+    """
+    listed = subprocess.run(["git", "-C", str(source), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                            capture_output=True, text=True, check=True).stdout
+    work = Path(tempfile.mkdtemp(prefix="mlteam-repo-"))
+    try:
+        for name in sorted(set(filter(None, listed.split("\0")))):
+            origin = source / name
+            if origin.is_file() and not origin.is_symlink():  # a file deleted but not yet committed is left out
+                (work / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(origin, work / name)
+        git = ["git", "-c", "user.name=mlteam tests", "-c", "user.email=tests@example.invalid", "-c", "init.defaultBranch=main"]
+        for command in (["init", "--quiet"], ["add", "--all"], ["commit", "--quiet", "--no-gpg-sign", "-m", "the course"]):
+            subprocess.run([*git, *command], cwd=work, capture_output=True, text=True, check=True)
+        folder.mkdir(mode=0o700, parents=True)
+        bare = folder / "mlteam-course.git"
+        subprocess.run(["git", "clone", "--quiet", "--bare", str(work), str(bare)], capture_output=True, text=True, check=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    subprocess.run(["chown", "-R", f"{owner}:{owner}", str(folder)], check=True)
+    return bare
+
+
+def lay_out_course(make_dir: Path, course: Path, grader: str, repo: Path, settings: Path | None = None,
+                   extra: Iterable[str] = ()) -> subprocess.CompletedProcess[str]:
+    """``make hub-course COURSE_DIR=… GRADER=… REPO=… [HUB_SETTINGS=…]`` run in ``make_dir``, as the README says."""
+    command = ["make", "--no-print-directory", "-C", str(make_dir), "hub-course", f"COURSE_DIR={course}",
+               f"GRADER={grader}", f"REPO={repo}", *([f"HUB_SETTINGS={settings}"] if settings else []), *extra]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL, check=False)
+
+
+def write_site_settings(path: Path, settings: dict[str, object]) -> Path:
+    """A site's settings file (``/etc/mlteam/hub.toml``), mode 0600: root's alone.
+
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> print(write_site_settings(folder / "hub.toml", {"port": 8000, "learners": ["a", "b"]}).read_text())
+    port = 8000
+    learners = ["a", "b"]
+    <BLANKLINE>
+    >>> oct((folder / "hub.toml").stat().st_mode & 0o777)
+    '0o600'
+    >>> shutil.rmtree(folder)
+    """
+    import json
+
+    lines = [f"{key} = {json.dumps(value)}" for key, value in settings.items()]
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write("\n".join(lines) + "\n")
+    return path
+
+
+def prepare_course(hub: CourseHub) -> None:
+    """The course as a site lays it out: ``make hub-course`` from the grader's private repository."""
+    repo = private_repository(hub.base / "private", hub.grader)
+    settings = write_site_settings(hub.base / "hub.toml", {
+        "course_root": str(hub.course), "grader_user": hub.grader, "course_id": COURSE_ID,
+        "exchange_root": str(hub.exchange), "db_url": hub.db_url,
+    })
+    laid_out = lay_out_course(REPO_ROOT, hub.course, hub.grader, repo, settings)
+    if laid_out.returncode != 0:
+        raise RuntimeError(f"make hub-course failed:\n{laid_out.stdout}{laid_out.stderr}")
 
 
 def hub_environment(hub: CourseHub, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -346,16 +402,22 @@ def grader_database(hub: CourseHub, postgres: PostgresCluster) -> str:
     by the grader, where libpq (psycopg) finds it for ``mlteam-course``, ``nbgrader`` and the
     formgrader service alike (all run as the grader, with its home).
     """
+    return login_database(hub.grader, hub.database, postgres)
+
+
+def login_database(grader: str, database: str, postgres: PostgresCluster) -> str:
+    """:func:`grader_database` for any Unix user ``grader``: its role, its database, its ``~/.pgpass``; the ``db_url``."""
     password = secrets.token_urlsafe(18)  # URL-safe: no ':' or backslash, which .pgpass would need escaped
-    postgres.create_role(hub.grader, password)
-    postgres.create_database(hub.database, owner=hub.grader)
-    pgpass = Path(pwd.getpwnam(hub.grader).pw_dir) / ".pgpass"
+    postgres.create_role(grader, password)
+    postgres.create_database(database, owner=grader)
+    account = pwd.getpwnam(grader)
+    pgpass = Path(account.pw_dir) / ".pgpass"
     # Made 0600 before the password is written: never readable by anyone else, not even briefly.
     descriptor = os.open(pgpass, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(f"{postgres.host}:{postgres.port}:{hub.database}:{hub.grader}:{password}\n")
-    os.chown(pgpass, hub.users.uid(hub.grader), pwd.getpwnam(hub.grader).pw_gid)
-    return f"postgresql+psycopg://{hub.grader}@{postgres.host}:{postgres.port}/{hub.database}"
+        file.write(f"{postgres.host}:{postgres.port}:{database}:{grader}:{password}\n")
+    os.chown(pgpass, account.pw_uid, account.pw_gid)
+    return f"postgresql+psycopg://{grader}@{postgres.host}:{postgres.port}/{database}"
 
 
 def wait_for_hub(hub: CourseHub, timeout: float) -> None:
@@ -425,6 +487,57 @@ class HubSession:
         owner = server or self.name
         return self.session.request(method, f"{self.hub.url}/user/{owner}/api/{path}", timeout=60,
                                     headers={"X-XSRFToken": self.xsrf()}, **kwargs)  # type: ignore[arg-type]
+
+    def run_in_terminal(self, command: str, server_path: str | None = None, timeout: float = 60) -> str:
+        """Type ``command`` in a new JupyterLab terminal of a server; what the terminal showed.
+
+        ``server_path``: the server's prefix, ``/user/<name>`` (default: one's own) or
+        ``/services/<course>`` (the grader's service, reached through the hub's OAuth). The terminal
+        is the one Lab opens (``POST api/terminals``, terminado's websocket protocol); the command's
+        output is read up to a marker the command prints once it is done, and the terminal is closed.
+        """
+        import asyncio
+        import concurrent.futures
+        import json
+        import re
+
+        from tornado.httpclient import HTTPRequest
+        from tornado.websocket import websocket_connect
+
+        prefix = server_path or f"/user/{self.name}"
+        landed = self.get(f"{prefix}/lab", allow_redirects=True)  # the server's OAuth cookie, for a service
+        assert landed.status_code == 200, (prefix, landed.status_code, landed.url)
+        xsrf = self.session.cookies.get("_xsrf", path=f"{prefix}/") or ""
+        created = self.session.post(f"{self.hub.url}{prefix}/api/terminals", timeout=60, headers={"X-XSRFToken": xsrf})
+        assert created.status_code == 200, (created.status_code, created.text)
+        name = created.json()["name"]
+        cookies = "; ".join(f"{c.name}={c.value}" for c in self.session.cookies if c.path in ("/", f"{prefix}/"))
+        url = f"ws://127.0.0.1:{self.hub.port}{prefix}/terminals/websocket/{name}"
+        marker = f"done-{secrets.token_hex(4)}"
+
+        async def converse() -> str:
+            connection = await websocket_connect(HTTPRequest(url, headers={"Cookie": cookies}))
+            # The marker is split in the typed line, so only the command's own output shows it whole.
+            half = len(marker) // 2
+            await connection.write_message(json.dumps(
+                ["stdin", f"{command}; echo '{marker[:half]}''{marker[half:]}'\r"]))
+            shown = []
+            while marker not in "".join(shown):
+                raw = await asyncio.wait_for(connection.read_message(), timeout)
+                if raw is None:
+                    break
+                kind, *content = json.loads(raw)
+                if kind == "stdout":
+                    shown.append(str(content[0]))
+            connection.close()
+            # Without the terminal's control sequences (bash's bracketed paste, colours, titles) and carriage returns.
+            return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\r", "", "".join(shown))
+
+        try:
+            with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:  # see run_code
+                return thread.submit(asyncio.run, converse()).result()
+        finally:
+            self.session.delete(f"{self.hub.url}{prefix}/api/terminals/{name}", timeout=60, headers={"X-XSRFToken": xsrf})
 
     def run_code(self, code: str, timeout: float = 60) -> str:
         """Run ``code`` in a new kernel of one's own server; its stdout and error text."""

@@ -11,6 +11,8 @@ variable wins over the file). ``settings.example.toml`` lists them with comments
 ...     "MLTEAM_HUB_LEARNERS": "linus"})
 >>> settings.course_id, settings.exchange_root, settings.instructors
 ('mlteam-onboarding', '/srv/nbgrader/exchange', ['ada', 'grace'])
+>>> settings.learner_course_root  # the learners' copy that `make hub-course` builds beside the clone
+'/srv/mlteam/course-learners'
 >>> HubSettings.load({})
 Traceback (most recent call last):
 ...
@@ -54,11 +56,15 @@ def _names(value: object) -> list[str]:
 class HubSettings:
     """What differs from one site to another; everything else is in jupyterhub_config.py."""
 
+    #: The grader's clone of the course's private repository (``make hub-course``): learners never read it.
     course_root: str
     grader_user: str
     instructors: list[str] = field(default_factory=list)
     learners: list[str] = field(default_factory=list)
     course_id: str = "mlteam-onboarding"
+    #: The learners' copy of the course (start page, lessons, released exercises; no .git, no
+    #: solutions/), built by ``make hub-course``; empty: ``<course_root>-learners``.
+    learner_course_root: str = ""
     exchange_root: str = "/srv/nbgrader/exchange"
     #: nbgrader's gradebook, written into the grader's course config (``nbgrader_site_config``).
     db_url: str = ""
@@ -100,6 +106,8 @@ class HubSettings:
                 raise HubSettingsError(f"{PREFIX}{required.upper()} is not set: {what} (see deploy/jupyterhub/README.md)")
         for name in ("instructors", "learners"):
             values[name] = _names(values.get(name, ""))
+        if not values.get("learner_course_root"):
+            values["learner_course_root"] = f"{str(values['course_root']).rstrip('/')}-learners"
         for name in ("port", "hub_port", "proxy_api_port", "service_port"):
             if name in values:
                 try:

@@ -20,6 +20,7 @@ very file (tests/hub_fixtures.py). README.md beside it explains each part.
 """
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
@@ -40,6 +41,9 @@ bin_dir = Path(site.bin_dir)
 # Spawned processes inherit no PATH from the hub (Spawner.env_keep): give them the course's
 # environment first, so `alembic` (nbgrader's gradebook) and the kernels are found.
 path = f"{bin_dir}:/usr/local/bin:/usr/bin:/bin"
+# A terminal's shell (terminal-shell): a login shell would set PATH anew from /etc/profile and
+# lose the course's environment; this one reads the profiles, then puts bin_dir first.
+terminal_setting = "--ServerApp.terminado_settings=" + json.dumps({"shell_command": [str(HERE / "terminal-shell")]})
 instructors_group = f"formgrade-{site.course_id}"
 learners_group = f"nbgrader-{site.course_id}"
 
@@ -74,11 +78,17 @@ c.JupyterHub.spawner_class = "localprocess"
 c.Spawner.cmd = [str(HERE / "learner-server")]
 c.Spawner.notebook_dir = f"~/{hub_settings.LEARNER_FOLDER}"
 c.Spawner.default_url = f"/lab/tree/{hub_settings.START_PAGE}"
+c.Spawner.args = [terminal_setting]
 c.Spawner.environment = {
     "PATH": path,
     "MLTEAM_HUB_BIN": str(bin_dir),
-    "MLTEAM_HUB_COURSE_ROOT": site.course_root,
+    # The learners' copy (`make hub-course`): the grader's clone, which holds solutions/, is
+    # closed to learners, so their workspace is made from a copy without keys or history.
+    "MLTEAM_HUB_COURSE_ROOT": site.learner_course_root,
     "MLTEAM_HUB_LEARNER_FOLDER": hub_settings.LEARNER_FOLDER,
+    # The start page's kernel reads the syllabus (and the site's syllabus.site.toml) from the
+    # learners' copy: the learner's own folder holds only the pages (mlteam_utils.paths).
+    "MLTEAM_COURSE_ROOT": site.learner_course_root,
     # nbgrader for learners: the course id and the exchange, nothing of the grader's course.
     "MLTEAM_HUB_COURSE_ID": site.course_id,
     "MLTEAM_HUB_EXCHANGE_ROOT": site.exchange_root,
@@ -94,12 +104,17 @@ c.JupyterHub.services = [
         "name": site.course_id,
         "display": True,
         "url": f"http://127.0.0.1:{site.service_port}",
-        "command": [str(bin_dir / "jupyterhub-singleuser"), f"--ServerApp.root_dir={site.course_root}"],
+        # umask 027: what the formgrader and the grader's terminals write in the course (collected
+        # hand-ins, autograded copies, feedback, exports) is never readable by other users.
+        "command": ["/bin/sh", "-c", 'umask 027 && exec "$@"', "grader-service",
+                    str(bin_dir / "jupyterhub-singleuser"), f"--ServerApp.root_dir={site.course_root}",
+                    terminal_setting],
         "user": site.grader_user,
         "cwd": site.course_root,  # nbgrader reads nbgrader_config.py from the folder it runs in
         "oauth_no_confirm": True,
         "environment": {
             "PATH": path,
+            "MLTEAM_HUB_BIN": str(bin_dir),  # terminal-shell puts it first on a terminal's PATH
             # /services/<course>/ opens the formgrader; /services/<course>/lab is the grader's Lab.
             "JUPYTERHUB_DEFAULT_URL": "/formgrader",
         },

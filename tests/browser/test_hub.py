@@ -137,7 +137,7 @@ def learner_hands_in(chromium: Browser, hub: CourseHub, name: str, record: PathR
         box = question(page, LOOPS)
         for item, category in answer.items():
             box.locator(".widget-hbox", has_text=item).locator("select").select_option(label=category)
-        expect(box).to_contain_text(f"Saved. {len(answer)} of {len(answer)} items matched.")
+        expect(box).to_contain_text(f"Saved. {len(answer)} of {len(answer)} items answered.")
         code_cell = cells(page).filter(has_text="YOUR CODE HERE").first
         code_cell.locator(".cm-content").click()
         page.keyboard.press("Control+A")
@@ -363,3 +363,85 @@ for what, arguments in {({what: arguments for what, (arguments, _) in attempts.i
     for what, (_, refusal) in attempts.items():
         line = next((line for line in output.splitlines() if line.startswith(f"{what} =>")), "")
         assert refusal in line, (what, refusal, output)
+
+
+def test_terminals_find_the_course_commands(course_hub) -> None:
+    """Issue 31, item 2: a learner's terminal and the grader's service terminal find the commands the docs print.
+
+    jupyter_server's default terminal is a login shell, whose /etc/profile sets PATH anew and drops
+    the course's environment; the hub's terminal-shell puts it back first.
+    """
+    from hub_fixtures import BIN_DIR, COURSE_ID, HubSession
+
+    hub = course_hub
+    learner = HubSession(hub, hub.learners[0])
+    assert learner.login() == 200
+    learner.open_course_page()
+    instructor = HubSession(hub, hub.instructors[0])
+    assert instructor.login() == 200
+    for who, session, server_path, account in (
+        ("learner", learner, None, hub.learners[0]),
+        ("grader's service", instructor, f"/services/{COURSE_ID}", hub.grader),
+    ):
+        shown = session.run_in_terminal("id -un; command -v mlteam-course nbgrader make", server_path=server_path)
+        lines = [line.strip() for line in shown.replace("\r", "").splitlines()]
+        assert account in lines, (who, shown)
+        for command in ("mlteam-course", "nbgrader"):
+            assert str(BIN_DIR / command) in lines, (who, command, shown)
+        assert any(line.endswith("/make") for line in lines), (who, shown)
+        version = session.run_in_terminal("mlteam-course --help >/dev/null && echo mlteam-course-runs",
+                                          server_path=server_path)
+        # Typed, the line reads "... && echo mlteam-course-runs"; alone on a line, it is the command's output.
+        assert "mlteam-course-runs" in [line.strip() for line in version.replace("\r", "").splitlines()], (who, version)
+
+
+def test_the_start_page_on_the_hub_tells_how_to_fetch_submit_and_when_it_is_late(course_hub) -> None:
+    """Issue 31, item 3: the learner's start page on the hub, with the site's due dates, says a late submission is late.
+
+    The site sets due dates in its own ``course/syllabus.site.toml`` (git-ignored) and runs
+    ``make hub-course`` again; the grader releases ex02 from the service terminal; the learner
+    fetches and submits it from their own terminal, after its (past) due date; then the start
+    page's cell, run in the learner's own kernel, lists where the exercise lands, its due date
+    and that the submission was late.
+    """
+    from hub_fixtures import COURSE_ID, REPO_ROOT, HubSession, lay_out_course
+
+    hub = course_hub
+    exercise = "ex02_the_ml_team"
+    site_syllabus = hub.course / "course" / "syllabus.site.toml"
+    site_syllabus.write_text("[due]\nex01 = 2099-01-01T00:00:00Z\nex02 = 2020-01-01T00:00:00Z\n", encoding="utf-8")
+    shutil.chown(site_syllabus, hub.grader, hub.grader)
+    laid_out = lay_out_course(REPO_ROOT, hub.course, hub.grader, hub.base / "private" / "mlteam-course.git",
+                              hub.base / "hub.toml")
+    assert laid_out.returncode == 0, laid_out.stdout + laid_out.stderr
+
+    instructor = HubSession(hub, hub.instructors[0])
+    assert instructor.login() == 200
+    released = instructor.run_in_terminal(f"nbgrader release_assignment {exercise} --force && echo released-ok",
+                                          server_path=f"/services/{COURSE_ID}", timeout=300)
+    assert "released-ok" in released.splitlines(), released
+    learner = HubSession(hub, hub.learners[1])
+    assert learner.login() == 200
+    learner.open_course_page()
+    handed_in = learner.run_in_terminal(
+        f"nbgrader fetch_assignment {exercise} && nbgrader submit {exercise} && echo submitted-ok", timeout=300)
+    assert "submitted-ok" in handed_in.splitlines(), handed_in
+
+    probe = """
+import json, os
+os.chdir(os.path.expanduser('~/mlteam-course/course'))
+cells = json.load(open('index.ipynb'))['cells']
+source = next(''.join(c['source']) for c in cells if c['cell_type'] == 'code' and 'how_to_work_markdown' in c['source'][-1])
+*body, last = source.strip().splitlines()
+namespace = {}
+exec('\\n'.join(body), namespace)
+print(eval(last, namespace).data)
+"""
+    page = learner.run_code(probe, timeout=120)
+    assert "**Assignments** tab" in page and "**Fetch**" in page and "**Submit**" in page, page
+    assert "make selfgrade" not in page, page
+    rows = {line.split("|")[1].strip(): line for line in page.splitlines() if line.startswith("| Exercise ")}
+    assert f"`{exercise}/`" in rows["Exercise 2"] and "2020-01-01 00:00 UTC" in rows["Exercise 2"], page
+    assert "**late**" in rows["Exercise 2"], page
+    assert "2099-01-01 00:00 UTC" in rows["Exercise 1"] and "**late**" not in rows["Exercise 1"], page
+    assert rows["Exercise 3"].rstrip(" |").endswith("not submitted yet") and "no due date set" in rows["Exercise 3"], page
