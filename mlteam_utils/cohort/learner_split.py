@@ -42,6 +42,33 @@ def parse_shard(text: str) -> tuple[int, int]:
     return k, n
 
 
+def parse_shard_index(text: str) -> tuple[int, int]:
+    """``"I/N"``, counted from 0 (a Kubernetes Indexed Job's ``JOB_COMPLETION_INDEX``) -> the share (I+1, N).
+
+    >>> parse_shard_index("0/3"), parse_shard_index("2/3")
+    ((1, 3), (3, 3))
+    >>> parse_shard_index("3/3")
+    Traceback (most recent call last):
+    ...
+    mlteam_utils.cohort.learner_split.LearnerSplitError: --shard-index takes I/N with 0 <= I < N, counted from 0 as a Kubernetes Indexed Job numbers its pods (0/2 and 1/2); got '3/3'
+    >>> parse_shard_index("$(JOB_COMPLETION_INDEX)/3")
+    Traceback (most recent call last):
+    ...
+    mlteam_utils.cohort.learner_split.LearnerSplitError: --shard-index takes I/N with 0 <= I < N, counted from 0 as a Kubernetes Indexed Job numbers its pods (0/2 and 1/2); got '$(JOB_COMPLETION_INDEX)/3'
+    """
+    index, _, count = text.partition("/")
+    try:
+        i, n = int(index), int(count)
+    except ValueError:
+        i, n = -1, 0
+    if not 0 <= i < n:
+        raise LearnerSplitError(
+            "--shard-index takes I/N with 0 <= I < N, counted from 0 as a Kubernetes Indexed Job numbers its pods "
+            f"(0/2 and 1/2); got {text!r}"
+        )
+    return i + 1, n
+
+
 def shard_of(student: str, count: int) -> int:
     """The share (1..count) a learner id falls into; the same on every machine.
 
@@ -70,8 +97,17 @@ class LearnerFilter:
     shard: tuple[int, int] | None = None
 
     @classmethod
-    def from_options(cls, learners: Iterable[str] | None, shard: str | None) -> LearnerFilter:
+    def from_options(cls, learners: Iterable[str] | None, shard: str | None, shard_index: str | None = None) -> LearnerFilter:
+        """The filter of ``grade``'s options; ``--shard K/N`` and ``--shard-index K-1/N`` are the same share.
+
+        >>> LearnerFilter.from_options(None, None, "0/2") == LearnerFilter.from_options(None, "1/2")
+        True
+        """
         named = frozenset(learners) if learners else None
+        if shard and shard_index:
+            raise LearnerSplitError("give --shard K/N (from 1) or --shard-index I/N (from 0), not both")
+        if shard_index:
+            return cls(named, parse_shard_index(shard_index))
         return cls(named, parse_shard(shard) if shard else None)
 
     def accepts(self, student: str) -> bool:

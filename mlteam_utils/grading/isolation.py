@@ -318,6 +318,9 @@ def disposable_workdir(workdir: Path, scratch: Path, user_id: int | None) -> tup
     if user_id is not None:
         for path in [work, sockets, *work.rglob("*")]:
             os.chown(path, user_id, user_id, follow_symlinks=False)
+        # bubblewrap enters the working folder as root without capabilities before it switches
+        # to the user: the others' x bit, which the grader's umask (027) leaves out, lets it in.
+        os.chmod(work, 0o711)
     return work, sockets
 
 

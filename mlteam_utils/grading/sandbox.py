@@ -114,11 +114,14 @@ class SandboxLimits:
         ]
 
 
-#: The first of the user ids the sandboxed code runs as when the grader is root.
+#: The first of the user ids the sandboxed code runs as when the grader is root, and how many
+#: (kernel, test runner) pairs there are: ids SANDBOX_UID_BASE to SANDBOX_UID_BASE + 2 * SANDBOX_SLOTS - 1,
+#: below the learners' uids on Kubernetes (mlteam_utils/hub/learner_uids.py: from 10,000,000).
 SANDBOX_UID_BASE = 0x2_0000
+SANDBOX_SLOTS = 0x40_0000
 
 
-def sandbox_user_id(euid: int | None = None, pid: int | None = None, role: int = 0) -> int | None:
+def sandbox_user_id(euid: int | None = None, pid: int | None = None, role: int = 0, namespace: int | None = None) -> int | None:
     """The unprivileged user id sandboxed code runs as, or None to keep the grader's own.
 
     Linux does not enforce the process cap (RLIMIT_NPROC) for root, so a root
@@ -127,9 +130,18 @@ def sandbox_user_id(euid: int | None = None, pid: int | None = None, role: int =
     1 (the code-question test runner) gets an id apart from the kernels' (0). A
     non-root grader keeps its own id (it cannot change it).
 
-    >>> sandbox_user_id(euid=0, pid=42) == SANDBOX_UID_BASE + 84
+    The process id alone is not enough: graders in containers (Kubernetes pods, each in a
+    process namespace of its own) number their processes alike from 1, so two pods on one node
+    would run their sandboxes as one user, whose process count the kernel keeps for the whole
+    node. ``namespace`` (by default this process's process namespace, :func:`pid_namespace`)
+    is mixed in; two workers of different namespaces then share an id only by chance (about 1
+    in 4 million).
+
+    >>> sandbox_user_id(euid=0, pid=42, namespace=0) == SANDBOX_UID_BASE + 84
     True
-    >>> sandbox_user_id(euid=0, pid=42, role=1) == SANDBOX_UID_BASE + 85
+    >>> sandbox_user_id(euid=0, pid=42, role=1, namespace=0) == SANDBOX_UID_BASE + 85
+    True
+    >>> sandbox_user_id(euid=0, pid=4, namespace=4026532174) != sandbox_user_id(euid=0, pid=4, namespace=4026532240)
     True
     >>> sandbox_user_id(euid=1000, pid=42) is None
     True
@@ -137,7 +149,20 @@ def sandbox_user_id(euid: int | None = None, pid: int | None = None, role: int =
     euid = os.geteuid() if euid is None else euid
     if euid != 0:
         return None
-    return SANDBOX_UID_BASE + 2 * ((os.getpid() if pid is None else pid) % 0x40_0000) + role
+    mixed = (os.getpid() if pid is None else pid) + (pid_namespace() if namespace is None else namespace) * 0x9E37_79B1
+    return SANDBOX_UID_BASE + 2 * (mixed % SANDBOX_SLOTS) + role
+
+
+def pid_namespace() -> int:
+    """An id of this process's process namespace (the inode of /proc/self/ns/pid), or 0 where there is none.
+
+    >>> pid_namespace() >= 0
+    True
+    """
+    try:
+        return os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        return 0
 
 
 def process_cap_note(euid: int | None = None) -> str:
@@ -446,6 +471,9 @@ def _probe_once(bwrap_path: str, prlimit_path: str, user_id: int | None, setpriv
         workdir.mkdir(parents=True)
         if user_id is not None:
             os.chown(workdir, user_id, user_id)
+            # bubblewrap enters it as root without capabilities before switching user: it needs
+            # the others' x bit, which the grader's umask (027 while grading) leaves out.
+            os.chmod(workdir, 0o711)
         command = sandbox_command(
             [sys.executable, "-I", "-S", "-c", "open('probe', 'w').write('ok')"],
             workdir=workdir,
