@@ -15,6 +15,7 @@ import dataclasses
 import re
 import tomllib
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from mlteam_utils.paths import SYLLABUS_RELATIVE_PATH, find_course_root
@@ -101,7 +102,7 @@ def _completion_from_table(table: object, modules: tuple[Module, ...], source: P
     >>> _completion_from_table({"modules": [1, 99]}, mods, Path("s.toml"))
     Traceback (most recent call last):
     ...
-    mlteam_utils.syllabus.SyllabusError: s.toml: [completion] modules must be "all" or a list of available module numbers; 99 is not one (available: 1-9)
+    mlteam_utils.syllabus.SyllabusError: s.toml: [completion] modules must be "all" or a list of available module numbers; 99 is not one (available: 1-10)
     """
     if not isinstance(table, dict):
         raise SyllabusError(f"{source}: [completion] must be a table")
@@ -143,6 +144,16 @@ class Syllabus:
     passing_rule: str = ""
     #: What "module completed" and "course completed" mean (``[completion]``).
     completion: CompletionRules = dataclasses.field(default_factory=lambda: CompletionRules())
+    #: Module number -> when its exercise is due (``[due]``, a site's: ``ex01 = 2027-01-15T17:00:00Z``).
+    due_dates: tuple[tuple[int, datetime], ...] = ()
+
+    def due_date(self, number: int) -> datetime | None:
+        """When module ``number``'s exercise is due, or None if the syllabus sets no date.
+
+        >>> load_syllabus().due_date(1) is None
+        True
+        """
+        return dict(self.due_dates).get(number)
 
     @property
     def required_modules(self) -> tuple[Module, ...]:
@@ -204,8 +215,13 @@ class Syllabus:
     def as_markdown_table(self, link_prefix: str = "../") -> str:
         """A Markdown table of the course map, with links relative to ``link_prefix``.
 
-        >>> print(load_syllabus().as_markdown_table().splitlines()[0])
+        An exercise's link reads as a person says it ("Exercise 1"), not as its file is named.
+
+        >>> table = load_syllabus().as_markdown_table().splitlines()
+        >>> print(table[0])
         | Module | Lesson | Exercise | Time | You will be able to |
+        >>> "| [Exercise 1](../exercises/ex01_how_ml_projects_differ/ex01_how_ml_projects_differ.ipynb) |" in table[2]
+        True
         """
         rows = [
             "| Module | Lesson | Exercise | Time | You will be able to |",
@@ -214,7 +230,7 @@ class Syllabus:
         for m in self.modules:
             if m.available:
                 lesson = f"[{m.title}]({link_prefix}{m.lesson_path.as_posix()})"
-                exercise = f"[{m.exercise_id}]({link_prefix}{m.exercise_path.as_posix()})"
+                exercise = f"[Exercise {m.number}]({link_prefix}{m.exercise_path.as_posix()})"
             else:
                 lesson = f"{m.title} *(coming soon)*"
                 exercise = "—"
@@ -222,6 +238,31 @@ class Syllabus:
             objectives = "<br>".join(f"• {o}" for o in m.objectives)
             rows.append(f"| {m.number} | {lesson} | {exercise} | {time} | {objectives} |")
         return "\n".join(rows)
+
+
+def _due_dates_from_table(table: object, modules: tuple[Module, ...], source: Path) -> tuple[tuple[int, datetime], ...]:
+    """Validate ``[due]``: ``exNN = <date and time with its offset>`` for available modules.
+
+    >>> from datetime import timezone
+    >>> mods = load_syllabus().modules
+    >>> _due_dates_from_table({"ex02": datetime(2027, 1, 15, 17, tzinfo=timezone.utc)}, mods, Path("s.toml"))
+    ((2, datetime.datetime(2027, 1, 15, 17, 0, tzinfo=datetime.timezone.utc)),)
+    >>> _due_dates_from_table({"ex02": datetime(2027, 1, 15, 17)}, mods, Path("s.toml"))
+    Traceback (most recent call last):
+    ...
+    mlteam_utils.syllabus.SyllabusError: s.toml: [due] ex02 must be a date and time with its offset, e.g. 2027-01-15T17:00:00Z, got datetime.datetime(2027, 1, 15, 17, 0)
+    """
+    if not isinstance(table, dict):
+        raise SyllabusError(f"{source}: [due] must be a table of exNN = date and time")
+    available = {f"ex{m.number:02d}": m.number for m in modules if m.available}
+    dates = []
+    for key, when in table.items():
+        if key not in available:
+            raise SyllabusError(f"{source}: [due] {key} is not an available exercise (known: {', '.join(available)})")
+        if not isinstance(when, datetime) or when.tzinfo is None:
+            raise SyllabusError(f"{source}: [due] {key} must be a date and time with its offset, e.g. 2027-01-15T17:00:00Z, got {when!r}")
+        dates.append((available[key], when))
+    return tuple(sorted(dates))
 
 
 def _module_from_table(table: dict, index: int, source: Path) -> Module:
@@ -270,15 +311,69 @@ def _module_from_table(table: dict, index: int, source: Path) -> Module:
     )
 
 
-def load_syllabus(path: Path | str | None = None) -> Syllabus:
-    """Read and validate the syllabus (default: the course's ``course/syllabus.toml``)."""
-    source = Path(path) if path is not None else find_course_root() / SYLLABUS_RELATIVE_PATH
+#: A site's own course policy, beside the syllabus and ignored by git: what it sets wins.
+SITE_SYLLABUS_NAME = "syllabus.site.toml"
+#: The tables a site may set in it. ``[passing]`` is not one: every exercise states the pass mark
+#: in its own text (tests/test_syllabus.py checks them), so changing it is a change to the course.
+SITE_TABLES = ("completion", "due")
+
+
+def site_syllabus_path(source: Path) -> Path:
+    """The site's override of the syllabus ``source``: ``syllabus.site.toml`` in the same folder.
+
+    >>> site_syllabus_path(Path("course/syllabus.toml")).as_posix()
+    'course/syllabus.site.toml'
+    """
+    return source.with_name(SITE_SYLLABUS_NAME)
+
+
+def _read_toml(source: Path) -> dict:
     try:
-        data = tomllib.loads(source.read_text(encoding="utf-8"))
+        return tomllib.loads(source.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SyllabusError(f"{source}: file not found") from None
     except tomllib.TOMLDecodeError as error:
         raise SyllabusError(f"{source}: not valid TOML ({error})") from None
+
+
+def merge_site_policy(data: dict, site: dict, site_source: Path) -> dict:
+    """``data`` (the course's syllabus) with the site's tables laid over it, field by field.
+
+    A site sets only the course policy of :data:`SITE_TABLES`; anything else is refused by name,
+    so that a typo never passes silently.
+
+    >>> merge_site_policy({"completion": {"modules": "all", "late_pass_counts": True}},
+    ...                   {"completion": {"modules": [1, 2]}}, Path("s.toml"))["completion"]
+    {'modules': [1, 2], 'late_pass_counts': True}
+    >>> merge_site_policy({}, {"passing": {"percent": 50}}, Path("s.toml"))
+    Traceback (most recent call last):
+    ...
+    mlteam_utils.syllabus.SyllabusError: s.toml: a site may set only [completion], [due], not [passing] (the pass mark is stated in every exercise's text: change it in course/syllabus.toml and the exercises)
+    """
+    merged = dict(data)
+    for table, fields in site.items():
+        if table not in SITE_TABLES:
+            why = (" (the pass mark is stated in every exercise's text: change it in course/syllabus.toml and the exercises)"
+                   if table == "passing" else "")
+            raise SyllabusError(f"{site_source}: a site may set only {', '.join(f'[{t}]' for t in SITE_TABLES)}, not [{table}]{why}")
+        if not isinstance(fields, dict):
+            raise SyllabusError(f"{site_source}: [{table}] must be a table")
+        merged[table] = {**merged.get(table, {}), **fields}
+    return merged
+
+
+def load_syllabus(path: Path | str | None = None) -> Syllabus:
+    """Read and validate the syllabus (default: the course's ``course/syllabus.toml``).
+
+    A site's ``syllabus.site.toml`` beside it, if there is one, sets the site's own course policy
+    (:func:`merge_site_policy`); it is ignored by git, so a ``git pull`` of the course never
+    conflicts with it.
+    """
+    source = Path(path) if path is not None else find_course_root() / SYLLABUS_RELATIVE_PATH
+    data = _read_toml(source)
+    site_source = site_syllabus_path(source)
+    site = _read_toml(site_source) if site_source.is_file() else {}
+    data = merge_site_policy(data, site, site_source)
     tables = data.get("module")
     if not isinstance(tables, list) or not tables:
         raise SyllabusError(f"{source}: needs at least one [[module]] table")
@@ -299,5 +394,7 @@ def load_syllabus(path: Path | str | None = None) -> Syllabus:
         source=source,
         pass_percent=float(pass_percent),
         passing_rule=str(passing.get("rule", "")),
-        completion=_completion_from_table(data.get("completion", {}), modules, source),
+        # An error in the rules a site set names the site's file, where it is to be mended.
+        completion=_completion_from_table(data.get("completion", {}), modules, site_source if "completion" in site else source),
+        due_dates=_due_dates_from_table(data.get("due", {}), modules, site_source if "due" in site else source),
     )

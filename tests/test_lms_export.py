@@ -210,6 +210,44 @@ def test_only_the_chosen_assignments_and_roster_columns_are_exported(course: Pat
     assert not (tmp_path / "m.csv").exists()
 
 
+def test_exports_cover_only_the_assignments_learners_were_given(course: Path, tmp_path: Path, capsys) -> None:
+    """An assignment only in the gradebook (generated, never released, no due date, nobody handed it in)
+    is in no export by default, as the report leaves it out; ``--assignment`` still exports it."""
+    from course_helpers import generate
+
+    checkout = tmp_path / "course"
+    shutil.copytree(course, checkout)
+    extra = "ex03_data_engineer"
+    shutil.copytree(REPO / "solutions" / extra, checkout / "solutions" / extra)
+    generate(checkout, extra)  # records it in the gradebook, as `mlteam-course release` does
+    with Gradebook(db_url(checkout), course_id=COURSE_ID) as gradebook:
+        extra_points = gradebook.find_assignment(extra).max_score
+        given_points = sum(gradebook.find_assignment(name).max_score for name in (EX01, EX02))
+    assert extra_points > 0
+    said = f"not exported (not released yet, nobody submitted, no due date): {extra}"
+
+    status, out, _ = export(checkout, capsys, "--to", str(tmp_path / "grades.csv"))
+    assert status == 0 and said in out
+    wide = read_rows(tmp_path / "grades.csv")
+    assert extra not in wide[0] and {row[wide[0].index("max_possible")] for row in wide[1:]} == {f"{given_points:g}"}
+    assert all(row[1] != extra for row in read_rows(tmp_path / "grades.submissions.csv"))
+    assert all(row[1] != extra for row in read_rows(tmp_path / "grades.long.csv"))
+    canvas, moodle = tmp_path / "canvas.csv", tmp_path / "moodle.csv"
+    status, out, _ = export(checkout, capsys, "--format", "canvas", "--roster", str(EXAMPLE_ROSTER), "--to", str(canvas))
+    assert status == 0 and said in out and read_rows(canvas)[0] == [*CANVAS_HEADER, EX01, EX02]
+    status, out, _ = export(checkout, capsys, "--format", "moodle", "--roster", str(EXAMPLE_ROSTER), "--to", str(moodle))
+    assert status == 0 and said in out and extra not in moodle.read_text(encoding="utf-8")
+    assert f"give each Moodle grade item its maximum: {EX01} " in out and f"{extra} {extra_points:g}" not in out
+
+    # Asked for by name, it is exported, in every format.
+    status, out, _ = export(checkout, capsys, "--assignment", "ex03", "--to", str(tmp_path / "ex03.csv"))
+    assert status == 0 and said not in out
+    header = read_rows(tmp_path / "ex03.csv")[0]
+    assert extra in header and EX01 not in header
+    status, _, _ = export(checkout, capsys, "--format", "canvas", "--assignment", "ex03", "--roster", str(EXAMPLE_ROSTER), "--to", str(canvas))
+    assert status == 0 and read_rows(canvas)[0] == [*CANVAS_HEADER, extra]
+
+
 # --- the roster -----------------------------------------------------------------------------
 
 

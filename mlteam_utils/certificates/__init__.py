@@ -14,8 +14,12 @@ code, and a PDF's text, against that record and against the learner's grades now
 
 from __future__ import annotations
 
-__all__ = ["CertificateError"]
+__all__ = ["CertificateError", "CourseNotCompleted"]
 
 
 class CertificateError(RuntimeError):
     """A certificate cannot be made or checked; the message says why and what to do."""
+
+
+class CourseNotCompleted(CertificateError):
+    """No certificate yet: the learner has not completed the course (nothing is wrong); the message lists what is left."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlteam_utils.certificates import CertificateError
+from mlteam_utils.certificates import CertificateError, CourseNotCompleted
 from mlteam_utils.certificates.pdf import file_fingerprint, render_pdf
 from mlteam_utils.certificates.registry import record_issued, record_self_issued
 from mlteam_utils.certificates.signing import COURSE_KEY, SELF_KEY, load_or_create_key
@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from mlteam_utils.syllabus import Syllabus
 
 __all__ = [
-    "DEFAULT_FOLDER", "IssueSummary", "cohort_completion", "file_name", "issue_cohort", "issue_self", "printed_name", "statement_for",
+    "DEFAULT_FOLDER", "IssueSummary", "certificate_name", "cohort_completion", "file_name", "issue_cohort", "issue_self", "printed_name",
+    "roster_names", "statement_for",
 ]
 
 #: Where the instructor's certificates go: inside the course, in a folder git ignores.
@@ -98,24 +99,91 @@ def cohort_completion(course_root: Path) -> tuple[pd.DataFrame, pd.DataFrame, Sy
     return modules, course_completion(modules, syllabus), syllabus, course_id
 
 
-def statement_for(student: str, modules: pd.DataFrame, course: pd.DataFrame, syllabus: Syllabus, course_id: str) -> Statement:
-    """The statement of a learner who completed the course (rows from :func:`cohort_completion`)."""
+def statement_for(
+    student: str, modules: pd.DataFrame, course: pd.DataFrame, syllabus: Syllabus, course_id: str, name: str | None = None
+) -> Statement:
+    """The statement of a learner who completed the course (rows from :func:`cohort_completion`), under
+    ``name`` (default: the gradebook's)."""
     summary = course[course["student_id"] == student].iloc[0]
     titles = {m.number: m.title for m in syllabus.modules}
     lines = tuple(
         ModuleLine(int(row["module"]), titles[int(row["module"])], round(float(row["score"]), 2), float(row["max_score"]),
-                   str(row["completed_on"]))
+                   str(row["completed_on"]), _pass_mark(row.get("pass_mark")))
         for row in modules[modules["student_id"] == student].to_dict("records")
     )
-    return Statement(name=printed_name(str(summary["name"])), student_id=student, course=syllabus.title, issuer=course_id,
+    return Statement(name=printed_name(str(summary["name"]) if name is None else name), student_id=student, course=syllabus.title, issuer=course_id,
                      self_graded=False, completed_on=str(summary["completed_on"]), modules=lines)
 
 
+def _pass_mark(value: object) -> float | None:
+    """A module's pass mark for its certificate line (None when the gradebook gives none).
+
+    >>> _pass_mark(5.4), _pass_mark(float("nan")), _pass_mark(None)
+    (5.4, None, None)
+    """
+    import math
+
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or math.isnan(value):
+        return None
+    return round(float(value), 2)
+
+
+#: where a learner's printed name comes from first: the roster's ``name`` column
+NAME_ROSTER = Path("course") / "lms-roster.csv"
+
+
+def roster_names(course_root: Path) -> dict[str, str]:
+    r"""learner id -> the ``name`` column of the course's roster (``course/lms-roster.csv``); empty without one.
+
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> (root / "course").mkdir()
+    >>> _ = (root / "course" / "lms-roster.csv").write_text("learner_id,name\nana,Ana Lopez\nben,\n", encoding="utf-8")
+    >>> roster_names(root)
+    {'ana': 'Ana Lopez'}
+    """
+    from mlteam_utils.reports.lms_roster import read_roster
+
+    path = course_root / NAME_ROSTER
+    if not path.exists():
+        return {}
+    roster = read_roster(path)  # a roster that cannot be used stops issuing: names would silently change
+    return {learner: entry.get("name") for learner, entry in roster.entries.items() if entry.get("name")}
+
+
+def certificate_name(student: str, gradebook_name: str, names: dict[str, str]) -> str:
+    """The name a course certificate prints: the roster's, else the gradebook's first and last name.
+
+    The gradebook shows a learner without a name by their id (their Unix login on a hub), which
+    is no name for a certificate: :class:`CertificateError` then says how to set one.
+
+    >>> certificate_name("ana", "ana", {"ana": "Ana Lopez"}), certificate_name("ben", "Ben Okafor", {})
+    ('Ana Lopez', 'Ben Okafor')
+    >>> certificate_name("u1234", "u1234", {})
+    Traceback (most recent call last):
+    ...
+    mlteam_utils.certificates.CertificateError: no name for u1234: give it in course/lms-roster.csv (learner_id,name) or nbgrader's gradebook (nbgrader db student add u1234 --first-name=... --last-name=...)
+    """
+    name = names.get(student) or (gradebook_name if gradebook_name.strip() != student else "")
+    if not name.strip():
+        raise CertificateError(f"no name for {student}: give it in {NAME_ROSTER} (learner_id,name) or nbgrader's gradebook "
+                               f"(nbgrader db student add {student} --first-name=... --last-name=...)")
+    return name
+
+
 def issue_cohort(course_root: Path, folder: Path | None = None) -> IssueSummary:
-    """One PDF per learner who completed the course, recorded in the gradebook; the others listed with why."""
+    """One PDF per learner who completed the course, recorded in the gradebook; the others listed with why.
+
+    Issuing again is idempotent: the same statement gives the same code, and when the file
+    already is the PDF recorded for it, it is left as it is. A changed statement (a new
+    name, score or date) gets a new code, and the learner's earlier code is recorded as
+    replaced by it (``verify`` then refuses the old one, naming the new).
+    """
+    from mlteam_utils.certificates.registry import find_issued
     from mlteam_utils.reports.gradebook_frames import course_gradebook_url
 
     modules, course, syllabus, course_id = cohort_completion(course_root)
+    names = roster_names(course_root)
     db_url, _ = course_gradebook_url(course_root)
     folder = folder or course_root / DEFAULT_FOLDER
     key = load_or_create_key(course_root / COURSE_KEY)
@@ -126,9 +194,13 @@ def issue_cohort(course_root: Path, folder: Path | None = None) -> IssueSummary:
             summary.not_qualified.append((student, f"{row['modules_completed']} modules completed; {row['not_completed']}"))
             continue
         try:
-            statement = statement_for(student, modules, course, syllabus, course_id)
+            name = certificate_name(student, str(row["name"]), names)
+            statement = statement_for(student, modules, course, syllabus, course_id, name=name)
             code = make_code(key, statement)
-            path = render_pdf(statement, code, folder / file_name(student))
+            path = folder / file_name(student)
+            earlier = find_issued(db_url, code)
+            if not (earlier is not None and path.is_file() and file_fingerprint(path.read_bytes()) in earlier.file_fingerprints):
+                path = render_pdf(statement, code, path)
         except (CertificateError, OSError) as error:
             summary.problems.append((student, str(error)))
             continue
@@ -138,7 +210,7 @@ def issue_cohort(course_root: Path, folder: Path | None = None) -> IssueSummary:
 
 
 def issue_self(course_root: Path, work: Path, name: str, to: Path | None = None) -> tuple[Path, str, Statement]:
-    """A self-learner's own certificate, marked self-graded; :class:`CertificateError` when not completed yet."""
+    """A self-learner's own certificate, marked self-graded; :class:`CourseNotCompleted` when not completed yet."""
     from mlteam_utils.progress import self_progress
 
     name = printed_name(name)
@@ -149,12 +221,13 @@ def issue_self(course_root: Path, work: Path, name: str, to: Path | None = None)
     progress = self_progress(work, course_root)
     if progress.completed_on is None:
         missing = [f"{row.module.number} ({row.exercise_text()})" for row in progress.required if not row.completed]
-        raise CertificateError(
+        raise CourseNotCompleted(
             f"the course is not completed yet ({progress.summary()}) Still to complete: modules {', '.join(missing)}. "
             "Self-grade each exercise with `make selfgrade EXERCISE=exNN` until it passes."
         )
     lines = tuple(
-        ModuleLine(row.module.number, row.module.title, round(float(row.score or 0), 2), float(row.max_score or 0), str(row.completed_on))
+        ModuleLine(row.module.number, row.module.title, round(float(row.score or 0), 2), float(row.max_score or 0),
+                   str(row.completed_on), _pass_mark(row.pass_mark))
         for row in progress.required
     )
     statement = Statement(name=name, student_id="self", course=progress.syllabus.title, issuer=SELF_ISSUER,

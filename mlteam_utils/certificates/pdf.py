@@ -78,12 +78,10 @@ def render_pdf(statement: Statement, code: str, path: Path) -> Path:
     _line(pdf, course, 16, 9, bold=True)
     _line(pdf, on, 12, 8, color=MUTED)
     pdf.ln(3)
-    widths = (150.0, 35.0, 35.0)
+    widths = (130.0, 35.0, 25.0, 30.0) if statement.states_pass_marks else (150.0, 35.0, 35.0)
     left = (WIDTH - sum(widths)) / 2
     pdf.set_draw_color(170, 170, 170)
-    rows = [("Module", "Score", "Completed")] + [
-        (f"{m.number}. {m.title}", f"{m.score:g} / {m.max_score:g}", m.completed_on) for m in statement.modules
-    ]
+    rows = [statement.header()] + [m.cells() for m in statement.modules]
     size = 10 if len(statement.modules) <= 9 else 8
     for index, row in enumerate(rows):
         pdf.set_x(left)
@@ -92,7 +90,10 @@ def render_pdf(statement: Statement, code: str, path: Path) -> Path:
         for width, text in zip(widths, row):
             pdf.cell(width, 6.2, text, border="B", align="L")
         pdf.ln(6.2)
-    pdf.ln(4)
+    if statement.states_pass_marks:
+        pdf.ln(1)
+        _line(pdf, lines[-2], 8, 5, color=MUTED)
+    pdf.ln(3)
     _line(pdf, lines[-1], 11 if statement.self_graded else 10, 7, bold=statement.self_graded,
           color=(150, 40, 20) if statement.self_graded else MUTED)
     pdf.set_y(HEIGHT - 30)

@@ -41,6 +41,8 @@ class Issued:
     issued_at: str
     #: SHA-256 of each PDF issued under the code (empty for one issued before they were kept).
     file_fingerprints: tuple[str, ...] = ()
+    #: the code issued to the same learner after this one (a changed statement), if any
+    replaced_by: str | None = None
 
 
 def _table(metadata: Any) -> Any:
@@ -52,7 +54,17 @@ def _table(metadata: Any) -> Any:
         Column("student_id", String(128), nullable=False),
         Column("statement", Text, nullable=False),
         Column("issued_at", String(32), nullable=False),
+        Column("replaced_by", String(40)),  # the learner's next code (a changed statement)
     )
+
+
+def _ensure_table(connection: Any, table: Any) -> None:
+    """Create the record's table, or give an older one its ``replaced_by`` column."""
+    from sqlalchemy import inspect, text
+
+    table.create(connection, checkfirst=True)
+    if "replaced_by" not in {column["name"] for column in inspect(connection).get_columns(CERTIFICATE_TABLE)}:
+        connection.execute(text(f"ALTER TABLE {CERTIFICATE_TABLE} ADD COLUMN replaced_by VARCHAR(40)"))
 
 
 def _file_table(metadata: Any) -> Any:
@@ -72,7 +84,8 @@ def _now() -> str:
 
 def record_issued(db_url: str, code: str, student_id: str, statement: str, file_fingerprint: str | None = None) -> None:
     """Record an issued certificate (the same code again keeps its first record: same statement, same code),
-    and the fingerprint of the PDF made for it (each PDF made for the code is kept).
+    and the fingerprint of the PDF made for it (each PDF made for the code is kept). The learner's
+    other codes not yet replaced are recorded as replaced by this one.
 
     Through the gradebook's own transactions (:mod:`mlteam_utils.cohort.gradebook_db`): SQLite's
     write lock with a wait, one-line errors for a server that cannot be reached, and an insert
@@ -84,9 +97,12 @@ def record_issued(db_url: str, code: str, student_id: str, statement: str, file_
 
     table = _table(MetaData())
     with transaction(gradebook_location(db_url), write=True) as connection:
-        table.create(connection, checkfirst=True)
+        _ensure_table(connection, table)
         upsert(connection, table, [{"code": code, "student_id": student_id, "statement": statement, "issued_at": _now()}],
                ["code"], replace=False)
+        connection.execute(table.update().where(
+            table.c.student_id == student_id, table.c.code != code, table.c.replaced_by.is_(None),
+        ).values(replaced_by=code))
         if file_fingerprint is not None:
             files = _file_table(MetaData())
             files.create(connection, checkfirst=True)
@@ -95,7 +111,7 @@ def record_issued(db_url: str, code: str, student_id: str, statement: str, file_
 
 def find_issued(db_url: str, code: str) -> Issued | None:
     """The record of ``code`` in the gradebook, or None (also when no certificate was ever issued there)."""
-    from sqlalchemy import MetaData, select
+    from sqlalchemy import MetaData, inspect, null, select
 
     from mlteam_utils.cohort.gradebook_db import gradebook_location, table_names, transaction
 
@@ -106,12 +122,15 @@ def find_issued(db_url: str, code: str) -> Issued | None:
         if CERTIFICATE_TABLE not in table_names(connection):
             return None
         table = _table(MetaData())
-        row = connection.execute(select(table).where(table.c.code == code)).first()
+        names = {column["name"] for column in inspect(connection).get_columns(CERTIFICATE_TABLE)}
+        columns = [table.c.code, table.c.student_id, table.c.statement, table.c.issued_at]
+        replaced = table.c.replaced_by if "replaced_by" in names else null()  # a record from before re-issues were tracked
+        row = connection.execute(select(*columns, replaced.label("replaced_by")).where(table.c.code == code)).first()
         fingerprints: tuple[str, ...] = ()
         if row is not None and CERTIFICATE_FILE_TABLE in table_names(connection):
             files = _file_table(MetaData())
             fingerprints = tuple(r.sha256 for r in connection.execute(select(files.c.sha256).where(files.c.code == code)))
-    return None if row is None else Issued(row.code, row.student_id, row.statement, row.issued_at, fingerprints)
+    return None if row is None else Issued(row.code, row.student_id, row.statement, row.issued_at, fingerprints, row.replaced_by)
 
 
 def _read_self(work: Path) -> dict[str, dict[str, Any]]:

@@ -20,6 +20,16 @@ on 2026-02-25
 Module Score Completed
 1. How ML projects differ 11.5 / 12 2026-02-20
 Issued by the course mlteam-onboarding, from its gradebook
+
+A module line with its pass mark says what the score is measured against: a score of 9 of
+16 points reads as 56%, though with the optional code questions left out it is every point.
+
+>>> import dataclasses
+>>> with_marks = dataclasses.replace(statement, modules=(ModuleLine(1, "How ML projects differ", 9, 16, "2026-02-20", 5.4),))
+>>> print("\\n".join(with_marks.lines()[6:9]))
+Module Score Pass mark Completed
+1. How ML projects differ 9 / 16 5.4 2026-02-20
+Scores count the optional code questions too; a module is passed at its pass mark, a share of the points that need no code.
 """
 
 from __future__ import annotations
@@ -41,18 +51,32 @@ CODE_PATTERN = re.compile(r"^(MLT|SELF)-[A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z
 SCHEMA = "mlteam-certificate/1"
 
 
+#: Under the table of a certificate whose modules state their pass marks.
+PASS_MARK_NOTE = ("Scores count the optional code questions too; a module is passed at its pass mark, "
+                  "a share of the points that need no code.")
+
+
 @dataclass(frozen=True)
 class ModuleLine:
-    """One module on a certificate: number, title, score, maximum and completion date."""
+    """One module on a certificate: number, title, score, maximum, completion date and pass mark.
+
+    ``pass_mark`` is ``None`` on certificates issued before it was stated.
+    """
 
     number: int
     title: str
     score: float
     max_score: float
     completed_on: str
+    pass_mark: float | None = None
+
+    def cells(self) -> tuple[str, ...]:
+        """The row's cells as the certificate's table shows them."""
+        mark = () if self.pass_mark is None else (f"{self.pass_mark:g}",)
+        return (f"{self.number}. {self.title}", f"{self.score:g} / {self.max_score:g}", *mark, self.completed_on)
 
     def text(self) -> str:
-        return f"{self.number}. {self.title} {self.score:g} / {self.max_score:g} {self.completed_on}"
+        return " ".join(self.cells())
 
 
 @dataclass(frozen=True)
@@ -72,16 +96,31 @@ class Statement:
             return "SELF-GRADED: scored by the learner's own selfgrade runs, not checked by an instructor"
         return f"Issued by the course {self.issuer}, from its gradebook"
 
+    @property
+    def states_pass_marks(self) -> bool:
+        return bool(self.modules) and all(m.pass_mark is not None for m in self.modules)
+
+    def header(self) -> tuple[str, ...]:
+        """The table's column names."""
+        return ("Module", "Score", "Pass mark", "Completed") if self.states_pass_marks else ("Module", "Score", "Completed")
+
     def lines(self) -> list[str]:
         """The certificate's text, line by line, as the PDF shows it (the code's line apart)."""
+        note = [PASS_MARK_NOTE] if self.states_pass_marks else []
         return [
             "Certificate of completion", "This certifies that", self.name, "completed the course", self.course,
-            f"on {self.completed_on}", "Module Score Completed", *(m.text() for m in self.modules), self.issuer_line(),
+            f"on {self.completed_on}", " ".join(self.header()), *(m.text() for m in self.modules), *note,
+            self.issuer_line(),
         ]
 
     def canonical(self) -> bytes:
-        """The canonical form the code is computed over: sorted-key JSON, UTF-8."""
+        """The canonical form the code is computed over: sorted-key JSON, UTF-8.
+
+        A module without a pass mark leaves the key out, so certificates issued before
+        pass marks were stated keep their codes.
+        """
         data = {"schema": SCHEMA, **asdict(self)}
+        data["modules"] = [{k: v for k, v in m.items() if not (k == "pass_mark" and v is None)} for m in data["modules"]]
         return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
     def as_record(self) -> str:

@@ -7,7 +7,9 @@ the learner still meets the completion rule, judged again on the grades now;
 and, with ``--pdf``, (4) the PDF is a file the course made for that code (its
 SHA-256 is in the record: text can be copied onto a page that shows something
 else, such as a name drawn as a picture over the issued one) and its text is
-exactly the issued statement. A certificate issued before files were
+exactly the issued statement; and (5) it was not replaced: issuing again to the
+same learner after what it states changed records the old code as replaced by the
+new one. A certificate issued before files were
 fingerprinted is checked by its text only, and the answer says so.
 Anything else fails with the reason, as a :class:`CertificateError`.
 """
@@ -123,6 +125,9 @@ def verify(code: str | None, course_root: Path, *, pdf: Path | None = None, work
         where = "the course gradebook's record of issued certificates"
     if issued is None:
         raise CertificateError(f"unknown code {code}: no certificate with this code is in {where}")
+    if issued.replaced_by:
+        raise CertificateError(f"certificate {code} was replaced by {issued.replaced_by} (issued again to the same learner "
+                               f"after what it states changed): verify {issued.replaced_by}")
     try:
         statement = Statement.from_record(issued.statement)
     except (ValueError, TypeError, KeyError):

@@ -76,6 +76,7 @@ def _our_tables() -> tuple[sa.MetaData, sa.Table, sa.Table]:
         sa.Column("needs_manual_grade", sa.Integer, nullable=False, server_default="0"),
         sa.Column("graded_at", sa.Text, nullable=False),
         sa.Column("source_fingerprint", sa.Text),  # solutions/<assignment> as it was when graded
+        sa.Column("late_policy", sa.Text),  # the late-penalty plugin it was graded under (cohort/late_penalties.py)
     )  # fmt: skip
     sources = sa.Table(
         SOURCE_TABLE, metadata,
@@ -117,6 +118,8 @@ def ensure_outcome_table(db: GradebookLocation) -> None:
         columns = {column["name"] for column in sa.inspect(connection).get_columns(OUTCOME_TABLE)}
         if "source_fingerprint" not in columns:  # a gradebook from before drift detection
             connection.execute(sa.text(f"ALTER TABLE {OUTCOME_TABLE} ADD COLUMN source_fingerprint TEXT"))
+        if "late_policy" not in columns:  # a gradebook from before late penalties were kept in step
+            connection.execute(sa.text(f"ALTER TABLE {OUTCOME_TABLE} ADD COLUMN late_policy TEXT"))
 
 
 def gradebook_sources(db: GradebookLocation) -> dict[str, str]:

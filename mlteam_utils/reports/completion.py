@@ -23,7 +23,7 @@ passing submission.
 >>> table[table.module == 1][["student_id", "name", "status", "completed", "completed_on", "pass_mark"]].to_dict("records")
 [{'student_id': 'ana', 'name': 'Ana Lopez', 'status': 'passed', 'completed': True, 'completed_on': '2026-02-20', 'pass_mark': 6.0}, {'student_id': 'ben', 'name': 'ben', 'status': 'not submitted', 'completed': False, 'completed_on': '', 'pass_mark': 6.0}]
 >>> course_completion(table, syllabus)[["student_id", "modules_completed", "course_completed"]].to_dict("records")
-[{'student_id': 'ana', 'modules_completed': '1 of 9', 'course_completed': False}, {'student_id': 'ben', 'modules_completed': '0 of 9', 'course_completed': False}]
+[{'student_id': 'ana', 'modules_completed': '1 of 10', 'course_completed': False}, {'student_id': 'ben', 'modules_completed': '0 of 10', 'course_completed': False}]
 """
 
 from __future__ import annotations

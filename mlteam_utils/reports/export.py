@@ -209,7 +209,8 @@ def write_csv_atomically(frame: pd.DataFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     # Not durable (no fsync): an export is made again from the gradebook in seconds.
     data = spreadsheet_frame(frame).to_csv(index=False, float_format=FLOAT_FORMAT).encode("utf-8")
-    write_atomically(path, data)
+    # Every learner's grades: the grader's and the course folder's group's, not other users'.
+    write_atomically(path, data, mode=0o640)
 
 
 def write_export(

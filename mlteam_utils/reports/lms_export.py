@@ -3,8 +3,10 @@
 Who is exported: only learners of the gradebook that have a usable row in the
 roster (:mod:`~mlteam_utils.reports.lms_roster`), with the identity the format
 needs. Every identity cell comes from the roster, never from nbgrader (no
-e-mail address is exported unless the roster gives it). Which assignments: all,
-or those asked for. Each learner left out, and each roster row not used, is one
+e-mail address is exported unless the roster gives it). Which assignments: all
+those in the frames given (``mlteam-course export`` passes the ones learners were
+given, :func:`mlteam_utils.reports.released.released_assignments`), or those asked
+for. Each learner left out, and each roster row not used, is one
 line of :attr:`LmsExport.problems`.
 
 What a score cell holds (the score is nbgrader's, late penalty already taken
@@ -402,5 +404,5 @@ def write_lms_export(export: LmsExport, path: Path) -> Path:
     if path.is_dir():
         raise ReportError(f"{path} is a folder: give a file name, e.g. {path / 'lms-grades.csv'}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(path, export.to_csv())
+    write_atomically(path, export.to_csv(), mode=0o640)  # grades and e-mail addresses: not for other users
     return path

@@ -1,0 +1,128 @@
+"""What the start page says about working on the exercises, for where it runs.
+
+On the course hub (the learner's server has ``MLTEAM_HUB_COURSE_ID`` from
+deploy/jupyterhub/jupyterhub_config.py) a learner fetches, works on and submits each exercise in
+nbgrader's *Assignments* tab; on one machine a self-learner works in ``exercises/`` and scores
+their work with ``make selfgrade``. On the hub the page lists each exercise with where its
+fetched copy lands, its due date (the site's ``[due]``, :mod:`mlteam_utils.syllabus`) and
+whether the learner's last submission came after it, read from nbgrader's own record of the
+learner's submissions (its cache in the learner's home, which only the learner reads).
+
+>>> from mlteam_utils.syllabus import load_syllabus
+>>> text = how_to_work_markdown(load_syllabus(), environ={})
+>>> "make selfgrade" in text and "Assignments" not in text
+True
+>>> hub = how_to_work_markdown(load_syllabus(), environ={HUB_COURSE_ENV: "mlteam-onboarding"}, cache_root=Path("/nonexistent"))
+>>> "**Assignments** tab" in hub and "make selfgrade" not in hub
+True
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+from mlteam_utils.syllabus import Syllabus
+
+#: Set in every learner's server on the course hub: the nbgrader course id.
+HUB_COURSE_ENV = "MLTEAM_HUB_COURSE_ID"
+
+SINGLE_MACHINE = """\
+### Where you work on the exercises
+You work in your own copy of the course: each exercise is in `exercises/` beside this page's folder. \
+Score your own work with `make selfgrade EXERCISE=exNN` (the README's *Self-learners* section); \
+it shows a model answer to compare your written reflection with.
+"""
+
+HUB_STEPS = """\
+### Where you work on the exercises (on the course hub)
+1. Open the **Assignments** tab (menu **Nbgrader ▸ Assignment List**). Under *Released assignments*, press **Fetch** next to an exercise.
+2. The fetched copy is **your** copy: it lands in a folder named after the exercise in your home folder (`{example}/`, in the file browser's top folder, beside `course/` and `lessons/`). Open the notebook there and work in it; your widget answers are saved next to it automatically (`exNN_….answers.json`). The notebooks under `exercises/` are for reading only: what you write there is not handed in.
+3. Press **Validate** (in the notebook's toolbar) to see whether something is missing.
+4. Press **Submit** in the Assignments tab, next to the exercise under *Downloaded assignments*. You may submit again until it is due; your instructor grades the last submission. A submission after the due date is **late** (the table below says so), and your instructor's late policy applies.
+5. When your instructor has released feedback, press **Fetch Feedback** next to the exercise under *Submitted assignments* and open the feedback page. A submission that **could not be graded** (a damaged notebook, for one) gets no feedback page: your instructor sees why in their grading report; ask them, mend the notebook and submit again before the due date.
+"""
+
+
+def hub_course_id(environ: Mapping[str, str] | None = None) -> str | None:
+    """The nbgrader course id when the page runs on the course hub, else None.
+
+    >>> hub_course_id({}) is None, hub_course_id({HUB_COURSE_ENV: "mlteam-onboarding"})
+    (True, 'mlteam-onboarding')
+    """
+    value = (os.environ if environ is None else environ).get(HUB_COURSE_ENV, "").strip()
+    return value or None
+
+
+def nbgrader_cache_root() -> Path:
+    """Where nbgrader keeps a copy of each of this user's submissions (its ``Exchange.cache``'s default).
+
+    >>> nbgrader_cache_root().name
+    'nbgrader_cache'
+    """
+    from nbgrader.exchange.default.exchange import Exchange
+
+    return Path(Exchange().cache)
+
+
+def last_submission(cache_root: Path, course_id: str, assignment_id: str) -> datetime | None:
+    """When the learner last submitted ``assignment_id``, from nbgrader's cache of their submissions, or None.
+
+    nbgrader names each cached submission ``<student>+<assignment>+<timestamp>`` (its submit,
+    ``copy_files``) and writes the same timestamp into its ``timestamp.txt``; an entry that
+    cannot be read is passed over (the learner's own folder, so only their own mistake).
+
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> entry = root / "c1" / "ada+ex01+x"
+    >>> entry.mkdir(parents=True)
+    >>> _ = (entry / "timestamp.txt").write_text("2027-01-15 17:30:00.000000 UTC")
+    >>> last_submission(root, "c1", "ex01")
+    datetime.datetime(2027, 1, 15, 17, 30, tzinfo=datetime.timezone.utc)
+    >>> last_submission(root, "c1", "ex02") is None
+    True
+    """
+    from nbgrader.utils import parse_utc
+
+    folder = cache_root / course_id
+    times = []
+    for entry in folder.glob(f"*+{assignment_id}+*") if folder.is_dir() else ():
+        try:
+            stamp = parse_utc((entry / "timestamp.txt").read_text(encoding="utf-8").strip())
+        except (OSError, ValueError, TypeError, OverflowError):
+            continue
+        times.append(stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC))
+    return max(times, default=None)
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def exercise_table(syllabus: Syllabus, course_id: str, cache_root: Path) -> str:
+    """One row per available exercise: its fetched folder, its due date and the learner's last submission."""
+    rows = ["| Exercise | Fetched into | Due | Your last submission |", "|---|---|---|---|"]
+    for module in syllabus.available_modules:
+        due = syllabus.due_date(module.number)
+        submitted = last_submission(cache_root, course_id, module.exercise_id)
+        if submitted is None:
+            status = "not submitted yet"
+        elif due is not None and submitted > due:
+            status = f"{_when(submitted)}: **late** (after the due date)"
+        else:
+            status = f"{_when(submitted)}: on time" if due is not None else _when(submitted)
+        rows.append(f"| Exercise {module.number} | `{module.exercise_id}/` | {_when(due) if due else 'no due date set'} | {status} |")
+    return "\n".join(rows)
+
+
+def how_to_work_markdown(syllabus: Syllabus, environ: Mapping[str, str] | None = None,
+                         cache_root: Path | None = None) -> str:
+    """The start page's "How to work on the exercises", for the hub or for one machine."""
+    course_id = hub_course_id(environ)
+    if course_id is None:
+        return SINGLE_MACHINE
+    first = syllabus.available_modules[0].exercise_id if syllabus.available_modules else "exNN_…"
+    table = exercise_table(syllabus, course_id, cache_root or nbgrader_cache_root())
+    return HUB_STEPS.format(example=first) + "\n" + table + "\n"
