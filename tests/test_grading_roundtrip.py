@@ -54,10 +54,13 @@ HALF_RIGHT_POINTS: dict[str, dict[str, tuple[str, float]]] = {
     },
     "ex02_the_ml_team": {
         # multiple choice, 2 points: 3 right options (primary source, sample and
-        # method, who paid); the fixture picks 2 of them and 1 wrong ("Count the
-        # repeats"); right picks minus wrong picks over right options: (2 - 1)/3.
-        # 2 x 1/3 = 0.6667 (the grader rounds points to 4 places).
-        "q3_checks_before_quoting": ("multiple_choice", 2 / 3),
+        # method, who paid) and 2 wrong; the fixture picks 2 of the right ones and 1
+        # wrong ("Count the repeats"). The share of right options picked minus the share
+        # of wrong ones picked: 2/3 - 1/2 = 1/6. 2 x 1/6 = 0.3333 (the grader rounds
+        # points to 4 places). Issue 26 changed this from right picks minus wrong picks
+        # over right options, (2 - 1)/3 = 0.6667 points, under which ticking all five
+        # earned 1/3 of the points without knowing anything; now it earns nothing.
+        "q3_checks_before_quoting": ("multiple_choice", 2 / 6),
     },
     "ex04_data_scientist": {
         # numeric, 2 points: target 88, tolerance 0, no credit from 6 away; the
@@ -65,20 +68,29 @@ HALF_RIGHT_POINTS: dict[str, dict[str, tuple[str, float]]] = {
         "q4_baseline_accuracy": ("numeric", 1.0),
     },
     "ex07_working_together": {
-        # RACI, 5 points, 6 activities; each earns 1/4 for exactly one A, 1/4 for
-        # any R, 1/4 x the share of its A roles that are right, 1/4 x the same for R:
-        #   feasibility study: A = PM and team lead (two As: 0), R data scientist: 0 + 1 + 1 + 1 -> 0.75
-        #   datasets and experiments: A data scientist (key: team lead), R team lead (key: data scientist) -> 0.5
-        #   feature pipeline: A PM (key: team lead), R data engineer -> 0.75
+        # RACI, 5 points, 6 activities; each earns 1/2 for exactly one A that is an
+        # acceptable one (several A: nothing), and 1/2 for an acceptable R, less for each
+        # role wrongly marked R its share of the roles that should not be R (issue 26):
+        #   feasibility study: A = PM and team lead (two As: 0), R data scientist (1/2) -> 0.5
+        #   datasets and experiments: A data scientist (key: team lead or the data scientist as
+        #     owner of its own work, issue 28) 1/2, R team lead only (key: data scientist) 0 -> 0.5
+        #   feature pipeline: A PM (key: team lead or the data engineer as owner) 0, R data engineer 1/2 -> 0.5
         #   input schema: A ML engineer, R data scientist (key: ML engineer, data engineer or
         #     data scientist, who agree it in lessons 3 and 5) -> 1
         #   drift alerts: A team lead, R ML engineer -> 1;  business impact: A PM, R data scientist -> 1
-        # (0.75 + 0.5 + 0.75 + 1 + 1 + 1) / 6 = 20/24; 5 x 20/24 = 4.1667.
-        "q1_raci": ("raci", 5 * 20 / 24),
+        # r = (0.5 + 0.5 + 0.5 + 1 + 1 + 1) / 6 = 0.75. Then the luck of repeating the same rows
+        # is taken out (mlteam_utils/questions/luck.py): each activity's row, tried on the five
+        # other activities, earns 9.5 of 30 (L = 0.31667), more than a uniformly random grid's
+        # chance q = 0.19204 per activity (raci_chance, checked against all 7,776 rows in
+        # test_blind_strategies.py), so the credit is r - (L - q)(1 - r)/(1 - L) = 0.70441;
+        # 5 x 0.70441 = 3.5220. The old rule (a quarter each for one A, some R and the shares
+        # of right A and R roles) gave 4.375, and 3.25 to "first role A/R, everyone else R".
+        "q1_raci": ("raci", 5 * (0.75 - (9.5 / 30 - 0.192044) * 0.25 / (1 - 9.5 / 30))),
     },
     "ex09_foundation_model_teams": {
-        # single choice, 2 points, all or nothing: the key is "Medium model + retrieval",
-        # the fixture chose "Small model + retrieval": 0 (the solution's 2 is checked too).
+        # single choice, 2 points, all or nothing: the key is "Medium model, fine-tuned +
+        # retrieval" (the cheapest setup whose interval clears the bar, issue 28), the
+        # fixture chose "Small model + retrieval": 0 (the solution's 2 is checked too).
         "q2_launch_setup": ("single_choice", 0.0),
     },
 }

@@ -51,9 +51,9 @@ def test_start_page_links_every_available_lesson_and_exercise() -> None:
     assert "load_syllabus" in text, "the start page must render the table from the syllabus"
 
 
-def test_syllabus_lists_nine_modules_in_order() -> None:
+def test_syllabus_lists_ten_modules_in_order() -> None:
     modules = load_syllabus().modules
-    assert [m.number for m in modules] == list(range(1, 10))
+    assert [m.number for m in modules] == list(range(1, 11))
 
 
 @pytest.mark.parametrize(
