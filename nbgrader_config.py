@@ -14,6 +14,7 @@ Layout (from the design card):
     course/gradebook.db the gradebook (SQLite)    (git-ignored)
 """
 
+import os
 from pathlib import Path
 
 from mlteam_utils.grading.settings import (
@@ -58,6 +59,8 @@ c.GenerateAssignment.preprocessors = [
     "nbgrader.preprocessors.LockCells",
     "nbgrader.preprocessors.ClearSolutions",
     "nbgrader.preprocessors.ClearOutput",
+    # Non-coders see questions and widgets, not the code that builds and checks them.
+    "mlteam_utils.grading.preprocessors.HideMachinery",
     "nbgrader.preprocessors.CheckCellMetadata",
     "nbgrader.preprocessors.ComputeChecksums",
     "nbgrader.preprocessors.SaveCells",
@@ -81,6 +84,14 @@ c.Execute.interrupt_on_timeout = True
 # A learner who deletes a test cell gets it back, so its points are not lost silently.
 c.OverwriteCells.add_missing_cells = True
 
+# --- Who may read what nbgrader writes -------------------------------------------------
+# nbgrader chmods its outputs itself: autograded copies (which hold the hidden tests) 444 and
+# feedback pages 644, readable by every user of a shared machine. Here the grader and the
+# course folder's group (an instructors' group) read them, other users nothing
+# (mlteam_utils/file_modes.py; a site with CourseDirectory.groupshared sets 660/660 instead).
+c.Autograde.permissions = 440
+c.GenerateFeedback.permissions = 640
+
 # --- Widget and code questions ---------------------------------------------------
 # Widget questions are scored in the grader's own process from the answers file
 # *as submitted*, before any learner code runs. Code questions are scored by the
@@ -93,6 +104,8 @@ c.Autograde.sanitize_preprocessors = [
     # nbgrader's OverwriteCells, with deleted test cells restored without crashing
     "mlteam_utils.grading.preprocessors.OverwriteCellsKeepingOrder",
     "mlteam_utils.grading.preprocessors.ScoreWidgetAnswers",
+    # The written answer, typed in a text box, goes where the instructor grades it by hand.
+    "mlteam_utils.grading.preprocessors.FillWrittenAnswers",
     # Code-question tests never reach the learner's kernel: it hands over values instead.
     "mlteam_utils.grading.preprocessors.HandOverCodeAnswers",
     "nbgrader.preprocessors.CheckCellMetadata",
@@ -155,6 +168,11 @@ c.ExchangeFactory.collect = "mlteam_utils.cohort.collect.SafeExchangeCollect"
 # which git ignores, so this file stays as the repository ships it and `git pull` never
 # conflicts. It is read last, so it overrides anything above. Keep passwords out of it
 # (use ~/.pgpass or peer authentication); course/ is the instructor's folder.
-_site_config = course_root / "course" / "nbgrader_site_config.py"
+# A container (deploy/kubernetes) mounts it from a ConfigMap instead and names it in
+# MLTEAM_NBGRADER_SITE_CONFIG: then it must exist, or the grader would fall back to SQLite.
+_named_site_config = os.environ.get("MLTEAM_NBGRADER_SITE_CONFIG")
+_site_config = Path(_named_site_config) if _named_site_config else course_root / "course" / "nbgrader_site_config.py"
+if _named_site_config and not _site_config.is_file():
+    raise FileNotFoundError(f"MLTEAM_NBGRADER_SITE_CONFIG names {_named_site_config}, which is not a file")
 if _site_config.is_file():
     load_subconfig(str(_site_config))  # noqa: F821 (traitlets provides it to config files)

@@ -1,9 +1,10 @@
 """Accessibility counts: axe-core on the pages a learner and an instructor see.
 
-Runs the browser tests that audit pages with axe-core (``tests/browser/test_accessibility.py``
+Runs the browser tests that audit pages with axe-core (``tests/browser/test_accessibility.py``,
+lesson 1 and exercise 1's feedback page in both themes in ``tests/browser/test_on_screen.py``,
 and the instructor pages in ``tests/browser/test_cohort_report.py``), then prints, per page,
-the serious and critical violations in what the course renders (target 0), and apart, those
-of ipywidgets' own parts and of JupyterLab. Needs Chromium and the ``browser`` extra.
+the serious and critical violations in what the course renders, ipywidgets' controls included
+(target 0), and apart, JupyterLab's own. Needs Chromium and the ``browser`` extra.
 
 Run with ``python -m benchmarks accessibility``.
 """
@@ -27,7 +28,8 @@ def _count(violations: list[dict], counted_only: bool) -> int:
 def main() -> None:
     completed = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "tests/browser/test_accessibility.py",
-         "tests/browser/test_cohort_report.py", "-k", "accessibility or keyboard"],
+         "tests/browser/test_on_screen.py", "tests/browser/test_cohort_report.py",
+         "-k", "accessibility or keyboard or lesson_one or exercise_one"],
         cwd=REPO_ROOT, capture_output=True, text=True,
     )
     summary = [line for line in completed.stdout.splitlines() if " passed" in line or " failed" in line or " skipped" in line]
@@ -38,13 +40,12 @@ def main() -> None:
         print(completed.stdout[-2000:])
         return
     total = 0
-    print(f"  {'page':<22} {'course: serious+critical':>25} {'ipywidgets own':>15} {'JupyterLab own':>15}")
+    print(f"  {'page':<22} {'course: serious+critical':>25} {'JupyterLab own':>15}")
     for path in audits:
         data = json.loads(path.read_text(encoding="utf-8"))
         course = _count(data.get("course", []), counted_only=True)
         total += course
-        print(f"  {path.stem.removeprefix('axe_'):<22} {course:>25} {_count(data.get('widget_library', []), False):>15} "
-              f"{_count(data.get('jupyterlab', []), False):>15}")
+        print(f"  {path.stem.removeprefix('axe_'):<22} {course:>25} {_count(data.get('jupyterlab', []), False):>15}")
     print(f"serious or critical violations in the course's content: {total} (target 0) {'OK' if total == 0 else 'ABOVE TARGET'}")
 
 

@@ -3,9 +3,9 @@
 Needs Debian's PostgreSQL and psycopg (``apt-get install postgresql``, ``pip install -e
 '.[postgres]'``); a throwaway cluster is started and removed (tests/postgres_cluster.py).
 
-1. A real gradebook is made by grading three learners (right, half-right, blank) on all nine
-   exercises; its rows are then cloned (new ids, new learner ids) into a PostgreSQL gradebook
-   and an SQLite one until each holds 1,000 learners x 9 assignments. ``mlteam-course export``
+1. A real gradebook is made by grading three learners (right, half-right, blank) on every
+   exercise; its rows are then cloned (new ids, new learner ids) into a PostgreSQL gradebook
+   and an SQLite one until each holds 1,000 learners x every assignment (ten). ``mlteam-course export``
    and ``report`` are timed on both; SQLite, in the same run, is the baseline (ratio target:
    PostgreSQL takes at most 3x SQLite's time). On SQLite both are timed again with a quarter
    of the learners: the growth ratio (target <= 5.5: linear work gives about 4, less with

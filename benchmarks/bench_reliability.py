@@ -2,7 +2,7 @@
 
 Runs ``tests/corpus`` (50 kinds of broken, tampered, runaway, noisy and hostile
 submissions of exercise 1, plus three honest ones, and the hand-over
-class on all nine exercises) through
+class on every exercise) through
 ``mlteam-course grade --jobs 2`` with grading isolation, and prints:
 kinds tried, whether the batch completed, honest grades unchanged n/n, cheats
 contained n/n, files changed outside the sandbox, special files handled n/n,

@@ -24,7 +24,7 @@ True
 >>> sorted(read_answers_file(sheet.path, notebook="ex00_demo"))
 ['q1']
 >>> check_answered("ex00_demo", "q1", directory=folder)
-✔ q1 answered. Your answers are saved in ex00_demo.answers.json; they are scored when your instructor grades the notebook.
+✔ Question 1: answered and saved; scored when your exercise is graded.
 """
 
 from __future__ import annotations
@@ -33,13 +33,14 @@ import contextlib
 import json
 import math
 import os
+import re
 import stat
 import sys
 import threading
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from mlteam_utils.atomic_files import temporary_glob, write_atomically
 from mlteam_utils.naming import ANSWERS_SIDE_FILES_GLOB, answers_filename
@@ -53,10 +54,12 @@ except ImportError:  # pragma: no cover - exercised only on Windows
 __all__ = [
     "ANSWERS_SCHEMA",
     "ANSWERS_SIDE_FILES_GLOB",
+    "MAX_WRITTEN_CHARS",
     "MAX_ANSWERS_FILE_BYTES",
     "AnswerSheet",
     "AnswersFileError",
     "AnswersFileMissing",
+    "WRITTEN",
     "backup_filename",
     "check_answered",
     "grading_in_progress",
@@ -71,6 +74,14 @@ LOCK_SUFFIX = ".answers.json.lock"
 BACKUP_MARKER = ".bad-"
 
 _ENTRY_KEYS = ("kind", "value", "complete")
+#: The kind of a written answer (a text box, graded by a person): saved like the widget answers.
+WRITTEN = "written"
+#: The longest written answer kept, in characters (a few paragraphs; the file stays small).
+MAX_WRITTEN_CHARS = 6000
+
+
+def _answer_kinds() -> tuple[str, ...]:
+    return (*KINDS, WRITTEN)
 
 
 class AnswersFileError(ValueError):
@@ -240,8 +251,10 @@ def _entry_problem(question_id: str, entry: Any) -> str | None:
     kind = entry["kind"]
     if not isinstance(kind, str):
         return f"{label} has a 'kind' that is not text"
-    if kind not in KINDS:
+    if kind not in _answer_kinds():
         return f"{label} has an unknown kind {kind[:40]!r}"
+    if kind == WRITTEN and (not isinstance(entry["value"], str) or len(entry["value"]) > MAX_WRITTEN_CHARS):
+        return f"{label} is not text of at most {MAX_WRITTEN_CHARS} characters"
     if not isinstance(entry["complete"], bool):
         return f"{label} has a 'complete' that is not true or false"
     if "saved_at" in entry and not isinstance(entry["saved_at"], str):
@@ -494,8 +507,10 @@ class AnswerSheet:
         """
         if not isinstance(question_id, str) or not question_id:
             raise ValueError("question_id must be non-empty text")
-        if kind not in KINDS:
-            raise ValueError(f"unknown question kind {kind!r}; expected one of {', '.join(KINDS)}")
+        if kind not in _answer_kinds():
+            raise ValueError(f"unknown question kind {kind!r}; expected one of {', '.join(_answer_kinds())}")
+        if kind == WRITTEN and (not isinstance(value, str) or len(value) > MAX_WRITTEN_CHARS):
+            raise ValueError(f"a written answer is text of at most {MAX_WRITTEN_CHARS} characters")
         if not isinstance(complete, bool):
             raise ValueError("complete must be True or False")
         _json_ready(value)
@@ -547,6 +562,23 @@ def _join(names: list[str]) -> str:
     return ", ".join(names)
 
 
+def question_name(question_id: str) -> str:
+    """How a person says a question's id: ``q1_crisp_dm_loops`` is "question 1".
+
+    >>> question_name("q1_crisp_dm_loops"), question_name("kc_uncertainty")
+    ('question 1', 'this question')
+    """
+    match = re.match(r"q(\d+)(_|$)", question_id)
+    return f"question {int(match.group(1))}" if match else "this question"
+
+
+def _questions(question_ids: list[str]) -> str:
+    names = list(dict.fromkeys(question_name(q) for q in question_ids))
+    if len(names) == 1:
+        return names[0]
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
 class NotAnsweredYet(AssertionError):
     """A check cell's failure for a question still to answer: shown as one calm line, no traceback.
 
@@ -554,33 +586,40 @@ class NotAnsweredYet(AssertionError):
     IPython shows the lines of ``_render_traceback_`` instead of a traceback: the
     learner sees what to do, never this package's code.
 
-    >>> NotAnsweredYet("Not answered yet: q1. Answer it in the widget above.")._render_traceback_()
-    ['Not answered yet: q1. Answer it in the widget above.']
+    >>> NotAnsweredYet("Question 1 is not answered yet.")._render_traceback_()
+    ['Question 1 is not answered yet.']
     """
 
     def _render_traceback_(self) -> list[str]:
         return [str(self)]
 
 
-def _not_answered(message: str) -> NoReturn:
-    """Fail a check cell with ``message``, shown without a traceback (see :class:`NotAnsweredYet`)."""
-    raise NotAnsweredYet(message) from None
+def _not_answered(message: str) -> None:
+    """Say what is still to answer: a calm note in the learner's own run; a failure in nbgrader's.
+
+    Under ``nbgrader validate`` (and autograde) ``NBGRADER_EXECUTION`` is set, and the
+    check fails, so Validate names the question still to answer. In the learner's own
+    kernel an unanswered question is not an error: it gets a plain note, not a red box.
+    """
+    if os.environ.get(GRADING_ENV_VARIABLE):
+        raise NotAnsweredYet(message) from None
+    print(f"○ {message}")
 
 
 def check_answered(notebook: str, *question_ids: str, directory: str | Path | None = None) -> None:
-    """Assert that each question has a complete saved answer (for locked test cells).
+    """Check that each question has a complete saved answer (for locked test cells).
 
-    Raises ``AssertionError`` with a friendly message naming what is missing;
-    otherwise prints a one-line confirmation to standard output (never standard
-    error, which nbgrader would score as a failure). It does not score anything:
-    the grader does that from the file.
+    In the learner's own kernel it prints a calm note naming what is still to
+    answer; under nbgrader (``NBGRADER_EXECUTION`` set, as Validate does) it
+    raises ``AssertionError`` with that message instead, so Validate lists the
+    question. Once everything is answered it prints a one-line confirmation to
+    standard output (never standard error, which nbgrader would score as a
+    failure). It does not score anything: the grader does that from the file.
 
     >>> import tempfile
     >>> folder = tempfile.mkdtemp()
-    >>> check_answered("ex00_demo", "q1", directory=folder)
-    Traceback (most recent call last):
-    ...
-    mlteam_utils.answers.NotAnsweredYet: No answers are saved yet: there is no answers file ex00_demo.answers.json beside this notebook. Answer q1 in the widget above (run its cell first if you do not see it), then run this cell again.
+    >>> check_answered("ex00_demo", "q1_loops", directory=folder)
+    ○ Question 1 is not answered yet. Answer it in the widget above (run the cells above first if you do not see it); your answers are saved as you go.
     """
     # IPython skips frames marked like this: a learner sees their cell and the message,
     # not this function's source.
@@ -593,29 +632,32 @@ def check_answered(notebook: str, *question_ids: str, directory: str | Path | No
     try:
         answers = read_answers_file(path, notebook=stem)
     except AnswersFileMissing:
+        which = _questions(list(question_ids))
         _not_answered(
-            f"No answers are saved yet: there is no answers file {path.name} beside this notebook. "
-            f"Answer {_join(list(question_ids))} in the widget above (run its cell first if you do not see it), "
-            "then run this cell again."
+            f"{which[0].upper()}{which[1:]} {'is' if len(question_ids) == 1 else 'are'} not answered yet. "
+            f"Answer {'it' if len(question_ids) == 1 else 'them'} in the widget above (run the cells above first if you do not see it); "
+            "your answers are saved as you go."
         )
+        return
     except AnswersFileError as error:
         _not_answered(
             f"{error} Run the question cells above again and re-enter your answers: "
             "a fresh answers file is started and the old one is kept as a backup."
         )
+        return
     missing = [qid for qid in question_ids if qid not in answers]
     incomplete = [qid for qid in question_ids if qid in answers and not answers[qid]["complete"]]
     if missing or incomplete:
         parts = []
         if missing:
-            parts.append(f"Not answered yet: {_join(missing)}.")
+            which = _questions(missing)
+            parts.append(f"{which[0].upper()}{which[1:]} {'is' if len(missing) == 1 else 'are'} not answered yet.")
         if incomplete:
-            parts.append(f"Started but not finished: {_join(incomplete)} (answer every part of the question).")
-        _not_answered(" ".join(parts) + " Answer in the widget above, then run this cell again.")
-    print(
-        f"✔ {_join(list(question_ids))} answered. Your answers are saved in {path.name}; "
-        "they are scored when your instructor grades the notebook."
-    )
+            which = _questions(incomplete)
+            parts.append(f"{which[0].upper()}{which[1:]}: started but not finished (answer every part of the question).")
+        _not_answered(" ".join(parts) + " Answer in the widget above; your answers are saved as you go.")
+        return
+    print(f"✔ {_questions(list(question_ids)).capitalize()}: answered and saved; scored when your exercise is graded.")
 
 
 def attempted(*names: str, question: str = "This question") -> bool:

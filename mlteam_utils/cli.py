@@ -11,13 +11,20 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlteam_utils import __version__
+
+if TYPE_CHECKING:
+    from mlteam_utils.reports.gradebook_frames import GradebookFrames
 
 #: Where export and report write by default: inside the course, in a folder git ignores,
 #: so learners' grades are never committed by accident.
 DEFAULT_EXPORT = Path("course/reports/grades.csv")
 DEFAULT_REPORT = Path("course/reports/cohort")
+#: `certificate`'s exit status when the learner has not completed the course yet: not a
+#: failure, but not a certificate either (the Makefile's `certificate` ends without an error on it).
+NOT_COMPLETED_YET = 3
 
 
 Handler = Callable[[argparse.Namespace], int]
@@ -35,7 +42,9 @@ class Subcommand:
     with ``context(args) + ": "`` before the error when given. With
     ``interruptible``, Ctrl-C prints the partial summary the interrupt carries
     (its ``summary``, if any) and exits with 130. Anything else, and a course
-    that cannot be found, goes on to :func:`main`.
+    that cannot be found, goes on to :func:`main`. A subcommand that
+    ``keeps_learners_out`` writes learners' work, grades or keys into the course:
+    it runs with a umask that leaves other users nothing (:mod:`mlteam_utils.file_modes`).
 
     >>> def lookup(args):
     ...     return {"ex01": 0}[args.assignment]
@@ -55,8 +64,22 @@ class Subcommand:
     failures: tuple[str, ...] = ()
     context: Callable[[argparse.Namespace], str] | None = None
     interruptible: bool = False
+    keeps_learners_out: bool = False
 
     def __call__(self, args: argparse.Namespace) -> int:
+        if not self.keeps_learners_out:
+            return self._run(args)
+        import os
+
+        from mlteam_utils.file_modes import keep_learners_out
+
+        previous = keep_learners_out()
+        try:
+            return self._run(args)
+        finally:
+            os.umask(previous)  # called in-process (tests, a notebook): the caller's umask comes back
+
+    def _run(self, args: argparse.Namespace) -> int:
         try:
             return self.handler(args)
         except KeyboardInterrupt as interrupt:
@@ -107,11 +130,12 @@ def subcommand(
     failures: Sequence[str] = (),
     context: Callable[[argparse.Namespace], str] | None = None,
     interruptible: bool = False,
+    keeps_learners_out: bool = False,
 ) -> Callable[[Handler], Subcommand]:
     """Make a handler a :class:`Subcommand` (a decorator)."""
 
     def wrap(handler: Handler) -> Subcommand:
-        return Subcommand(name, handler, tuple(usage), tuple(failures), context, interruptible)
+        return Subcommand(name, handler, tuple(usage), tuple(failures), context, interruptible, keeps_learners_out)
 
     return wrap
 
@@ -120,6 +144,15 @@ def _course_root(args: argparse.Namespace) -> Path:
     from mlteam_utils.paths import find_course_root
 
     return find_course_root(args.course_root)
+
+
+def _reapply_late_penalties(root: Path, graded_now: Sequence[tuple[str, str]] = ()) -> None:
+    """Before a command reads scores: each late notebook's penalty recomputed on its current score
+    (a hand grade given after autograding would otherwise lift the penalty)."""
+    from mlteam_utils.cohort.late_penalties import report_reapplied
+
+    for line in report_reapplied(root, graded_now):
+        print(line)
 
 
 def _workspace_context(args: argparse.Namespace) -> str:
@@ -137,7 +170,7 @@ def cmd_workspace(args: argparse.Namespace) -> int:
 
 
 @subcommand("progress", failures=("builtins:OSError", "mlteam_utils.reports.gradebook_frames:ReportError",
-                                    "mlteam_utils.syllabus:SyllabusError"))
+                                    "mlteam_utils.syllabus:SyllabusError", "mlteam_utils.cohort.gradebook_db:GradebookError"))
 def cmd_progress(args: argparse.Namespace) -> int:
     from mlteam_utils.progress import progress_report
     from mlteam_utils.workspace import WORK_FOLDER
@@ -147,6 +180,7 @@ def cmd_progress(args: argparse.Namespace) -> int:
         from mlteam_utils.certificates.issue import cohort_completion
         from mlteam_utils.reports.completion import completion_text
 
+        _reapply_late_penalties(root)
         modules, course, syllabus, _ = cohort_completion(root)
         print(completion_text(modules, course, syllabus))
         return 0
@@ -156,17 +190,23 @@ def cmd_progress(args: argparse.Namespace) -> int:
 
 @subcommand("certificate", failures=("mlteam_utils.certificates:CertificateError", "builtins:OSError",
                                        "mlteam_utils.reports.gradebook_frames:ReportError", "mlteam_utils.syllabus:SyllabusError",
-                                       "mlteam_utils.cohort.gradebook_db:GradebookError"))
+                                       "mlteam_utils.cohort.gradebook_db:GradebookError"), keeps_learners_out=True)
 def cmd_certificate(args: argparse.Namespace) -> int:
+    from mlteam_utils.certificates import CourseNotCompleted
     from mlteam_utils.certificates.issue import issue_cohort, issue_self
     from mlteam_utils.workspace import WORK_FOLDER
 
     root = _course_root(args)
     if args.cohort:
+        _reapply_late_penalties(root)
         summary = issue_cohort(root, args.to)
         print(summary.as_text())
         return 1 if summary.problems else 0
-    path, code, statement = issue_self(root, (args.folder or root / WORK_FOLDER).resolve(), args.name or "", args.to)
+    try:
+        path, code, statement = issue_self(root, (args.folder or root / WORK_FOLDER).resolve(), args.name or "", args.to)
+    except CourseNotCompleted as not_yet:  # not a failure: `make certificate` ends quietly on this status
+        print(f"mlteam-course certificate: {not_yet}", file=sys.stderr)
+        return NOT_COMPLETED_YET
     print(f"wrote {path}: your self-graded certificate ({len(statement.modules)} modules, completed {statement.completed_on})")
     print(f"verification code: {code} (check it with: mlteam-course verify {code} --pdf {path})")
     return 0
@@ -207,7 +247,7 @@ def cmd_selfgrade(args: argparse.Namespace) -> int:
             args.notebook = found
     # The notebook's own checkout is the natural course, wherever the command runs from.
     root = find_course_root(args.course_root or args.notebook.resolve().parent)
-    print(f"Grading {args.notebook} (this takes about ten seconds) ...", file=sys.stderr, flush=True)
+    print(f"Grading {args.notebook} (this takes about five seconds) ...", file=sys.stderr, flush=True)
     report = selfgrade(
         args.notebook, root, show_correct_answers=not args.hide_answers, isolation=False if args.no_isolation else None,
         progress=lambda step: print(f"  {step} ...", file=sys.stderr, flush=True),
@@ -253,6 +293,7 @@ def _isolation_config(args: argparse.Namespace, root: Path) -> dict | None:
         "mlteam_utils.cohort.learner_split:LearnerSplitError",
     ),
     interruptible=True,  # what was graded before Ctrl-C is kept, and its summary printed
+    keeps_learners_out=True,
 )
 def cmd_grade(args: argparse.Namespace) -> int:
     from mlteam_utils.cohort.grade import grade_cohort, uncollected_lines
@@ -262,6 +303,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         print("mlteam-course grade: --jobs must be at least 1", file=sys.stderr)
         return 2
+    learners = LearnerFilter.from_options(args.learners, args.shard, args.shard_index)  # a wrong share: said before the sandbox's probe
     summary = grade_cohort(
         root,
         args.assignments,
@@ -270,8 +312,10 @@ def cmd_grade(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         extra_config=_isolation_config(args, root),
         show_progress=not args.quiet,
-        learners=LearnerFilter.from_options(args.learners, args.shard),
+        learners=learners,
     )
+    # A hand grade kept through the merge: its notebook's penalty follows it (and the run's policy is recorded).
+    _reapply_late_penalties(root, [(outcome.student, outcome.assignment) for outcome in summary.graded])
     if not (summary.graded or summary.failed or summary.unchanged):
         print("nothing to grade: no submissions in course/submitted" + (f" for {', '.join(args.assignments)}" if args.assignments else ""))
         for line in uncollected_lines(summary.uncollected):
@@ -286,17 +330,31 @@ def cmd_grade(args: argparse.Namespace) -> int:
     "feedback",
     usage=("mlteam_utils.cohort.grade:UnknownAssignmentError",),
     failures=("mlteam_utils.cohort.gradebook_merge:GradebookError",),
+    keeps_learners_out=True,
 )
 def cmd_feedback(args: argparse.Namespace) -> int:
     from mlteam_utils.cohort.feedback import generate_feedback
 
     root = _course_root(args)
+    _reapply_late_penalties(root)
     result = generate_feedback(root, args.assignments, release=not args.no_release, include_ungraded=args.include_ungraded)
     if not result.pages and not result.problems and not result.not_graded:
         print("no feedback to generate: grade the cohort first (mlteam-course grade)")
         return 0
     print(result.as_text(root))
     return 1 if (result.withheld or result.problems) else 0
+
+
+def _exported_frames(frames: GradebookFrames, root: Path, wanted: Sequence[str]) -> GradebookFrames:
+    """The assignments ``export`` writes: those in ``--assignment``, else those learners were given (as ``report``)."""
+    from mlteam_utils.reports.lms_export import select_assignments
+    from mlteam_utils.reports.released import released_assignments
+
+    chosen = select_assignments(frames, wanted) if wanted else released_assignments(root, frames)
+    left_out = [name for name in frames.assignment_names if name not in chosen]
+    if left_out and not wanted:
+        print(f"not exported (not released yet, nobody submitted, no due date): {', '.join(left_out)}")
+    return frames.only(chosen)
 
 
 def _export_lms(args: argparse.Namespace, root: Path) -> int:
@@ -306,7 +364,7 @@ def _export_lms(args: argparse.Namespace, root: Path) -> int:
     from mlteam_utils.reports.lms_roster import DEFAULT_ROSTER, read_roster
 
     roster = read_roster(args.roster or root / DEFAULT_ROSTER)
-    frames = read_course_gradebook(root)
+    frames = _exported_frames(read_course_gradebook(root), root, args.assignment)
     if args.format == "canvas":
         export = canvas_export(frames, roster, args.assignment, args.include_waiting)
     else:
@@ -321,13 +379,14 @@ def _export_lms(args: argparse.Namespace, root: Path) -> int:
 @subcommand(
     "export",
     usage=("mlteam_utils.reports.lms_export:UnknownAssignmentError",),
-    failures=("mlteam_utils.reports.gradebook_frames:ReportError", "builtins:OSError"),
+    failures=("mlteam_utils.reports.gradebook_frames:ReportError", "mlteam_utils.cohort.gradebook_db:GradebookError", "builtins:OSError"),
+    keeps_learners_out=True,
 )
 def cmd_export(args: argparse.Namespace) -> int:
     from mlteam_utils.reports.export import write_export
     from mlteam_utils.reports.gradebook_frames import FAILED, read_course_gradebook
 
-    lms_only = [option for option, given in (("--roster", args.roster), ("--assignment", args.assignment),
+    lms_only = [option for option, given in (("--roster", args.roster),
                 ("--include-waiting", args.include_waiting), ("--moodle-key", args.moodle_key != "email")) if given]
     csv_only = [option for option, given in (("--long-to", args.long_to), ("--submissions-to", args.submissions_to)) if given]
     if (args.format == "csv" and lms_only) or (args.format != "csv" and csv_only):
@@ -335,9 +394,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"mlteam-course export: {', '.join(wrong)} does not apply to --format {args.format}", file=sys.stderr)
         return 2
     root = _course_root(args)
+    _reapply_late_penalties(root)
     if args.format != "csv":
         return _export_lms(args, root)
-    frames = read_course_gradebook(root)
+    frames = _exported_frames(read_course_gradebook(root), root, args.assignment)
     wide, long, submissions = write_export(frames, args.to or root / DEFAULT_EXPORT, args.long_to, args.submissions_to)
     print(f"wrote {wide} (one row per learner: {len(frames.learners)} learners x {len(frames.assignment_names)} assignments)")
     print(f"wrote {long} (one row per learner x question)")
@@ -350,7 +410,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-@subcommand("report", failures=("mlteam_utils.reports.gradebook_frames:ReportError", "builtins:OSError"))
+@subcommand("report", failures=("mlteam_utils.reports.gradebook_frames:ReportError", "mlteam_utils.cohort.gradebook_db:GradebookError",
+                                "builtins:OSError"), keeps_learners_out=True)
 def cmd_report(args: argparse.Namespace) -> int:
     if not 0 < args.behind_below <= 1:
         print("mlteam-course report: --behind-below must be a fraction between 0 and 1, e.g. 0.75", file=sys.stderr)
@@ -361,6 +422,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from mlteam_utils.reports.released import course_paths, given_assignments
 
     root = _course_root(args)
+    _reapply_late_penalties(root)
     db_url, course_id = course_gradebook_url(root)
     frames = read_gradebook(db_url, course_id)
     autograded, outbound, _ = course_paths(root)
@@ -433,6 +495,7 @@ def build_parser() -> argparse.ArgumentParser:
             "  mlteam-course grade --force              # regrade every submission\n"
             "  mlteam-course grade --shard 1/2          # two graders on a PostgreSQL gradebook: this one\n"
             "  mlteam-course grade --shard 2/2          # ... and this one on the other machine, at the same time\n"
+            "  mlteam-course grade --shard-index 0/2    # the same share as --shard 1/2, counted from 0 (Kubernetes Job)\n"
             "  mlteam-course grade --learner ada --learner bob   # only these learners\n"
             "exit status: 0 all graded, 1 some failed (listed) or nothing graded while hand-ins wait\n"
             "uncollected in the exchange, 2 unknown assignment, 130 interrupted"
@@ -447,6 +510,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--shard", metavar="K/N", default=None,
         help="grade share K of N of the learners (split by a stable hash of the learner id), so N graders can grade "
              "one course at once on a PostgreSQL gradebook: --shard 1/2 on one, --shard 2/2 on the other",
+    )
+    grade_parser.add_argument(
+        "--shard-index", metavar="I/N", default=None,
+        help="the same as --shard I+1/N, counted from 0 as a Kubernetes Indexed Job numbers its pods: "
+             "--shard-index $(JOB_COMPLETION_INDEX)/N in the Job's arguments (deploy/kubernetes/)",
     )
     grade_parser.add_argument(
         "--learner", dest="learners", action="append", metavar="ID", default=None,
@@ -526,7 +594,8 @@ def build_parser() -> argparse.ArgumentParser:
             "examples:\n"
             '  mlteam-course certificate --name "Ada Lovelace"     # a self-learner\n'
             "  mlteam-course certificate --cohort                  # an instructor\n"
-            "exit status: 0 made, 1 not completed yet, unreadable gradebook, or a certificate that could not be made"
+            "exit status: 0 made, 3 (yours) the course is not completed yet, 1 an unreadable gradebook or record,\n"
+            "  or a certificate that could not be made"
         ),
     )
     certificate_parser.add_argument("--cohort", action="store_true", help="instructors: one certificate per learner who completed the course")
@@ -626,7 +695,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export_parser.add_argument(
         "--assignment", action="append", default=[], metavar="ASSIGNMENT",
-        help="canvas/moodle: export only this assignment (repeat for more; ex01 = ex01_...; default: all)",
+        help="export only this assignment (repeat for more; ex01 = ex01_...; default: those learners were given: released, "
+        "due or submitted, as the report counts them)",
     )
     export_parser.add_argument(
         "--include-waiting", action="store_true",

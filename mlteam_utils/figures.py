@@ -6,7 +6,8 @@ screen reader announces nothing (axe-core: *image-alt*, critical). After
 PNG in an ``<img>`` whose ``alt`` names the chart (its titles and axes) and
 points to the lesson's *What to see* text below it, which describes what the
 chart shows. JupyterLab and Notebook 7 prefer the HTML; tools that read the PNG
-still find it.
+still find it. The ``<img>`` carries the class that shows charts dark in
+JupyterLab's dark theme (:mod:`mlteam_utils.theme`), with its stylesheet.
 
 >>> import matplotlib
 >>> matplotlib.use("Agg")
@@ -15,7 +16,7 @@ still find it.
 >>> _ = axes.set(title="Accuracy rises fast, then plateaus", xlabel="week", ylabel="accuracy")
 >>> print(alt_text(figure))
 Chart: Accuracy rises fast, then plateaus (week against accuracy). The text below the chart says what it shows.
->>> figure_html(figure).startswith('<img alt="Chart: Accuracy rises fast')
+>>> figure_html(figure).startswith('<img class="mlteam-chart" alt="Chart: Accuracy rises fast')
 True
 >>> plt.close(figure)
 """
@@ -26,6 +27,8 @@ import base64
 import html
 import io
 from typing import Any
+
+from mlteam_utils.theme import CHART_CLASS, STYLE
 
 __all__ = ["alt_text", "describe_figures", "figure_html"]
 
@@ -51,10 +54,12 @@ def _png(figure: Any) -> bytes:
 
 
 def figure_html(figure: Any, png: bytes | str | None = None) -> str:
-    """The figure as an ``<img>`` with alt text, the PNG inline (as the notebook stores it anyway)."""
+    """The figure as an ``<img>`` with alt text, the PNG inline (as the notebook stores it anyway),
+    followed by the theme's stylesheet."""
     data = _png(figure) if png is None else png
     encoded = data if isinstance(data, str) else base64.b64encode(data).decode("ascii")
-    return f'<img alt="{html.escape(alt_text(figure), quote=True)}" src="data:image/png;base64,{encoded}">'
+    return (f'<img class="{CHART_CLASS}" alt="{html.escape(alt_text(figure), quote=True)}" '
+            f'src="data:image/png;base64,{encoded}">{STYLE}')
 
 
 def describe_figures(shell: Any = None) -> None:

@@ -277,13 +277,16 @@ def progress_html(start: Path, course_root: Path | None = None) -> str:
 
     Colours come from JupyterLab's theme variables, so the table reads in the light and the dark theme.
 
+    The note reads right both as the start page's stored output, before the learner runs
+    the cell in their copy, and after running it anywhere else.
+
     >>> print(progress_html(Path("/")))
-    <p>Your progress shows here when this page is opened from your own copy of the course, my-work/, which `make lab` serves: run this cell there.</p>
+    <p>Your progress shows here once you run this cell in your own copy of the course (the folder my-work, which <code>make lab</code> opens).</p>
     """
     work = find_work_area(start)
     if work is None:
-        return ("<p>Your progress shows here when this page is opened from your own copy of the course, my-work/, "
-                "which `make lab` serves: run this cell there.</p>")
+        return ("<p>Your progress shows here once you run this cell in your own copy of the course "
+                "(the folder my-work, which <code>make lab</code> opens).</p>")
     progress = self_progress(work, course_root)
     header = ("<tr><th>Module</th><th>Lesson checks</th><th>Exercise answers</th><th>Score (self-graded)</th>"
               "<th>Written answer</th><th>Passed</th><th>Completed</th></tr>")

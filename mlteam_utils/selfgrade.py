@@ -92,9 +92,10 @@ class SelfGradeReport:
         if self.auto_score >= self.pass_mark:
             return f"Passed: {self.auto_score:g} points reach {rule}."
         missing = round(self.pass_mark - self.auto_score, 2)
-        if missing <= self.person_points:
+        if self.person_points:
             return (f"Not passed yet: {self.auto_score:g} points so far, {missing:g} short of {rule}. "
-                    "Your written answer, graded by a person, can make up the difference.")
+                    f"Self-graded, your written answer is not scored, so you pass on your own with {self.pass_mark:g} points "
+                    "from the questions above: the feedback page explains each answer; revisit those and run selfgrade again.")
         return (f"Not passed yet: {self.auto_score:g} points so far, {missing:g} short of {rule}. "
                 "The feedback page explains each answer: revisit those and run selfgrade again.")
 
@@ -111,7 +112,7 @@ class SelfGradeReport:
           Question 5 — In your organization     – / 3  graded by a person (rubric below)
         <BLANKLINE>
           Score: 2.6 / 6, of which 3 points are graded by a person and not counted here
-          Not passed yet: 2.6 points so far, 1 short of the pass mark of 3.6 points (60% of the 6 points that need no code). Your written answer, graded by a person, can make up the difference.
+          Not passed yet: 2.6 points so far, 1 short of the pass mark of 3.6 points (60% of the 6 points that need no code). Self-graded, your written answer is not scored, so you pass on your own with 3.6 points from the questions above: the feedback page explains each answer; revisit those and run selfgrade again.
         <BLANKLINE>
         Rubric for the written answer:
           3 points: names the risk.
@@ -197,10 +198,9 @@ def _rubrics(source_notebook: Path) -> tuple[str, ...]:
 
 def _question_titles(source_notebook: Path) -> dict[str, str]:
     """grade_id -> the title of the question it belongs to, in notebook order."""
-    from mlteam_utils.reports.course_context import question_catalog
+    from mlteam_utils.reports.course_context import question_titles
 
-    catalog = question_catalog(source_notebook.parents[2], [source_notebook.parent.name])
-    return dict(zip(catalog["question"], catalog["title"]))
+    return question_titles(source_notebook.parents[2], source_notebook.parent.name)
 
 
 #: The feedback a self-learner gets: the instructor's, with the reflection's rubric kept.
@@ -259,6 +259,15 @@ def selfgrade(
             ignore=shutil.ignore_patterns(ANSWERS_GLOB, ".ipynb_checkpoints", "__pycache__"),
         )
         (private / "course").mkdir()
+        if isolation:
+            from mlteam_utils.grading.isolation import nbgrader_isolation_config
+
+            # The private course is what nbgrader sees; the learner's checkout holds the real answers.
+            real = course_root.resolve()
+            isolation_config = nbgrader_isolation_config(private, hidden_paths=[real / "solutions", real / "course"])
+        # Now, not just before scoring: its interpreter starts on the other core while this one
+        # generates the exercise and runs the learner's notebook.
+        _warm_up_code_tests(isolation_config)
         progress("1/3 preparing a private copy of the exercise")
         # One process for the three steps: nbgrader imports once (each command cost ~3 s to start).
         run_step(private, "generate_assignment", assignment)
@@ -268,19 +277,14 @@ def selfgrade(
         ignored = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.feedback.html", KEY_GLOB, "*.bad-*",
                                          "*.new-version.ipynb", "*.before-update-*")
         stage_tree(learner_folder, submitted, lambda relative, is_folder: not ignored("", [relative.rsplit("/", 1)[-1]]))
-        if isolation:
-            from mlteam_utils.grading.isolation import nbgrader_isolation_config
-
-            # The private course is what nbgrader sees; the learner's checkout holds the real answers.
-            real = course_root.resolve()
-            isolation_config = nbgrader_isolation_config(private, hidden_paths=[real / "solutions", real / "course"])
-        _warm_up_code_tests(isolation_config)
         progress("2/3 running your notebook and scoring it")
         run_step(private, "autograde", assignment, student=SELF,
                  overrides={**isolation_config, "ScoreWidgetAnswers": {"show_correct_answers": show_correct_answers}})
         progress("3/3 writing your feedback page")
         run_step(private, "generate_feedback", assignment, student=SELF,
-                 overrides={"GenerateFeedback": {"preprocessors": list(SELF_FEEDBACK_PREPROCESSORS)}})
+                 overrides={"GenerateFeedback": {"preprocessors": list(SELF_FEEDBACK_PREPROCESSORS)},
+                            "DescribeFeedbackCells": {"self_graded": True, "show_rubric": True,
+                                                      "pass_percent": _pass_percent(course_root)}})
 
         titles = _question_titles(course_root / "solutions" / assignment / f"{name}.ipynb")
         key = find_key(course_root / "solutions", assignment, name)

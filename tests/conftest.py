@@ -6,9 +6,9 @@ so tests leave nothing in the user's home.
 The suite runs in random order (pytest-randomly: the header prints
 ``Using --randomly-seed=N``; ``--randomly-seed=N`` replays that order and
 ``-p no:randomly`` turns shuffling off). Notebook cells collected by nbval are
-the exception: :func:`pytest_collection_modifyitems` puts each notebook's cells
-back together and in notebook order, because they share one kernel and each
-cell builds on the ones above it.
+the exception: the repository's root ``conftest.py`` puts each notebook's cells
+back together and in notebook order (there, so that ``pytest --nbval lessons``
+run on its own keeps them too).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -72,45 +71,3 @@ def repo_root() -> Path:
 
 # A throwaway PostgreSQL cluster (session-scoped) for every test folder, browser tests included.
 from postgres_cluster import postgres_cluster  # noqa: E402, F401
-
-
-def _notebook_of(item: pytest.Item) -> pytest.Collector | None:
-    """The nbval notebook an item is a cell of, or None for any other test."""
-    try:
-        from nbval.plugin import IPyNbCell
-    except ImportError:  # nbval missing: nothing to keep in order
-        return None
-    return item.parent if isinstance(item, IPyNbCell) else None
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep each notebook's cells together and in notebook order, wherever the shuffle put the notebook.
-
-    pytest-randomly shuffles in a hook wrapper that runs before every plain
-    implementation of this hook (pytest's own fixture grouping included), and
-    this one runs last: the notebook takes the place of its first shuffled cell,
-    so the notebooks' order still follows the seed, but nbval starts one kernel
-    per notebook and runs the cells top to bottom in it. A notebook split by
-    other tests would get a fresh kernel half-way and fail on names it lost.
-    """
-    cells: dict[pytest.Collector, list[pytest.Item]] = {}
-    slots: list[pytest.Item | pytest.Collector] = []
-    for item in items:
-        notebook = _notebook_of(item)
-        if notebook is None:
-            slots.append(item)
-        elif notebook not in cells:
-            cells[notebook] = [item]
-            slots.append(notebook)
-        else:
-            cells[notebook].append(item)
-
-    def in_order() -> Iterator[pytest.Item]:
-        for slot in slots:
-            if isinstance(slot, pytest.Item):
-                yield slot
-            else:
-                yield from sorted(cells[slot], key=lambda cell: cell.cell_num)  # type: ignore[attr-defined]
-
-    items[:] = list(in_order())

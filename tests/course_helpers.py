@@ -59,13 +59,17 @@ def solution_cells(source_notebook: Path) -> dict[str, str]:
 
 def fill_cells(release_notebook: Path, answers: dict[str, str], reflection: str | None = None) -> nbformat.NotebookNode:
     """The release notebook with its solution cells (and the reflection cell) filled in."""
+    from mlteam_utils.grading.written_answers import answer_cell_index
+
     nb = nbformat.read(release_notebook, as_version=4)
     for index, cell in enumerate(nb.cells):
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         if grade_id in answers:
             cell.source = answers[grade_id]
-        if reflection and cell.metadata.get("nbgrader", {}).get("task") and index + 1 < len(nb.cells):
-            nb.cells[index + 1].source = reflection
+        answer_cell = answer_cell_index(nb, index) if cell.metadata.get("nbgrader", {}).get("task") else None
+        if reflection and answer_cell is not None:
+            # Typed into the answer cell itself (the text box's answers are in the answers file).
+            nb.cells[answer_cell].source = reflection
     return nb
 
 

@@ -472,38 +472,49 @@ def test_check_answered_confirms_on_stdout_only(tmp_path: Path, capsys: pytest.C
     out, err = capsys.readouterr()
     assert err == ""
     assert out.splitlines() == [
-        f"✔ q1_x answered. Your answers are saved in {FILE}; they are scored when your instructor grades the notebook.",
-        f"✔ q1_x, q2_y answered. Your answers are saved in {FILE}; they are scored when your instructor grades the notebook.",
+        "✔ Question 1: answered and saved; scored when your exercise is graded.",
+        "✔ Question 1 and question 2: answered and saved; scored when your exercise is graded.",
     ]
 
 
-def test_check_answered_uses_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    AnswerSheet(NB).save("q1", "numeric", 1, True)
-    check_answered(NB, "q1")
+@pytest.fixture
+def under_nbgrader(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As nbgrader's own runs (Validate, autograde): NBGRADER_EXECUTION is set."""
+    monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
 
 
-def test_check_answered_lists_what_is_missing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_answered_lists_what_is_missing(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     sheet = AnswerSheet(NB, tmp_path)
-    sheet.save("q1", "matching", {"a": "X"}, False)
+    sheet.save("q1_x", "matching", {"a": "X"}, False)
+    monkeypatch.setenv("NBGRADER_EXECUTION", "validate")  # after saving: under nbgrader the sheet writes nothing
     with pytest.raises(AssertionError) as info:
-        check_answered(NB, "q1", "q2", "q3", directory=tmp_path)
+        check_answered(NB, "q1_x", "q2_y", "q3_z", directory=tmp_path)
     message = str(info.value)
-    assert "Not answered yet: q2, q3." in message
-    assert "Started but not finished: q1" in message
+    assert "Question 2 and question 3 are not answered yet." in message
+    assert "Question 1: started but not finished" in message
+    assert "q2_y" not in message and "q1_x" not in message, "a learner never sees a question id"
     assert capsys.readouterr() == ("", "")
 
 
-def test_check_answered_without_a_file(tmp_path: Path) -> None:
-    with pytest.raises(AssertionError, match=f"No answers are saved yet: there is no answers file {FILE}"):
-        check_answered(NB, "q1", directory=tmp_path)
+def test_check_answered_without_a_file(tmp_path: Path, under_nbgrader: None) -> None:
+    with pytest.raises(AssertionError, match="Question 1 is not answered yet"):
+        check_answered(NB, "q1_x", directory=tmp_path)
+
+
+def test_in_the_learners_own_kernel_an_unanswered_question_is_a_calm_note(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    AnswerSheet(NB, tmp_path).save("q1_x", "numeric", 1, True)
+    check_answered(NB, "q1_x", "q2_y", directory=tmp_path)  # raises nothing
+    out, err = capsys.readouterr()
+    assert out.startswith("○ Question 2 is not answered yet.") and err == ""
 
 
 @pytest.mark.parametrize(
     ("content", "words"),
     [(b"{oops", "is not valid JSON"), (document({"q1": entry()}, notebook="ex01_other"), "from another notebook")],
 )
-def test_check_answered_with_a_bad_file(tmp_path: Path, content: object, words: str) -> None:
+def test_check_answered_with_a_bad_file(tmp_path: Path, content: object, words: str, under_nbgrader: None) -> None:
     write(tmp_path / FILE, content)
     with pytest.raises(AssertionError) as info:
         check_answered(NB, "q1", directory=tmp_path)
@@ -516,17 +527,22 @@ def test_check_answered_needs_a_question(tmp_path: Path) -> None:
 
 
 def test_an_unanswered_check_shows_one_calm_line_in_a_real_kernel(tmp_path: Path) -> None:
-    """What a learner sees under a check cell on a fresh Run All: the message, no traceback frames."""
+    """What a learner sees under a check cell on a fresh Run All: a plain note, no error box, no
+    traceback; under Validate (NBGRADER_EXECUTION set) the same words fail the cell, still one line."""
     import nbformat
     from nbclient import NotebookClient
 
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        f"from mlteam_utils.answers import check_answered\ncheck_answered({NB!r}, 'q1', 'q2')"
-    )])
-    NotebookClient(notebook, timeout=120, allow_errors=True, resources={"metadata": {"path": str(tmp_path)}}).execute()
-    (error,) = [output for output in notebook.cells[0].outputs if output.output_type == "error"]
+    source = f"from mlteam_utils.answers import check_answered\ncheck_answered({NB!r}, 'q1_loops', 'q2_roles')"
+    learner = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    NotebookClient(learner, timeout=120, allow_errors=True, resources={"metadata": {"path": str(tmp_path)}}).execute()
+    assert [o.output_type for o in learner.cells[0].outputs] == ["stream"]
+    assert learner.cells[0].outputs[0].text.startswith("○ Question 1 and question 2 are not answered yet.")
+
+    validate = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import os\nos.environ['NBGRADER_EXECUTION'] = 'validate'\n" + source)])
+    NotebookClient(validate, timeout=120, allow_errors=True, resources={"metadata": {"path": str(tmp_path)}}).execute()
+    (error,) = [output for output in validate.cells[0].outputs if output.output_type == "error"]
     assert error.ename == "NotAnsweredYet"
     assert len(error.traceback) == 1, error.traceback
     (line,) = error.traceback
-    assert line.startswith("No answers are saved yet") and "q1" in line and "q2" in line
-    assert "answers.py" not in line and "Traceback" not in line and "\x1b" not in line
+    assert line.startswith("Question 1 and question 2 are not answered yet")
+    assert "q1_loops" not in line and "answers.py" not in line and "Traceback" not in line and "\x1b" not in line

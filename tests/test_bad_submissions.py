@@ -73,5 +73,7 @@ def test_extra_names_handed_over_gain_nothing_on_any_exercise(report: CorpusRepo
     """Every exercise's code question, with the forum trick that sends the doctored data too:
     exactly the wrong answer's score, and that is less than full points."""
     from corpus.hand_over import table
+    from mlteam_utils.syllabus import load_syllabus
 
-    assert len(report.hand_over) == 9 and all(v.ok for v in report.hand_over), "\n" + table(report.hand_over)
+    exercises = len(load_syllabus().available_modules)  # ten since module 10 (issue 28)
+    assert len(report.hand_over) == exercises and all(v.ok for v in report.hand_over), "\n" + table(report.hand_over)

@@ -86,3 +86,25 @@ def test_the_merge_names_only_these_tables(repo_root: Path) -> None:
     # The merge copies these tables' rows column by column, by name (SQLite or PostgreSQL):
     # a column nbgrader adds would not be copied, so the lists must be the whole tables.
     assert COPIED_COLUMNS == COPIED_BY_POSITION, "the tables and columns the merge copies are the ones pinned"
+
+
+def schema_of(database: Path) -> tuple[list[tuple[str, str, str]], list[tuple[str]]]:
+    """Every table and index with the SQL that made it, and the alembic revision."""
+    with sqlite3.connect(database) as connection:
+        objects = sorted(connection.execute("SELECT type, name, sql FROM sqlite_master").fetchall(), key=str)
+        return objects, connection.execute("SELECT version_num FROM alembic_version").fetchall()
+
+
+def test_a_gradebook_made_without_alembic_is_the_one_nbgrader_makes(gradebook: Path, tmp_path: Path) -> None:
+    """selfgrade and release make a new gradebook without starting `alembic heads` (nbgrader_inprocess.create_gradebook):
+    the same tables, indexes and revision as nbgrader's own, and the revision is what `alembic heads` answers."""
+    from nbgrader.api import get_alembic_version
+
+    from mlteam_utils.nbgrader_inprocess import create_gradebook, nbgrader_schema_revision
+
+    ours = tmp_path / "gradebook.db"
+    assert create_gradebook(f"sqlite:///{ours}")
+    assert schema_of(ours) == schema_of(gradebook)
+    assert nbgrader_schema_revision() == get_alembic_version()  # nbgrader's own question to a new alembic process
+    assert not create_gradebook(f"sqlite:///{ours}"), "an existing gradebook is left alone"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gradebook.db"], "no draft is left beside it"

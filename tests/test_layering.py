@@ -26,9 +26,11 @@ BOTTOM = (
     "mlteam_utils.atomic_files",
     "mlteam_utils.paths",
     "mlteam_utils.figures",
+    "mlteam_utils.theme",
     "mlteam_utils.domain",
     "mlteam_utils.questions",
     "mlteam_utils.simulations",
+    "mlteam_utils.kernel_warm_up",
 )
 GRADING = ("mlteam_utils.grading", "mlteam_utils.nbgrader_runner", "mlteam_utils.nbgrader_inprocess")
 TOOLS = ("mlteam_utils.cohort", "mlteam_utils.reports")

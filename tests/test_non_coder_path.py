@@ -54,7 +54,7 @@ def test_validate_still_lists_the_widget_questions_left_unanswered(tmp_path: Pat
     completed = validate([notebook])
     output = completed.stdout + completed.stderr
     assert "VALIDATION FAILED ON 3 CELL(S)" in output, output[-3000:]
-    assert "No answers are saved yet" in output
+    assert "Question 1 is not answered yet" in output
     assert "optional and not attempted" not in output.split("VALIDATION FAILED")[1], "the skipped code question is not a failure"
 
 

@@ -92,8 +92,11 @@ def test_selfgrade_prints_scores_and_writes_feedback_without_touching_anything(l
     # The rubric reads as text, not as the notebook's JSON.
     rubric = out.split("Rubric for the written answer:")[1]
     assert "3 points: names the real uncertainty" in rubric and '\\n' not in rubric and '"' not in rubric.splitlines()[1]
-    # Progress while it runs, on stderr.
+    # Progress while it runs, on stderr, and nothing else there: no library's warnings (SQLAlchemy's about
+    # nbgrader's new submission rows were three long ones each run).
     assert "1/3" in completed.stderr and "3/3" in completed.stderr
+    shown = completed.stderr.splitlines()
+    assert shown[0].startswith("Grading ") and all(line.startswith(("  1/3 ", "  2/3 ", "  3/3 ")) for line in shown[1:]), completed.stderr
 
     feedback = notebook.with_name(f"{ASSIGNMENT}.feedback.html")
     assert feedback.is_file()
@@ -102,9 +105,10 @@ def test_selfgrade_prints_scores_and_writes_feedback_without_touching_anything(l
     assert "BEGIN HIDDEN TESTS" not in html and "expected_weeks" not in html
     assert "MARK SCHEME" not in html, "the rubric is shown without nbgrader's markers"
     assert "names the real uncertainty" in html, "the rubric is on the page too"
-    # Terminal and page agree: the same total, the reflection awaiting a person.
+    # Terminal and page agree: the same total; the reflection is not scored (a self-learner has no
+    # grader), never "awaiting grading by a person".
     assert f"Score: {total:g} / 16" in html.replace(".0 /", " /").replace(".0 (", " (") or f"Score: {total} / 16" in html
-    assert "awaiting grading by a person" in html
+    assert "not scored on a self-graded page" in html and "awaiting grading by a person" not in html
 
     after = digest(course)
     after.pop(f"exercises/{ASSIGNMENT}/{ASSIGNMENT}.feedback.html")

@@ -17,6 +17,7 @@ import pytest
 from mlteam_utils.domain import load_dataset
 from mlteam_utils.simulations.case_study import (
     DECISION_OWNERS,
+    MONITORING_PLANS,
     SHORTCUTS,
     CaseAssumptions,
     Decisions,
@@ -351,7 +352,7 @@ def test_a_decision_in_one_widget_updates_every_widget_of_the_study() -> None:
     assert project.outcome is not None and project.outcome.decisions.quality_checks is False
     assert project.view.value != before
     assert len(incident_bands(shown_svg(project.view.value))) == len(project.outcome.incidents)
-    assert "no (your choice)" in step.view.value
+    assert "Your choice: no. The sources advise: yes." in step.view.value
 
 
 def test_the_project_widget_shows_what_follows_from_the_threshold() -> None:
@@ -359,7 +360,7 @@ def test_the_project_widget_shows_what_follows_from_the_threshold() -> None:
     project = study.project_widget()
     project.controls["threshold"].value = 0.2
     assert project.outcome.summary["over_capacity"] is True
-    assert "more customers flagged than the team can call?</th>\n      <td>yes" in project.view.value
+    assert 'more customers flagged than the team can call?</th>\n      <td style="text-align: right">yes' in project.view.value
     project.controls["threshold"].value = 0.5
     assert study.decisions.threshold == 0.5
     assert project.outcome.summary["precision"] == pytest.approx(campaign_metrics(threshold=0.5)["precision"])
@@ -381,7 +382,32 @@ def test_decide_from_code_syncs_the_widgets() -> None:
     step = study.decision_widget("monitoring")
     study.decide(monitoring="none")
     assert step.controls["monitoring"].value == "none"
-    assert "none (your choice)" in step.view.value
+    assert "Your choice: no monitoring. The sources advise: alerts plus automated retraining" in step.view.value
+
+
+def test_every_decision_starts_unset_and_is_checked_once_chosen() -> None:
+    """No option is pre-selected and nothing is called "your choice" before the learner chooses."""
+    study = CaseStudy(seed=1)
+    steps = {name: study.decision_widget(name) for name in DECISION_OWNERS}
+    project = study.project_widget()
+    for name, step in steps.items():
+        assert step.controls[name].value is None and project.controls[name].value is None, name
+        assert "Not chosen yet" in step.view.value and "Your choice" not in step.view.value, name
+    assert "Not chosen yet:" in project.view.value
+    assert set(study.story()["your choice"]) == {"not chosen yet"}
+    # Until a choice, the simulation follows the sources' advice.
+    assert project.outcome is not None and project.outcome.decisions == Decisions()
+
+    steps["threshold"].controls["threshold"].value = 0.3
+    steps["baseline_first"].controls["baseline_first"].value = True
+    assert study.chosen == {"threshold", "baseline_first"}
+    assert "Your choice: 0.30. The sources advise: 0.20." in steps["threshold"].view.value
+    assert "Your choice: yes, as the sources advise." in steps["baseline_first"].view.value
+    assert project.controls["threshold"].value == 0.3 and project.outcome.decisions.threshold == 0.3
+    waiting = re.search(r"Not chosen yet:</b> (.*?)\. Until you choose", project.view.value)
+    assert waiting is not None and project.controls["monitoring"].value is None
+    assert "Monitoring and retraining plan" in waiting.group(1) and "Lowest churn" not in waiting.group(1)
+    assert study.story().loc["5. Launch decision", "your choice"] == "0.30"
 
 
 def test_a_simulation_error_is_shown_in_the_widget_not_raised() -> None:
@@ -407,7 +433,7 @@ def test_widgets_reject_unknown_decisions() -> None:
 
 def test_tables_for_the_widgets_are_plain_dataframes() -> None:
     (caption, table), = decision_tables(Decisions(), ["monitoring"], seed=1)
-    assert list(table.index) == ["none", "alerts", "alerts_and_retraining"]
-    assert "ML engineer" in caption.replace("ml engineer", "ML engineer")
+    assert list(table.index) == list(MONITORING_PLANS.values())  # options as they read, not their keys
+    assert caption.startswith("Monitoring and retraining plan: what each option leads to")
     captions = [c for c, _ in project_tables(simulate_project(SHORTCUTS, seed=1))]
     assert captions[-1] == "Incidents after launch"

@@ -66,7 +66,7 @@ def test_widget_reports_who_gives_way(churn) -> None:
     scores, outcomes = churn
     box = negotiation_widget(scores, outcomes, start=0.25)
     assert "Support team lead (domain expert)" in box.report.value.split("give way:")[1]
-    box.slider.value = 0.30
+    box.threshold.value = 0.30
     assert "<b>0.30</b>" in box.report.value
     assert "Product manager" in box.report.value.split("give way:")[1]
 

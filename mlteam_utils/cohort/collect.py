@@ -30,8 +30,11 @@ back-date a late hand-in.
 * collects everyone it can, names each hand-in it could not collect, and then
   exits with status 1 so that the instructor looks.
 
-A site where every learner runs as the same Unix user (containers) cannot tell
-learners apart by owner: it turns the check off with nbgrader's own
+On Kubernetes no Unix account names a learner: KubeSpawner runs each learner's pod as the uid
+:mod:`mlteam_utils.hub.learner_uids` gives their hub name, and with
+``c.SafeExchangeCollect.learner_uids_from_names = True`` the owner check compares a hand-in's
+owner with that uid (deploy/kubernetes/README.md). A site where every learner runs as the same
+Unix user cannot tell learners apart by owner: it turns the check off with nbgrader's own
 ``c.ExchangeCollect.check_owner = False`` and is told so once per run.
 """
 
@@ -47,14 +50,16 @@ import shutil
 import stat
 import tempfile
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from nbgrader.exchange import ExchangeError
 from nbgrader.exchange.default.collect import ExchangeCollect
-from traitlets import Integer
+from traitlets import Bool, Integer
 
+from mlteam_utils.file_modes import keep_learners_out
 from mlteam_utils.grading.safe_files import (
     describe_entry,
     printable,
@@ -92,10 +97,11 @@ class HandIn:
         return printable(self.path.name)
 
 
-def owner_problem(info: os.stat_result, learner: str, collector_uid: int | None = None) -> str:
+def owner_problem(info: os.stat_result, learner: str, collector_uid: int | None = None, learner_uid: int | None = None) -> str:
     """Why a hand-in folder with this ``lstat`` result is not ``learner``'s, or an empty string.
 
-    Accepted: a folder of the Unix user named like the learner, or of the collecting
+    Accepted: a folder of the Unix user named like the learner (or, given ``learner_uid``,
+    the learner's uid on a site without Unix accounts for learners), or of the collecting
     user (``collector_uid``, by default this process's).
 
     >>> import tempfile
@@ -104,9 +110,15 @@ def owner_problem(info: os.stat_result, learner: str, collector_uid: int | None 
     ''
     >>> owner_problem(mine, "anyone", collector_uid=mine.st_uid + 1).startswith("it belongs to the Unix user ")
     True
+    >>> owner_problem(mine, "ada", collector_uid=-1, learner_uid=mine.st_uid)
+    ''
+    >>> owner_problem(mine, "ada", collector_uid=-1, learner_uid=1000123) == f"it belongs to uid {mine.st_uid}, not to ada's uid 1000123"
+    True
     """
     if info.st_uid == (os.geteuid() if collector_uid is None else collector_uid):
         return ""
+    if learner_uid is not None:
+        return "" if info.st_uid == learner_uid else f"it belongs to uid {info.st_uid}, not to {printable(learner)}'s uid {learner_uid}"
     try:
         import pwd
 
@@ -151,8 +163,13 @@ def _parse_time(text: str) -> dt.datetime | None:
         return None
 
 
-def read_hand_in(path: Path, grace_seconds: float, check_owner: bool = True, collector_uid: int | None = None) -> HandIn:
+def read_hand_in(
+    path: Path, grace_seconds: float, check_owner: bool = True, collector_uid: int | None = None,
+    uid_of: Callable[[str], int] | None = None,
+) -> HandIn:
     """Look at one inbound entry without opening anything it could redirect.
+
+    ``uid_of`` gives a learner's uid where no Unix account is named after them (Kubernetes).
 
     >>> import tempfile
     >>> inbound = Path(tempfile.mkdtemp())
@@ -183,7 +200,7 @@ def read_hand_in(path: Path, grace_seconds: float, check_owner: bool = True, col
         return HandIn(path, learner, None, None, f"it cannot be read ({error.strerror})")
     if not stat.S_ISDIR(info.st_mode):
         return HandIn(path, learner, None, None, f"it is {describe_entry(info) or 'not a folder'}, not a folder")
-    if check_owner and (problem := owner_problem(info, learner, collector_uid)):
+    if check_owner and (problem := owner_problem(info, learner, collector_uid, uid_of(learner) if uid_of else None)):
         return HandIn(path, learner, None, None, problem)
     named = _parse_time(parts[2]) if len(parts) >= 3 else None
     if named is None:
@@ -241,6 +258,13 @@ class SafeExchangeCollect(ExchangeCollect):
              "before the grader dates it by that change instead.",
     ).tag(config=True)
 
+    learner_uids_from_names = Bool(
+        False,
+        help="Learners have no Unix accounts here (Kubernetes): a hand-in must belong to the uid that "
+             "mlteam_utils.hub.learner_uids gives the learner it names, as KubeSpawner did (with the overrides "
+             "file named by MLTEAM_LEARNER_UID_OVERRIDES).",
+    ).tag(config=True)
+
     def init_src(self) -> None:
         if self.coursedir.course_id == "":
             self.fail("No course id specified. Re-run with --course flag.")
@@ -254,7 +278,15 @@ class SafeExchangeCollect(ExchangeCollect):
             self.log.warning("ExchangeCollect.check_owner is off: a hand-in's learner is taken from its folder name unchecked")
         student = self.coursedir.student_id or "*"
         pattern = os.path.join(glob.escape(self.inbound_path), f"{student}+{glob.escape(self.coursedir.assignment_id)}+*")
-        hand_ins = [read_hand_in(Path(p), self.timestamp_grace_seconds, self.check_owner) for p in sorted(glob.glob(pattern))]
+        uid_of = None
+        if self.learner_uids_from_names:
+            from mlteam_utils.hub.learner_uids import LearnerUidError, LearnerUids
+
+            try:
+                uid_of = LearnerUids.load().uid_of
+            except LearnerUidError as error:
+                self.fail(str(error))
+        hand_ins = [read_hand_in(Path(p), self.timestamp_grace_seconds, self.check_owner, uid_of=uid_of) for p in sorted(glob.glob(pattern))]
         self.refused_hand_ins = [h for h in hand_ins if h.refused]
         self.uncollected: list[str] = []
         self.duedate = self._due_date()
@@ -271,7 +303,13 @@ class SafeExchangeCollect(ExchangeCollect):
                 return None
 
     def start(self) -> None:
-        super().start()
+        # Collected hand-ins are the grader's (and the course folder's group's), never other
+        # learners': folders and files are made without any bit for other users.
+        previous = keep_learners_out()
+        try:
+            super().start()
+        finally:
+            os.umask(previous)  # the formgrader runs collect in its own process: give its umask back
         if self.uncollected:
             # Raised here, not through self.fail deep in copy_files: the formgrader shows the
             # traceback under its log, and this keeps it to two frames.
@@ -348,7 +386,7 @@ class SafeExchangeCollect(ExchangeCollect):
                 return False
             return is_folder or not include or any(fnmatch.fnmatch(name, pattern) for pattern in include)
 
-        report = stage_tree(source, Path(dest), keep, max_bytes=1000 * self.coursedir.max_file_size)
+        report = stage_tree(source, Path(dest), keep, mode=0o640, max_bytes=1000 * self.coursedir.max_file_size)
         if report.dropped:
             self.log.warning(f"{printable(source.name)}: left in the exchange, " + report.dropped_text().replace("not graded: ", "not collected: "))
         if self.coursedir.groupshared:

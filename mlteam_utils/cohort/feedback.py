@@ -171,6 +171,8 @@ class FeedbackResult:
     not_graded: list[str] = field(default_factory=list)
     #: Pages kept as they were: nothing they are made from changed since they were written.
     unchanged: int = 0
+    #: Why released pages could not be made readable by their learner alone (no POSIX ACLs), if so.
+    not_private: str = ""
 
     @property
     def held(self) -> list[str]:
@@ -202,6 +204,9 @@ class FeedbackResult:
             lines.append("no nbgrader exchange on this machine: share course/feedback yourself, or set Exchange.root")
         else:
             lines.append(f"released through the exchange at {self.exchange}: {', '.join(self.released) or 'nothing'}")
+            if self.not_private:
+                lines.append(f"  not readable by their learner alone: {self.not_private}; as nbgrader leaves them, anyone "
+                             "who knows a page's name can read it")
         if self.held:
             lines.append(f"held back, awaiting manual grading: {len(self.held)} ({', '.join(self.held)})")
             lines.append(
@@ -339,13 +344,17 @@ def exchange_checksums(folder: Path) -> set[str]:
 
 
 def _release(course_root: Path, feedback_root: Path, assignment: str, students: Sequence[str], gradebook: GradebookLocation,
-             exchange_feedback: Path) -> None:
+             exchange_feedback: Path) -> str:
     """Release exactly these learners' pages, and take back pages of their earlier submissions.
 
     nbgrader's release_feedback runs on a copy holding only these learners' pages.
     A learner who resubmitted would otherwise fetch the old submission's page too.
+    nbgrader leaves a released page readable by every user who knows its name; each
+    page is made readable by its learner alone (when the learner is a Unix user here).
+    Returns why that could not be done (no POSIX ACLs in the exchange), or "".
     """
     from mlteam_utils.cohort.feedback_state import record_release, released_checksums
+    from mlteam_utils.file_modes import AclUnsupported, readable_by
 
     with tempfile.TemporaryDirectory(prefix="mlteam-release-feedback-") as staging:
         for student in students:
@@ -353,11 +362,22 @@ def _release(course_root: Path, feedback_root: Path, assignment: str, students: 
             stage_tree(source, Path(staging) / student / assignment,
                        lambda relative, is_folder: "/" not in relative and not is_folder and _matches(relative, FEEDBACK_OUTPUTS))
         run_nbgrader(course_root, "release_feedback", assignment, f"--CourseDirectory.feedback_directory={staging}")
+    not_private = ""
     for student in students:
         current = exchange_checksums(feedback_root / student / assignment)
         for stale in released_checksums(gradebook, assignment, student) - current:
             (exchange_feedback / f"{stale}.html").unlink(missing_ok=True)
+        for checksum in sorted(current):
+            page = exchange_feedback / f"{checksum}.html"
+            if page.is_file() and not page.is_symlink():
+                try:
+                    readable_by(page, student)
+                except AclUnsupported as error:
+                    not_private = str(error)
+                except OSError as error:  # e.g. a page another account released: say so, go on
+                    not_private = not_private or f"{page.name}: {error.strerror}"
         record_release(gradebook, assignment, student, current)
+    return not_private
 
 
 def _page_settings(course_root: Path, reveal: bool) -> bytes:
@@ -482,8 +502,8 @@ def generate_feedback(
         releasable = sorted((set(clean_students) & set(students)) - (set() if include_ungraded else awaiting))
         if result.exchange is not None and releasable:
             try:
-                _release(folders.root, feedback_root, assignment, releasable, folders.gradebook,
-                         result.exchange / folders.course_id / "feedback")
+                result.not_private = _release(folders.root, feedback_root, assignment, releasable, folders.gradebook,
+                                              result.exchange / folders.course_id / "feedback") or result.not_private
             except NbgraderFailed as error:
                 result.problems.append(f"{assignment}: release_feedback failed: {error}")
             else:

@@ -160,6 +160,12 @@ def transaction(db: GradebookLocation, *, write: bool = False) -> Iterator[sa.Co
         raise GradebookError(f"cannot use the gradebook at {describe(db)}: {one_line(error)}") from error
     finally:
         engine.dispose()
+        if isinstance(db, Path):
+            # Every learner's grades and hand-ins: an SQLite file is the grader's alone (nbgrader
+            # creates it with the umask's mode; SQLite gives its journal the file's mode).
+            from mlteam_utils.file_modes import keep_to_owner
+
+            keep_to_owner(db)
 
 
 def table_names(connection: sa.Connection) -> set[str]:

@@ -126,11 +126,16 @@ def score_record(
             if not item["correct"]:
                 item["feedback"] = withhold_explanations(item["feedback"], secrets)
     ignored = [f"Left out of the scoring, because it is not a valid answer: {part}." for part in result.ignored]
-    return {
+    record: dict[str, Any] = {
         "fraction": min(1.0, max(0.0, float(result.fraction))),
         "items": items,
         "problems": list(result.problems) + ignored,
     }
+    if result.headline and not result.problems:
+        # The kind's own account of a credit that is not the items' mean (wrong picks taken back, luck
+        # taken out): without it, 3 items of 6 right scoring less than half would look like an error.
+        record["headline"] = result.headline
+    return record
 
 
 class ScoreWidgetAnswers(NbGraderPreprocessor):
@@ -197,6 +202,8 @@ def feedback_html(record: dict[str, Any], points: float) -> str:
         f"<p><strong>Widget question: {score:g} / {points:g} points</strong>, "
         "scored by the grader from your saved answers.</p>"
     ]
+    if record.get("headline"):
+        parts.append(f"<p>{html.escape(str(record['headline']))}</p>")
     for problem in record.get("problems", []):
         parts.append(f"<p>⚠ {html.escape(problem)}</p>")
     if record.get("items"):
@@ -217,6 +224,7 @@ def feedback_text(record: dict[str, Any], points: float) -> str:
     """Plain-text version of :func:`feedback_html` (for terminals and exports)."""
     score = round(record["fraction"] * points, 2)
     lines = [f"Widget question: {score:g} / {points:g} points (scored from your saved answers)"]
+    lines += [str(record["headline"])] if record.get("headline") else []
     lines += [f"! {problem}" for problem in record.get("problems", [])]
     for item in record.get("items", []):
         mark = "ok " if item["correct"] else ("~  " if item["credit"] > 0 else "x  ")

@@ -39,6 +39,8 @@ _EXPORTS: dict[str, str] = {
     "ordering": "mlteam_utils.questions.widgets",
     "raci_grid": "mlteam_utils.questions.widgets",
     "numeric_estimate": "mlteam_utils.questions.widgets",
+    # the written answer's text box (graded by a person; imports ipywidgets on first use)
+    "written_answer": "mlteam_utils.questions.written",
     # the lessons' knowledge checks, stored as data
     "knowledge_check": "mlteam_utils.questions.knowledge_checks",
     "check_spec": "mlteam_utils.questions.knowledge_checks",

@@ -49,8 +49,8 @@ def _span(tone: str, text: str) -> str:
 def message_html(text: str, tone: str = "info") -> str:
     """One message with a symbol: ``tone`` is ``"info"``, ``"problem"``, ``"right"``, ``"partly"`` or ``"wrong"``.
 
-    >>> message_html("Saved. 2 of 3 items matched.")
-    '<div class="mlteam-message" role="status"><span style="color: var(--jp-info-color1, inherit); font-weight: 600;">ℹ</span> Saved. 2 of 3 items matched.</div>'
+    >>> message_html("Saved. 2 of 3 items answered.")
+    '<div class="mlteam-message" role="status"><span style="color: var(--jp-info-color1, inherit); font-weight: 600;">ℹ</span> Saved. 2 of 3 items answered.</div>'
     """
     return f'<div class="mlteam-message" role="status">{_span(tone, _SYMBOLS[tone])} {html.escape(text)}</div>'
 

@@ -36,6 +36,7 @@ True
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -50,6 +51,7 @@ from mlteam_utils.questions.kinds.raci import raci_grid
 from mlteam_utils.questions.kinds.single_choice import single_choice
 from mlteam_utils.questions.results import QuestionResult
 from mlteam_utils.questions.scoring import completeness, kind_mismatch, score_answer, validate_spec, value_problem
+from mlteam_utils.theme import STYLE, WIDGET_CLASS, ReadableBeforeRun
 
 __all__ = [
     "BLANK",
@@ -59,6 +61,7 @@ __all__ = [
     "QuestionBox",
     "assemble_question",
     "checked_texts",
+    "dropdown_width",
     "matching",
     "multiple_choice",
     "numeric_estimate",
@@ -76,14 +79,14 @@ BLANK = "—"
 WIDE = {"description_width": "initial"}
 
 
-class QuestionBox(widgets.VBox):
+class QuestionBox(ReadableBeforeRun, widgets.VBox):
     """One question: a VBox holding the prompt, the controls and the feedback.
 
     Attributes (plain Python attributes, not widget traits):
 
     ``question_id``, ``kind``, ``mode`` (``"lesson"`` or ``"graded"``);
     ``controls``: the input widgets by name (an option, an item, ``(activity, role)``,
-    ``"answer"``, ``"order"``, ``"slider"``/``"text"``); ``feedback``: an HTML widget
+    ``"answer"``, ``"order"``, ``"text"``); ``feedback``: an HTML widget
     with the check result (lesson) or the save status (graded); ``status``: an HTML
     widget with a problem about the answers file, if any; ``check_button`` (lesson)
     and ``save_button`` (graded ordering/numeric) or ``None``; ``rules``: the live
@@ -107,6 +110,7 @@ class QuestionBox(widgets.VBox):
     sheet: Any
     last_result: QuestionResult | None
     on_checked: Callable[[QuestionResult], object] | None = None
+    before_run = "The question"
 
     def __repr__(self) -> str:
         return (
@@ -186,6 +190,20 @@ def checked_texts(values: object, what: str, minimum: int = 1) -> list[str]:
     return values
 
 
+def dropdown_width(options: Sequence[str], label: str = "") -> str:
+    """A CSS width for a drop-down that shows its longest option whole, next to its ``label``.
+
+    ipywidgets lets a drop-down shrink until its text is cut off ("Business underst");
+    this is the room the label and the longest option take, in ``em`` of the widget's font
+    (about 0.6 em a character, plus the arrow and the padding).
+
+    >>> dropdown_width(["Waterfall", "Business understanding"], "Item 1:")
+    '21em'
+    """
+    longest = max((len(option) for option in options), default=0)
+    return f"{round(0.6 * (longest + len(label)) + 4)}em"
+
+
 def question_mode(question_id: str, sheet: Any, key_args: Mapping[str, Any], key_names: str) -> str:
     """:data:`LESSON` when the builder got the key (``key_args``), :data:`GRADED` when it got a sheet.
 
@@ -219,13 +237,16 @@ def question_mode(question_id: str, sheet: Any, key_args: Mapping[str, Any], key
 
 
 def _prompt_html(question_id: str, prompt: str) -> str:
-    """The prompt as HTML, escaped, with the question id for reference."""
+    """The prompt as HTML, escaped. The question id is never shown: it names the box's CSS class instead.
+
+    The course's stylesheet comes with it (a clear focus ring on *Check*, see :mod:`mlteam_utils.theme`).
+    """
     if not isinstance(prompt, str) or not prompt.strip():
         raise ValueError(f"{question_id}: the prompt must be non-empty text")
     return (
         '<div class="mlteam-question-prompt" style="line-height: 1.5; margin: 0.5em 0 0.25em 0;">'
-        f'<strong>{html.escape(prompt)}</strong> <span style="opacity: 0.75;">(question {html.escape(question_id)})</span>'
-        "</div>"
+        f"<strong>{html.escape(prompt)}</strong>"
+        f"</div>{STYLE}"
     )
 
 
@@ -281,6 +302,9 @@ def assemble_question(
     children += [feedback, status]
     box = QuestionBox(children=children, layout=widgets.Layout(margin="0 0 1em 0"))
     box.add_class("mlteam-question")
+    box.add_class(WIDGET_CLASS)
+    # Found by tests and styles through its id, which a learner never reads.
+    box.add_class(f"mlteam-q-{re.sub(r'[^A-Za-z0-9_-]', '-', question_id)}")
     box.question_id, box.kind, box.mode = question_id, kind, mode
     box.controls, box.feedback, box.status = controls, feedback, status
     box.check_button, box.save_button, box.rules = check_button, save_button, rules

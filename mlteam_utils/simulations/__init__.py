@@ -14,7 +14,7 @@ Both are **teaching models**: small, stated assumptions, no claim to forecast.
   monitoring, where each role's key decision changes what follows; its front
   end is :mod:`~mlteam_utils.simulations.case_study_widgets`.
 * :mod:`~mlteam_utils.simulations.negotiation`: role cards negotiating a launch
-  threshold, with a plot and a slider that show who gains and who gives way.
+  threshold, with a plot and a drop-down that show who gains and who gives way.
 
 Names load on first use, so importing this package pulls in neither
 matplotlib nor ipywidgets (nor pandas):

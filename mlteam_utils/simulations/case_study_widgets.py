@@ -1,7 +1,11 @@
 """Interactive front end for the case study: each role's decision, and what follows.
 
 A :class:`CaseStudy` holds one project's decisions for a whole lesson. Its
-widgets all read and change those same decisions:
+widgets all read and change those same decisions. Each decision starts
+**unset**: no option is selected until the learner picks one, and until then
+the simulation follows the sources' advice (the defaults of
+:class:`~mlteam_utils.simulations.case_study.Decisions`). Once chosen, the
+widget says whether the choice is the one the sources advise.
 
 * ``decision_widget("quality_checks")`` shows one role's decision (or a few)
   and a table of what each option leads to, every other decision kept as the
@@ -20,15 +24,19 @@ with its alt text), so a callback prints nothing anywhere.
 >>> panel = study.decision_widget("quality_checks")
 >>> panel
 CaseStudyPanel(view='decisions', decisions=['quality_checks'], seed=1)
+>>> panel.controls["quality_checks"].value is None, "Not chosen yet" in panel.view.value
+(True, True)
 >>> panel.controls["quality_checks"].value = False
->>> study.decisions.quality_checks
-False
+>>> study.decisions.quality_checks, study.chosen
+(False, {'quality_checks'})
+>>> "Your choice: no. The sources advise: yes." in panel.view.value
+True
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -47,18 +55,22 @@ from mlteam_utils.simulations.case_study import (
     project_story,
     simulate_project,
 )
+from mlteam_utils.theme import CHART_CLASS, STYLE, WIDGET_CLASS, ReadableBeforeRun
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from matplotlib.figure import Figure
 
 __all__ = [
+    "ADVICE",
     "ROLE_NAMES",
     "CaseStudy",
     "CaseStudyPanel",
     "chart_alt",
+    "choice_note",
     "decision_tables",
     "draw_project",
+    "option_label",
     "project_svg",
     "project_tables",
 ]
@@ -71,8 +83,13 @@ ROLE_NAMES: dict[str, str] = {
 }
 """Role id -> display name, for the four roles that take a decision in the case study."""
 
-_STYLE = {"description_width": "24em"}
-_ROW = widgets.Layout(width="42em")
+ADVICE = Decisions()
+"""What the course's sources advise for each decision (the defaults of :class:`Decisions`)."""
+
+_STYLE = {"description_width": "20em"}
+_ROW = widgets.Layout(width="52em", max_width="100%")
+#: The floors a learner can pick for the lowest churn probability called.
+_THRESHOLDS = tuple(round(0.10 + 0.05 * step, 2) for step in range(13))
 _EFFECT_COLUMNS = {
     "weeks_to_launch": "weeks to model launch",
     "first_value_week": "first value in week",
@@ -86,22 +103,68 @@ _EFFECT_COLUMNS = {
 }
 
 
+def option_label(name: str, value: Any) -> str:
+    """How an option of the decision ``name`` reads on screen.
+
+    >>> option_label("quality_checks", False), option_label("threshold", 0.2), option_label("monitoring", "none")
+    ('no', '0.20', 'no monitoring')
+    """
+    if name == "monitoring":
+        return MONITORING_PLANS[value]
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if name == "threshold":
+        return f"{float(value):.2f}"
+    return str(value)
+
+
+def choice_note(name: str, decisions: Decisions, chosen: Collection[str]) -> str:
+    """One sentence on the learner's choice for ``name``, checked against the sources' advice.
+
+    >>> choice_note("monitoring", Decisions(), set())
+    'Not chosen yet: pick an option above. Until you do, the simulation follows the sources.'
+    >>> choice_note("monitoring", Decisions(monitoring="none"), {"monitoring"})
+    "Your choice: no monitoring. The sources advise: alerts plus automated retraining (Google's MLOps level 1)."
+    >>> choice_note("quality_checks", Decisions(), {"quality_checks"})
+    'Your choice: yes, as the sources advise.'
+    """
+    if name not in chosen:
+        return "Not chosen yet: pick an option above. Until you do, the simulation follows the sources."
+    mine, advised = option_label(name, getattr(decisions, name)), option_label(name, getattr(ADVICE, name))
+    if mine == advised:
+        return f"Your choice: {mine}, as the sources advise."
+    return f"Your choice: {mine}. The sources advise: {advised}."
+
+
 def _control(name: str, value: Any) -> widgets.ValueWidget:
+    """The control for one decision, showing ``value`` (``None``: nothing selected yet).
+
+    Radio buttons and drop-downs, never a slider or toggle buttons: a slider's handle has no
+    accessible name in ipywidgets, and a selected toggle button is hard to see in the dark theme.
+    """
     label = DECISION_LABELS[name]
     if name == "threshold":
-        return widgets.FloatSlider(value=value, min=0.1, max=0.7, step=0.05, readout_format=".2f",
-                                   description=label, style=_STYLE, layout=_ROW, continuous_update=False)
+        return widgets.Dropdown(options=_threshold_options(value), value=value, description=label, style=_STYLE,
+                                layout=_ROW)
     if name == "monitoring":
         return widgets.Dropdown(options=[(text, key) for key, text in MONITORING_PLANS.items()], value=value,
                                 description=label, style=_STYLE, layout=_ROW)
-    return widgets.ToggleButtons(options=[("yes", True), ("no", False)], value=value, description=label,
-                                 style={**_STYLE, "button_width": "5em"}, layout=_ROW)
+    return widgets.RadioButtons(options=[("yes", True), ("no", False)], value=value, description=label,
+                                style=_STYLE, layout=_ROW)
+
+
+def _threshold_options(value: float | None) -> list[tuple[str, float]]:
+    values = sorted({*_THRESHOLDS, *([] if value is None else [round(float(value), 4)])})
+    return [(option_label("threshold", v), v) for v in values]
 
 
 def _html_table(table: pd.DataFrame, caption: str) -> str:
     body = table.to_html(border=0, na_rep="-", float_format=lambda v: f"{v:,.2f}".rstrip("0").rstrip("."),
                          escape=True)
-    return f"<p><b>{html.escape(caption)}</b></p>{body}"
+    # A widget's HTML inherits the controls' tall line height; tables read better at the text's own.
+    # Its cells are right-aligned under their right-aligned headings, as in a notebook's own tables.
+    body = body.replace("<td>", '<td style="text-align: right">')
+    return f'<p><b>{html.escape(caption)}</b></p><div style="line-height: 1.4">{body}</div>'
 
 
 def _effects_view(table: pd.DataFrame) -> pd.DataFrame:
@@ -120,19 +183,27 @@ def decision_tables(
 ) -> list[tuple[str, pd.DataFrame]]:
     """For each decision in ``names``: a caption and a table of what each option leads to.
 
-    >>> (caption, table), = decision_tables(Decisions(), ["baseline_first"], seed=1)
-    >>> list(table.index), "(your choice)" in caption
-    (['yes', 'no'], True)
+    Rows are named as the options read on screen (:func:`option_label`).
+
+    >>> (caption, table), = decision_tables(Decisions(), ["monitoring"], seed=1)
+    >>> list(table.index)[0], caption
+    ('no monitoring', 'Monitoring and retraining plan: what each option leads to, the other decisions as you set them')
     """
     out = []
     for name in names:
         table = _effects_view(option_effects(decisions, name, assumptions=assumptions, seed=seed))
-        value = getattr(decisions, name)
-        chosen = {True: "yes", False: "no"}.get(value, f"{value:.2f}" if name == "threshold" else value)
-        caption = (f"{DECISION_LABELS[name]} ({ROLE_NAMES[DECISION_OWNERS[name]].lower()}): "
-                   f"what each option leads to, everything else as you set it; {chosen} (your choice)")
+        table.index = [option_label(name, option) for option in _options_of(name, table)]
+        table.index.name = "option"
+        caption = f"{DECISION_LABELS[name]}: what each option leads to, the other decisions as you set them"
         out.append((caption, table))
     return out
+
+
+def _options_of(name: str, table: pd.DataFrame) -> list[Any]:
+    """The option values behind ``option_effects``' row labels ('yes', '0.20', 'alerts', ...)."""
+    by_label = {"yes": True, "no": False}
+    return [by_label[label] if label in by_label else float(label) if name == "threshold" else label
+            for label in table.index]
 
 
 def project_tables(outcome: ProjectOutcome) -> list[tuple[str, pd.DataFrame]]:
@@ -232,7 +303,7 @@ def project_svg(outcome: ProjectOutcome, width: int = 640, height: int = 260) ->
         return lower - (lower - upper) * max(value, 0.0) / top
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="{CHART_CLASS}" width="{width}" height="{height}" role="img" '
         f'aria-label="{html.escape(chart_alt(outcome), quote=True)}" style="font: 11px sans-serif; '
         'background: white; color: black">',
         f"<title>{html.escape(chart_alt(outcome))}</title>",
@@ -277,7 +348,7 @@ def project_svg(outcome: ProjectOutcome, width: int = 640, height: int = 260) ->
     return "".join(parts)
 
 
-class CaseStudyPanel(widgets.VBox):
+class CaseStudyPanel(ReadableBeforeRun, widgets.VBox):
     """Controls for some decisions, and an HTML view of what follows.
 
     ``controls`` maps decision names (and ``"seed"`` in the project view) to
@@ -289,10 +360,11 @@ class CaseStudyPanel(widgets.VBox):
         self.study = study
         self.names = list(names)
         self.full = full
+        self.before_run = "The whole project" if full else "Your decision"
         self.renders = 0
         self.outcome: ProjectOutcome | None = None
         self.controls: dict[str, widgets.ValueWidget] = {
-            name: _control(name, getattr(study.decisions, name)) for name in self.names
+            name: _control(name, study.shown_value(name)) for name in self.names
         }
         if full:
             self.controls["seed"] = widgets.BoundedIntText(value=study.seed, min=0, max=2**31 - 1,
@@ -301,7 +373,7 @@ class CaseStudyPanel(widgets.VBox):
         self.message = widgets.HTML(value="")
         self.view = widgets.HTML(value="")
         self._syncing = False
-        children: list[widgets.Widget] = [widgets.HTML(value=f"<h3>{html.escape(title)}</h3>")]
+        children: list[widgets.Widget] = [widgets.HTML(value=f"<h3>{html.escape(title)}</h3>{STYLE}")]
         if full:
             for role, role_name in ROLE_NAMES.items():
                 owned = [self.controls[n] for n in self.names if DECISION_OWNERS[n] == role]
@@ -312,6 +384,7 @@ class CaseStudyPanel(widgets.VBox):
             children += [self.controls[n] for n in self.names]
         children += [self.message, self.view]
         super().__init__(children=children)
+        self.add_class(WIDGET_CLASS)
         for name, control in self.controls.items():
             control.observe(self._on_change(name), names="value")
         self.refresh()
@@ -322,7 +395,7 @@ class CaseStudyPanel(widgets.VBox):
 
     def _on_change(self, name: str) -> Callable[[dict[str, Any]], None]:
         def handler(change: dict[str, Any]) -> None:
-            if self._syncing:
+            if self._syncing or change["new"] is None:  # None: nothing selected (yet)
                 return
             try:
                 if name == "seed":
@@ -338,7 +411,9 @@ class CaseStudyPanel(widgets.VBox):
         self._syncing = True
         try:
             for name, control in self.controls.items():
-                value = self.study.seed if name == "seed" else getattr(self.study.decisions, name)
+                value = self.study.seed if name == "seed" else self.study.shown_value(name)
+                if name == "threshold" and value is not None:
+                    control.options = _threshold_options(value)
                 if control.value != value:
                     control.value = value
         finally:
@@ -359,12 +434,19 @@ class CaseStudyPanel(widgets.VBox):
         study = self.study
         if self.full:
             self.outcome = simulate_project(study.decisions, study.assumptions, study.seed)
-            parts = [project_svg(self.outcome), f"<p><i>{html.escape(chart_alt(self.outcome))}</i></p>"]
+            parts = []
+            waiting = [DECISION_LABELS[name] for name in self.names if name not in study.chosen]
+            if waiting:
+                parts.append(f"<p><b>Not chosen yet:</b> {html.escape('; '.join(waiting))}. Until you choose, "
+                             "the simulation follows the sources' advice for these.</p>")
+            parts += [project_svg(self.outcome), STYLE, f"<p><i>{html.escape(chart_alt(self.outcome))}</i></p>"]
             parts += [_html_table(table, caption) for caption, table in project_tables(self.outcome)]
         else:
-            parts = [_html_table(table, caption)
-                     for caption, table in decision_tables(study.decisions, self.names, study.seed,
-                                                           study.assumptions)]
+            parts = []
+            tables = decision_tables(study.decisions, self.names, study.seed, study.assumptions)
+            for name, (caption, table) in zip(self.names, tables, strict=True):
+                parts.append(f"<p><b>{html.escape(choice_note(name, study.decisions, study.chosen))}</b></p>")
+                parts.append(_html_table(table, caption))
         return "".join(parts)
 
 
@@ -390,6 +472,8 @@ class CaseStudy:
         self.decisions = Decisions() if decisions is None else decisions
         if not isinstance(self.decisions, Decisions):
             raise ValueError(f"decisions must be a Decisions, got {decisions!r}")
+        #: The decisions the learner (or ``decisions``) has taken; the others show no choice yet.
+        self.chosen: set[str] = set() if decisions is None else set(DECISION_OWNERS)
         self.assumptions = CaseAssumptions() if assumptions is None else assumptions
         self.seed = 0
         self.set_seed(seed, refresh=False)
@@ -401,7 +485,12 @@ class CaseStudy:
             if name not in DECISION_OWNERS:
                 raise ValueError(f"no decision named {name!r}; the decisions are {', '.join(DECISION_OWNERS)}")
         self.decisions = replace(self.decisions, **changes)  # Decisions validates
+        self.chosen |= set(changes)
         self._refresh_all()
+
+    def shown_value(self, name: str) -> Any:
+        """What the control of decision ``name`` shows: the learner's choice, or ``None`` before one."""
+        return getattr(self.decisions, name) if name in self.chosen else None
 
     def set_seed(self, seed: int, refresh: bool = True) -> None:
         """Change the luck (the same seed gives the same drift, faults and data problems)."""
@@ -416,14 +505,29 @@ class CaseStudy:
             panel.sync()
 
     def story(self) -> pd.DataFrame:
-        """Who decides what at each step, with the current choices (see :func:`project_story`)."""
-        return project_story(self.decisions)
+        """Who decides what at each step, with the learner's choices so far, as a person reads it.
+
+        >>> study = CaseStudy()
+        >>> study.decide(monitoring="none")
+        >>> story = study.story()
+        >>> list(story.columns)
+        ['who decides', 'decision', 'your choice', 'what they hand on']
+        >>> story["your choice"].tolist()[-2:], story["who decides"].iloc[-1]
+        (['not chosen yet', 'no monitoring'], 'ML engineer')
+        """
+        story = project_story(self.decisions)
+        story["owner"] = story["owner"].map(ROLE_NAMES)
+        names = {DECISION_LABELS[name]: name for name in DECISION_OWNERS}
+        story["chosen"] = [chosen if names[label] in self.chosen else "not chosen yet"
+                           for label, chosen in zip(story["decision"], story["chosen"], strict=True)]
+        return story.rename(columns={"owner": "who decides", "chosen": "your choice", "hands_over": "what they hand on"})
 
     def decision_widget(self, *names: str) -> CaseStudyPanel:
         """Widgets for the named decisions, with what each option leads to.
 
         >>> panel = CaseStudy().decision_widget("threshold")
-        >>> "0.20 (your choice)" in panel.view.value
+        >>> panel.controls["threshold"].value = 0.3
+        >>> "Your choice: 0.30. The sources advise: 0.20." in panel.view.value
         True
         """
         if not names:

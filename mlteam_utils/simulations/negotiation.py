@@ -325,32 +325,38 @@ def negotiation_widget(
     thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
     start: float = 0.40,
 ) -> ipywidgets.VBox:
-    """A threshold slider and, below it, who gains and who gives way at the chosen value.
+    """A threshold drop-down and, below it, who gains and who gives way at the chosen value.
 
-    The box keeps ``slider`` and ``report`` (an HTML widget) as attributes.
+    The box keeps ``threshold`` (the drop-down of ``thresholds``, starting at the one nearest
+    ``start``) and ``report`` (an HTML widget) as attributes. A drop-down, not a slider:
+    ipywidgets' slider handle has no accessible name for a screen reader.
 
     >>> box = negotiation_widget([0.9, 0.4, 0.2], [True, True, False], start=0.3)
-    >>> box.slider.value = 0.5
+    >>> box.threshold.value = 0.5
     >>> "<b>0.50</b>" in box.report.value
     True
     """
     import ipywidgets as widgets
 
+    from mlteam_utils.theme import WIDGET_CLASS, ReadableBeforeRun
+
+    class NegotiationBox(ReadableBeforeRun, widgets.VBox):
+        before_run = "The threshold negotiation"
+
     scores, outcomes = [float(s) for s in scores], [bool(o) for o in outcomes]
-    low, high = min(thresholds), max(thresholds)
-    step = min(b - a for a, b in zip(thresholds, thresholds[1:])) if len(thresholds) > 1 else 0.05
-    slider = widgets.FloatSlider(
-        value=min(max(start, low), high), min=low, max=high, step=round(step, 6), readout_format=".2f",
-        description="Threshold:", continuous_update=False, style={"description_width": "initial"},
-        layout=widgets.Layout(width="32em"),
+    options = sorted(float(t) for t in thresholds)
+    threshold = widgets.Dropdown(
+        options=[(f"{t:.2f}", t) for t in options], value=min(options, key=lambda t: abs(t - start)),
+        description="Threshold:", style={"description_width": "initial"}, layout=widgets.Layout(width="16em"),
     )
     report = widgets.HTML()
 
     def show(_change: object = None) -> None:
-        report.value = negotiation_report_html(cards, outcome_at(scores, outcomes, slider.value))
+        report.value = negotiation_report_html(cards, outcome_at(scores, outcomes, threshold.value))
 
-    slider.observe(show, names="value")
+    threshold.observe(show, names="value")
     show()
-    box = widgets.VBox([slider, report])
-    box.slider, box.report = slider, report
+    box = NegotiationBox([threshold, report])
+    box.add_class(WIDGET_CLASS)
+    box.threshold, box.report = threshold, report
     return box

@@ -19,9 +19,14 @@ In lesson mode (``prompt_for`` given) a question comes first: the learner picks
 a prediction, which unlocks the **Run** button, and only then sees the result
 and a comparison of prediction and outcome (predict, then run).
 
->>> import ipywidgets as widgets
+The numbers a learner sets are labelled number boxes (:func:`number_control`),
+not sliders: ipywidgets' slider handle has no accessible name, so a screen
+reader announces it as an unnamed slider. A number box is a native
+``<input type=number>`` named by its label, stepped with the arrow keys.
+The title may follow the controls (``title`` given as a function of their values).
+
 >>> panel = SimulationPanel(
-...     title="Doubling", intro_html="", controls={"n": widgets.IntSlider(value=3)},
+...     title="Doubling", intro_html="", controls={"n": number_control("n", 3, 0, 10)},
 ...     run=lambda values: 2 * values["n"], draw=lambda figure, result, values: (f"Chart: {result}", []),
 ...     figure_size=(2.0, 1.0))
 >>> panel.renders, panel.result
@@ -43,6 +48,8 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
+from mlteam_utils.theme import CHART_CLASS, STYLE, WIDGET_CLASS, ReadableBeforeRun
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from matplotlib.figure import Figure
@@ -54,13 +61,40 @@ __all__ = [
     "SimulationPanel",
     "figure_bundle",
     "live_feedback",
+    "number_control",
     "prediction_feedback",
     "table_bundle",
 ]
 
 #: The controls' label width and row layout, the same in every front end.
-CONTROL_STYLE = {"description_width": "18em"}
-CONTROL_LAYOUT = widgets.Layout(width="48em", max_width="100%")
+CONTROL_STYLE = {"description_width": "22em"}
+CONTROL_LAYOUT = widgets.Layout(width="52em", max_width="100%")
+#: A number box needs less room than a drop-down: the label, then about ten digits.
+NUMBER_LAYOUT = widgets.Layout(width="32em", max_width="100%")
+
+
+def number_control(description: str, value: float, low: float, high: float, step: float = 1, *,
+                   show_range: bool = True) -> widgets.ValueWidget:
+    """A labelled number box kept between ``low`` and ``high``; whole numbers unless a bound or step is not.
+
+    The label names the range (``show_range``), since a value typed outside it is brought back inside.
+
+    >>> box = number_control("Deadline (weeks)", 20, 8, 40)
+    >>> type(box).__name__, box.description
+    ('BoundedIntText', 'Deadline (weeks, 8 to 40)')
+    >>> box.value = 99
+    >>> box.value
+    40
+    >>> type(number_control("Chance", 0.5, 0.05, 1.0, 0.05)).__name__
+    'BoundedFloatText'
+    """
+    if show_range:
+        bounds = f"{low:g} to {high:g}"
+        description = f"{description[:-1]}, {bounds})" if description.endswith(")") else f"{description} ({bounds})"
+    common = {"description": description, "style": CONTROL_STYLE, "layout": NUMBER_LAYOUT}
+    if all(float(x).is_integer() for x in (value, low, high, step)):
+        return widgets.BoundedIntText(value=int(value), min=int(low), max=int(high), step=int(step), **common)
+    return widgets.BoundedFloatText(value=value, min=low, max=high, step=step, **common)
 
 
 @dataclass(frozen=True)
@@ -116,7 +150,8 @@ def figure_bundle(figure: Figure, alt: str, dpi: int = 80) -> dict[str, str]:
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     alt_text = html.escape(alt, quote=True)
     return {
-        "text/html": f'<img src="data:image/png;base64,{data}" alt="{alt_text}" style="max-width:100%">',
+        "text/html": (f'<img class="{CHART_CLASS}" src="data:image/png;base64,{data}" alt="{alt_text}" '
+                      f'style="max-width:100%">{STYLE}'),
         "text/plain": alt,
     }
 
@@ -171,7 +206,7 @@ def _new_figure(width: float, height: float) -> Figure:
     return Figure(figsize=(width, height))
 
 
-class SimulationPanel(widgets.VBox):
+class SimulationPanel(ReadableBeforeRun, widgets.VBox):
     """Controls, an optional predict-then-run prompt, and one figure in an Output.
 
     ``controls`` maps parameter names to their widgets; ``extras`` holds
@@ -180,10 +215,12 @@ class SimulationPanel(widgets.VBox):
     and redraws.
     """
 
+    before_run = "The simulation"
+
     def __init__(
         self,
         *,
-        title: str,
+        title: str | Callable[[Mapping[str, Any]], str],
         intro_html: str,
         controls: Mapping[str, widgets.ValueWidget],
         run: Callable[[dict[str, Any]], Any],
@@ -206,7 +243,10 @@ class SimulationPanel(widgets.VBox):
         self.prompt: Prompt | None = None
         self.revealed = prompt_for is None
         self.question = widgets.HTML(value="")
-        children: list[widgets.Widget] = [widgets.HTML(value=f"<h3>{html.escape(title)}</h3>{intro_html}")]
+        self._title, self._intro_html = title, intro_html
+        self.heading = widgets.HTML(value="")
+        self._show_title()
+        children: list[widgets.Widget] = [self.heading]
         children += list(self.controls.values()) + list(self.extras.values())
         if prompt_for is not None:
             self.guess = widgets.RadioButtons(options=[], value=None, description="Your prediction",
@@ -219,6 +259,7 @@ class SimulationPanel(widgets.VBox):
             children += [self.question, self.guess, self.run_button, self.feedback]
         children.append(self.output)
         super().__init__(children=children)
+        self.add_class(WIDGET_CLASS)
         for widget in self.controls.values():
             widget.observe(self._on_change, names="value")
         if prompt_for is None:
@@ -227,6 +268,10 @@ class SimulationPanel(widgets.VBox):
             self._reset_prompt()
 
     # -- state
+    def _show_title(self) -> None:
+        title = self._title(self.values()) if callable(self._title) else self._title
+        self.heading.value = f"<h3>{html.escape(title)}</h3>{self._intro_html}{STYLE}"
+
     def values(self) -> dict[str, Any]:
         """Current control values by parameter name."""
         return {name: widget.value for name, widget in self.controls.items()}
@@ -274,6 +319,7 @@ class SimulationPanel(widgets.VBox):
     def _on_change(self, change: dict[str, Any]) -> None:
         if self._holding:
             return
+        self._show_title()
         if self._prompt_for is not None and self.prompt is not None:
             new_prompt = self._prompt_for(self.values())
             if new_prompt.question != self.prompt.question:

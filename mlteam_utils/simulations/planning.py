@@ -522,6 +522,38 @@ class PlanningResult:
             )
         return pd.DataFrame(rows).set_index("plan")
 
+    def summary_table(self) -> pd.DataFrame:
+        """:meth:`summary` as a person reads it: shares in percent, weeks in words, no missing-value marks.
+
+        >>> result = compare_plans(comparison_plans("waterfall_vs_ml"), n_trials=200, seed=0)
+        >>> table = result.summary_table()
+        >>> list(table.columns)
+        ['date promised', 'on time', 'late', 'no usable model', 'typical delivery (median)', 'typical accuracy (median)']
+        >>> table.loc["ML plan", "date promised"]
+        'none: a chance by each week'
+        """
+        import pandas as pd
+
+        summary = self.summary()
+
+        def week(value: float, missing: str) -> str:
+            return missing if np.isnan(value) else f"week {value:.0f}"
+
+        def share(value: float) -> str:
+            return f"{value:.0%}"
+
+        return pd.DataFrame(
+            {
+                "date promised": [week(v, "none: a chance by each week") for v in summary["promised_week"]],
+                "on time": [share(v) for v in summary["p_on_time"]],
+                "late": [share(v) for v in summary["p_late"]],
+                "no usable model": [share(v) for v in summary["p_no_model"]],
+                "typical delivery (median)": [week(v, "never shipped") for v in summary["median_week"]],
+                "typical accuracy (median)": [f"{v:.2f}" for v in summary["median_accuracy"]],
+            },
+            index=pd.Index(summary.index, name="plan"),
+        )
+
 
 def _check_common(
     threshold: float, deadline_weeks: float, budget_weeks: float | None, n_trials: int, seed: int | None

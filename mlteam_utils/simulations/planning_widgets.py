@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from mlteam_utils.simulations.panel import CONTROL_LAYOUT, CONTROL_STYLE, Prompt, SimulationPanel, table_bundle
+from mlteam_utils.simulations.panel import (
+    CONTROL_LAYOUT,
+    CONTROL_STYLE,
+    Prompt,
+    SimulationPanel,
+    number_control,
+    table_bundle,
+)
 from mlteam_utils.simulations.planning import (
     COMPARISONS,
     DEFAULT_EXPERIMENTS,
@@ -61,13 +68,7 @@ def planning_run(values: Mapping[str, Any]) -> PlanningResult:
 
 
 def _planning_table(result: PlanningResult) -> pd.DataFrame:
-    table = result.summary()[["promised_week", "p_on_time", "p_late", "p_no_model", "median_week",
-                              "median_accuracy"]]
-    return table.rename(columns={
-        "promised_week": "promised week", "p_on_time": "on time", "p_late": "late",
-        "p_no_model": "no usable model", "median_week": "median week (if shipped)",
-        "median_accuracy": "median accuracy",
-    })
+    return result.summary_table()
 
 
 def draw_planning(figure: Figure, result: PlanningResult, values: Mapping[str, Any]) -> tuple[str, list[dict[str, str]]]:
@@ -99,7 +100,16 @@ def draw_planning(figure: Figure, result: PlanningResult, values: Mapping[str, A
         f"{plan}: {row.p_on_time:.0%} on time, {row.p_no_model:.0%} no usable model"
         for plan, row in summary.iterrows()
     )
-    return alt, [table_bundle(_planning_table(result), "Numbers behind the chart (shares of simulated projects)")]
+    return alt, [table_bundle(_planning_table(result), "Numbers behind the chart (shares of the simulated projects)")]
+
+
+def _comparison_title(comparison: str) -> str:
+    """The comparison's name without its note in brackets.
+
+    >>> _comparison_title("waterfall_vs_ml")
+    'Waterfall vs ML plan'
+    """
+    return COMPARISONS[comparison].split(" (")[0]
 
 
 def _within(a: float, b: float, band: float = 0.05) -> bool:
@@ -184,13 +194,17 @@ def _planning_prompt(values: Mapping[str, Any]) -> Prompt:
 
 
 def planning_widget(lesson: bool = False) -> SimulationPanel:
-    """Sliders for the planning simulation; ``lesson=True`` asks for a prediction first.
+    """Controls for the planning simulation; ``lesson=True`` asks for a prediction first.
+
+    The title names the comparison chosen.
 
     >>> panel = planning_widget(lesson=True)
     >>> panel.run_button.disabled, panel.renders
     (True, 0)
+    >>> panel.controls["comparison"].value = "single_vs_portfolio"
+    >>> "Single bet vs portfolio" in panel.heading.value
+    True
     """
-    slider = {"style": CONTROL_STYLE, "layout": CONTROL_LAYOUT, "continuous_update": False}
     controls = {
         "comparison": widgets.Dropdown(options=[(text, key) for key, text in COMPARISONS.items()],
                                        value="waterfall_vs_ml", description="Compare", style=CONTROL_STYLE, layout=CONTROL_LAYOUT),
@@ -198,26 +212,21 @@ def planning_widget(lesson: bool = False) -> SimulationPanel:
                                           ("Accuracy reached", "accuracy"),
                                           ("Learning curves of the approaches", "curves")],
                                  value="delivery", description="Show", style=CONTROL_STYLE, layout=CONTROL_LAYOUT),
-        "deadline_weeks": widgets.IntSlider(value=20, min=8, max=40, description="Deadline (weeks)", **slider),
-        "budget_weeks": widgets.IntSlider(value=30, min=8, max=60, description="Budget: work stops at week",
-                                          **slider),
-        "threshold": widgets.FloatSlider(value=0.85, min=0.70, max=0.93, step=0.01,
-                                         description="Good-enough accuracy", **slider),
-        "p_success": widgets.FloatSlider(value=0.5, min=0.05, max=1.0, step=0.05,
-                                         description="Chance each approach can work", **slider),
-        "n_trials": widgets.IntSlider(value=2000, min=200, max=10000, step=200,
-                                      description="Simulated projects", **slider),
-        "seed": widgets.BoundedIntText(value=0, min=0, max=2**31 - 1, description="Random seed",
-                                       style=CONTROL_STYLE, layout=CONTROL_LAYOUT),
+        "deadline_weeks": number_control("Deadline (weeks)", 20, 8, 40),
+        "budget_weeks": number_control("Budget: work stops at week", 30, 8, 60),
+        "threshold": number_control("Good-enough accuracy", 0.85, 0.70, 0.93, 0.01),
+        "p_success": number_control("Chance an approach can work", 0.5, 0.05, 1.0, 0.05),
+        "n_trials": number_control("Simulated projects", 2000, 200, 10000, 200),
+        "seed": number_control("Random seed", 0, 0, 2**31 - 1, show_range=False),
     }
     intro = (
-        "<p>A <b>teaching model</b>: a Waterfall plan with fixed phases versus an ML plan of time-boxed "
-        "experiments, each simulated many times with the same luck. Three approaches are available, "
-        "simplest first; each can reach the agreed accuracy only with some chance. Every number is an "
-        "assumption you can change; see <code>help(mlteam_utils.simulations.planning)</code>.</p>"
+        "<p>A <b>teaching model</b>: two plans for the same project, each simulated many times with the "
+        "same luck (a Waterfall plan runs fixed phases, an ML plan time-boxed experiments). Three approaches "
+        "are available, simplest first; each can reach the agreed accuracy only with some chance. Every "
+        "number is an assumption you can change: type a number, or step it with the arrow keys.</p>"
     )
     return SimulationPanel(
-        title="Planning an ML project: Waterfall plan vs ML plan",
+        title=lambda values: f"Planning an ML project: {_comparison_title(values['comparison'])}",
         intro_html=intro,
         controls=controls,
         run=planning_run,

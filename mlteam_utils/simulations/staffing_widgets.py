@@ -1,8 +1,8 @@
 """Interactive front end for the staffing simulation (:mod:`~mlteam_utils.simulations.staffing`).
 
 :func:`staffing_widget` returns a :class:`~mlteam_utils.simulations.panel.SimulationPanel`
-with a dropdown of the reported ratios kept in step with the ML-engineer
-slider; everything it computes lives in plain functions (:func:`staffing_run`,
+with a dropdown of the reported ratios kept in step with the number of ML
+engineers; everything it computes lives in plain functions (:func:`staffing_run`,
 :func:`draw_staffing`, :func:`staffing_answer`) that tests and lessons call
 without a browser.
 
@@ -22,7 +22,14 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from mlteam_utils.simulations.panel import CONTROL_LAYOUT, CONTROL_STYLE, Prompt, SimulationPanel, table_bundle
+from mlteam_utils.simulations.panel import (
+    CONTROL_LAYOUT,
+    CONTROL_STYLE,
+    Prompt,
+    SimulationPanel,
+    number_control,
+    table_bundle,
+)
 from mlteam_utils.simulations.staffing import (
     MATURITY_LEVELS,
     RATIO_CAVEAT,
@@ -200,34 +207,32 @@ def _staffing_prompt(_values: Mapping[str, Any]) -> Prompt:
 
 
 def staffing_widget(lesson: bool = False) -> SimulationPanel:
-    """Sliders for the staffing simulation; ``lesson=True`` asks for a prediction first.
+    """Controls for the staffing simulation; ``lesson=True`` asks for a prediction first.
 
     >>> panel = staffing_widget()
     >>> panel.controls["ml_engineers"].value = 2.0
     >>> panel.extras["preset"].value
     '1 ML engineer : 5 data scientists (reported, unverified)'
     """
-    slider = {"style": CONTROL_STYLE, "layout": CONTROL_LAYOUT, "continuous_update": False}
     controls = {
-        "data_scientists": widgets.IntSlider(value=10, min=0, max=30, description="Data scientists", **slider),
-        "ml_engineers": widgets.FloatSlider(value=1.0, min=0.0, max=10.0, step=0.1, readout_format=".1f",
-                                            description="ML engineers", **slider),
-        "data_engineers": widgets.IntSlider(value=3, min=0, max=15, description="Data engineers", **slider),
+        "data_scientists": number_control("Data scientists", 10, 0, 30),
+        "ml_engineers": number_control("ML engineers", 1.0, 0.0, 10.0, 0.1),
+        "data_engineers": number_control("Data engineers", 3, 0, 15),
         "maturity": widgets.Dropdown(options=[(f"{level} - {name}", level) for level, name in MATURITY_LEVELS.items()],
                                      value=0, description="MLOps maturity (Google)", style=CONTROL_STYLE, layout=CONTROL_LAYOUT),
-        "quarters": widgets.IntSlider(value=12, min=4, max=40, description="Quarters simulated", **slider),
+        "quarters": number_control("Quarters simulated", 12, 4, 40),
         "view": widgets.Dropdown(options=[(text, key) for key, text in STAFFING_VIEWS.items()], value="production",
                                  description="Show", style=CONTROL_STYLE, layout=CONTROL_LAYOUT),
     }
     preset = widgets.Dropdown(options=list(_PRESETS), value=list(REPORTED_RATIOS)[0],
                               description="ML engineers per data scientist", style=CONTROL_STYLE,
-                              layout=widgets.Layout(width="46em"))
+                              layout=CONTROL_LAYOUT)
     holder: dict[str, SimulationPanel] = {}
     # Linked before the panel exists, so these observers run before its redraw.
     _link_preset(holder, controls, preset)
     panel = SimulationPanel(
         title="Staffing an ML team: who gets models into production?",
-        intro_html=(f"<p>A <b>teaching model</b>. Move the sliders; the chart keeps the two ratios "
+        intro_html=(f"<p>A <b>teaching model</b>. Change the numbers; the chart keeps the two ratios "
                     f"1:10 and 1:5 ({RATIO_CAVEAT}) for comparison.</p>"),
         controls=controls,
         run=staffing_run,
@@ -241,7 +246,7 @@ def staffing_widget(lesson: bool = False) -> SimulationPanel:
 
 
 def _link_preset(holder: dict[str, SimulationPanel], controls: Mapping[str, Any], preset: widgets.Dropdown) -> None:
-    """Keep the ratio dropdown and the ML-engineer slider in step, with one redraw per change."""
+    """Keep the ratio dropdown and the number of ML engineers in step, with one redraw per change."""
     scientists, engineers = controls["data_scientists"], controls["ml_engineers"]
     busy = {"flag": False}
 

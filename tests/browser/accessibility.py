@@ -3,8 +3,9 @@
 axe-core comes bundled in the ``axe-playwright-python`` wheel (the ``browser``
 extra); only its script is used here. :func:`audit` injects it and runs it twice
 on a JupyterLab page: on what the course renders itself (notebook text, outputs
-and widgets), where serious and critical violations are counted, and on the
-whole page, whose other violations belong to JupyterLab and are listed apart.
+and widgets, ipywidgets' own controls included: the course chooses them), where
+serious and critical violations are counted, and on the whole page, whose other
+violations belong to JupyterLab and are listed apart.
 A standalone page the course writes (feedback, cohort report) is the course's
 own from top to bottom.
 """
@@ -18,12 +19,9 @@ from typing import Any
 
 #: Impacts that count as failures (axe's scale: minor, moderate, serious, critical).
 COUNTED_IMPACTS = ("serious", "critical")
-#: What the course renders inside JupyterLab: text cells, outputs (widgets included).
+#: What the course renders inside JupyterLab: text cells, outputs (widgets included, every part of
+#: them: a control ipywidgets draws without an accessible name counts, so the course uses none).
 COURSE_CONTENT = [[".jp-MarkdownOutput"], [".jp-OutputArea-output"]]
-#: Parts of the course's outputs that ipywidgets itself draws, which the course cannot change:
-#: ipywidgets 8.1 gives noUiSlider's handle no accessible name (the slider's label is a
-#: separate element, and no aria-label can be passed to it). Listed apart, not counted.
-WIDGET_LIBRARY_PARTS = ("noUi-handle",)
 
 
 def axe_script() -> str:
@@ -39,7 +37,6 @@ class Audit:
     page: str
     course: list[dict[str, Any]] = field(default_factory=list)  # counted
     jupyterlab: list[dict[str, Any]] = field(default_factory=list)  # listed apart, not counted
-    widget_library: list[dict[str, Any]] = field(default_factory=list)  # ipywidgets' own parts, listed apart
 
     @property
     def counted(self) -> list[dict[str, Any]]:
@@ -52,13 +49,11 @@ class Audit:
 
         return "\n".join([f"{self.page}: {len(self.counted)} serious or critical in the course's content",
                           *lines(self.course),
-                          f"  ipywidgets' own parts (not counted): {len(self.widget_library)}", *lines(self.widget_library),
                           f"  JupyterLab's own (not counted): {len(self.jupyterlab)}", *lines(self.jupyterlab)])
 
     def save(self, folder: Path) -> Path:
         path = folder / f"axe_{self.page}.json"
-        path.write_text(json.dumps({"course": self.course, "widget_library": self.widget_library, "jupyterlab": self.jupyterlab},
-                                   indent=1), encoding="utf-8")
+        path.write_text(json.dumps({"course": self.course, "jupyterlab": self.jupyterlab}, indent=1), encoding="utf-8")
         return path
 
 
@@ -75,19 +70,12 @@ def audit(page: Any, name: str, *, jupyterlab: bool) -> Audit:
     """Run axe on ``page``: on the course's content within JupyterLab, or on the whole page."""
     if not jupyterlab:
         return Audit(name, course=_run(page, None))
-    course, library = [], []
-    for violation in _run(page, {"include": COURSE_CONTENT}):
-        ours = [node for node in violation["nodes"] if not any(part in node.get("html", "") for part in WIDGET_LIBRARY_PARTS)]
-        theirs = [node for node in violation["nodes"] if node not in ours]
-        if ours:
-            course.append({**violation, "nodes": ours})
-        if theirs:
-            library.append({**violation, "nodes": theirs})
+    course = _run(page, {"include": COURSE_CONTENT})
     whole = _run(page, None)
-    course_nodes = {json.dumps(node["target"]) for violation in course + library for node in violation["nodes"]}
+    course_nodes = {json.dumps(node["target"]) for violation in course for node in violation["nodes"]}
     rest = []
     for violation in whole:
         nodes = [node for node in violation["nodes"] if json.dumps(node["target"]) not in course_nodes]
         if nodes:
             rest.append({**violation, "nodes": nodes})
-    return Audit(name, course=course, jupyterlab=rest, widget_library=library)
+    return Audit(name, course=course, jupyterlab=rest)

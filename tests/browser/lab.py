@@ -107,6 +107,16 @@ class LabServer:
         for session in self.api("/api/sessions"):  # type: ignore[union-attr]
             self.api(f"/api/sessions/{session['id']}", method="DELETE")
 
+    def save_user_settings(self, plugin: str, settings: dict[str, object]) -> None:
+        """Save ``plugin``'s user settings (what Settings ▸ ... saves), e.g. to put the theme back."""
+        request = urllib.request.Request(
+            f"{self.base}/lab/api/settings/{plugin}", method="PUT",
+            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
+            data=json.dumps({"raw": json.dumps(settings)}).encode("utf-8"),
+        )
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+
     def setting_defaults(self, plugin: str) -> dict[str, object]:
         """The defaults JupyterLab serves for ``plugin``'s settings (overrides applied)."""
         schema = self.api(f"/lab/api/settings/{plugin}")["schema"]  # type: ignore[index]

@@ -184,9 +184,73 @@ def show(locator: Locator, *, at_top: bool = False) -> Locator:
 
 def question(page: Page, question_id: str) -> Locator:
     """The widget of one course question, found by the id its prompt shows."""
-    return notebook_panel(page).locator(".mlteam-question", has_text=f"(question {question_id})")
+    return notebook_panel(page).locator(f".mlteam-question.mlteam-q-{question_id}")
 
 
 def feedback(box: Locator) -> Locator:
     """A question's feedback line (``QuestionBox.feedback``: the box's last-but-one child)."""
     return box.locator(":scope > .widget-html:nth-last-child(2)")
+
+
+# --------------------------------------------------------------------------- themes and what a reader sees
+
+THEMES = {"light": "JupyterLab Light", "dark": "JupyterLab Dark"}
+THEME_PLUGIN = "@jupyterlab/apputils-extension:themes"
+
+
+def choose_theme(page: Page, name: str) -> None:
+    """Settings ▸ Theme ▸ NAME, and wait until JupyterLab has switched."""
+    from playwright.sync_api import expect
+
+    if page.locator("body").get_attribute("data-jp-theme-name") == name:
+        return
+    page.locator("#jp-menu-panel .lm-MenuBar-itemLabel", has_text="Settings").click()
+    page.locator(".lm-Menu-itemLabel", has_text="Theme").first.hover()
+    page.get_by_role("menuitem", name=name, exact=True).click()
+    expect(page.locator("body")).to_have_attribute("data-jp-theme-name", name)
+    # JupyterLab covers the page with its splash screen while it loads the theme.
+    expect(page.locator("#jupyterlab-splash")).to_have_count(0)
+
+
+#: Words a person would not say: a name_with_underscores (a question id, an option's key, a
+#: column of a data frame), pandas' NaN, a Python list of numbers, a "(question ...)" reference.
+_MACHINE_WORDS = re.compile(r"\b[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+\b|\bNaN\b|\[\d+(?:\.\d+)?(?:, \d+(?:\.\d+)?)+\]|\(question ")
+
+
+def machine_words(text: str, allowed: tuple[str, ...] = ()) -> list[str]:
+    """The words in ``text`` that come from code rather than from a person (``allowed`` ones aside).
+
+    >>> machine_words("p_on_time is NaN for [240, 210], Waterfall: 18% on time (question q1_x)")
+    ['p_on_time', 'NaN', '[240, 210]', '(question ', 'q1_x']
+    >>> machine_words("Open ex01_how_ml_projects_differ.", allowed=("ex01_how_ml_projects_differ",))
+    []
+    """
+    return [word for word in _MACHINE_WORDS.findall(text) if word not in allowed]
+
+
+_CLIPPED_SELECTS = """root => {
+    const canvas = document.createElement('canvas').getContext('2d');
+    return [...root.querySelectorAll('.jp-OutputArea-output select')].flatMap(select => {
+        if (select.multiple || select.size > 1 || !select.offsetWidth) { return []; }
+        const style = getComputedStyle(select);
+        canvas.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+        // Room for text: the box less its padding and the arrow (about 1.5 em).
+        const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)
+                     - 1.5 * parseFloat(style.fontSize);
+        return [...select.options].filter(option => canvas.measureText(option.text).width > room)
+                                  .map(option => option.text);
+    });
+}"""
+
+
+def clipped_options(scope: Locator) -> list[str]:
+    """The options of the drop-downs in ``scope``'s outputs whose text does not fit the closed drop-down."""
+    return scope.evaluate(_CLIPPED_SELECTS)
+
+
+def scrolls_sideways(locator: Locator) -> bool:
+    """Whether ``locator`` (an output, say) holds more than its width shows (a reader must scroll)."""
+    return locator.evaluate(
+        "element => [element, ...element.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1"
+        " && ['auto', 'scroll'].includes(getComputedStyle(e).overflowX))"
+    )

@@ -13,12 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from browser.notebook_ui import notebook_panel, run_all, wait_for_notebook, workspace_url
+from browser.notebook_ui import THEMES, choose_theme, notebook_panel, run_all, wait_for_notebook, workspace_url
 from conftest import require_optional
 
 pytestmark = pytest.mark.browser
-
-THEMES = {"light": "JupyterLab Light", "dark": "JupyterLab Dark"}
 
 
 def contrast_problems(page, context: object = None) -> list[dict]:
@@ -128,15 +126,3 @@ def test_the_learners_progress_table_on_the_start_page(lab_page, lab_server, sho
         assert contrast_problems(page, {"include": [["table.mlteam-progress"]]}) == []
     finally:  # the theme is a server-side setting: leave the other browser tests the light one
         choose_theme(page, THEMES["light"])
-
-
-def choose_theme(page, name: str) -> None:
-    """Settings ▸ Theme ▸ NAME, and wait until JupyterLab has switched."""
-    from playwright.sync_api import expect
-
-    if page.locator("body").get_attribute("data-jp-theme-name") == name:
-        return
-    page.locator("#jp-menu-panel .lm-MenuBar-itemLabel", has_text="Settings").click()
-    page.locator(".lm-Menu-itemLabel", has_text="Theme").first.hover()
-    page.get_by_role("menuitem", name=name, exact=True).click()
-    expect(page.locator("body")).to_have_attribute("data-jp-theme-name", name)

@@ -75,28 +75,30 @@ def test_learner_answers_are_saved_restored_and_validated(lab_page, lab_server, 
     page.goto(lab_server.url(workspace_url("learner", NOTEBOOK)))
     wait_for_notebook(page, NOTEBOOK)
     run_all(page)
-    # Every widget renders, also those below a check cell that fails (nothing answered yet).
-    wait_for_widgets(page, widget_cells(release, question_ids))
+    # Every widget renders (the written answer's text box too), each check below it says calmly
+    # what is still to answer.
+    tasks = [c.metadata["nbgrader"]["grade_id"] for c in release.cells if c.metadata.get("nbgrader", {}).get("task")]
+    wait_for_widgets(page, widget_cells(release, question_ids + tasks))
     first_check = cells(page).nth(check_cell(release, LOOPS))
-    failed = first_check.locator(f'.jp-OutputArea-output[data-mime-type="{ERROR_MIME}"]')
-    # One calm line saying what to do: no traceback, no frame of the course's package.
-    expect(failed).to_contain_text("No answers are saved yet")
-    expect(failed).to_contain_text(LOOPS)
-    expect(failed).not_to_contain_text("Traceback")
-    expect(failed).not_to_contain_text("answers.py")
+    note = first_check.locator(".jp-OutputArea-output")
+    # One neutral line saying what to do: no error box, no traceback, no question id.
+    expect(note).to_contain_text("Question 1 is not answered yet")
+    expect(first_check.locator(f'.jp-OutputArea-output[data-mime-type="{ERROR_MIME}"]')).to_have_count(0)
+    expect(note).not_to_contain_text(LOOPS)
+    expect(note).not_to_contain_text("Traceback")
     for question_id in question_ids:
         expect(feedback(question(page, question_id))).to_contain_text("Not answered yet.")
-    show(failed, at_top=True)
+    show(note, at_top=True)
     expect(question(page, MATCHING)).to_be_in_viewport()
     shots.take("widgets_below_failing_check")
 
     loops = question(page, LOOPS)
     match_all(loops, answers[LOOPS])
-    expect(feedback(loops)).to_contain_text(f"Saved. {len(answers[LOOPS])} of {len(answers[LOOPS])} items matched.")
+    expect(feedback(loops)).to_contain_text(f"Saved. {len(answers[LOOPS])} of {len(answers[LOOPS])} items answered.")
 
     matching = question(page, MATCHING)
     match_all(matching, answers[MATCHING])
-    expect(feedback(matching)).to_contain_text(f"Saved. {len(answers[MATCHING])} of {len(answers[MATCHING])} items matched.")
+    expect(feedback(matching)).to_contain_text(f"Saved. {len(answers[MATCHING])} of {len(answers[MATCHING])} items answered.")
 
     estimate = question(page, NUMERIC)
     estimate.locator("input[type=number]").fill(str(answers[NUMERIC]))
@@ -128,6 +130,29 @@ def test_learner_answers_are_saved_restored_and_validated(lab_page, lab_server, 
         expect(cells(page).nth(check_cell(release, grade_id))).to_contain_text("Question 4 is optional and not attempted")
         expect(cells(page).nth(check_cell(release, grade_id)).locator(f'[data-mime-type="{ERROR_MIME}"]')).to_have_count(0)
 
+    # No machinery on screen: the code that builds the widgets and checks the answers is hidden,
+    # after Run All and after the reload.
+    for index, cell in enumerate(release.cells):
+        if cell.metadata.get("jupyter", {}).get("source_hidden"):
+            expect(cells(page).nth(index).locator(".jp-InputArea-editor")).to_be_hidden()
+    expect(notebook_panel(page).get_by_text("check_answered(")).to_have_count(0)
+
+    # The written answer: a text box. A paragraph full of JupyterLab's command-mode keys,
+    # typed after Escape (command mode), stays in the box and runs no notebook command.
+    page.keyboard.press("Escape")
+    box = notebook_panel(page).locator(".mlteam-written-answer textarea")
+    show(box)
+    box.click()
+    paragraph = "Dd x m y a b z 00 ii c v j k: none of these keys may act. We would agree a good-enough target first, then plan."
+    box.press_sequentially(paragraph)
+    expect(notebook_panel(page).locator(".mlteam-written-status")).to_contain_text(f"Saved: {len(paragraph.split())} words")
+    shots.take("written_answer_typed")
+    save_notebook(page)
+    on_disk = nbformat.read(lab_course / NOTEBOOK, as_version=4)
+    assert [(c.cell_type, c.source) for c in on_disk.cells] == [(c.cell_type, c.source) for c in release.cells], \
+        "typing in the text box changed the notebook's cells"
+    assert read_answers_file(answers_file, notebook=ASSIGNMENT)["q5_reflection"]["value"] == paragraph
+
     # A learner who answered by widget only passes Validate.
     notebook_panel(page).locator(".validate-button").get_by_role("button", name="Validate").click()
     dialog = page.locator(".jp-Dialog")
@@ -145,6 +170,8 @@ def test_learner_answers_are_saved_restored_and_validated(lab_page, lab_server, 
     assert "Passed:" in completed.stdout or "Not passed yet:" in completed.stdout, completed.stdout
     (shots.folder / "selfgrade.txt").write_text(completed.stdout, encoding="utf-8")
     page.goto(lab_server.url(f"/files/exercises/{ASSIGNMENT}/{ASSIGNMENT}.feedback.html"))
-    expect(page.locator("body")).to_contain_text("awaiting grading by a person")
+    expect(page.locator(".verdict")).to_contain_text("points")
+    expect(page.locator("body")).to_contain_text(paragraph)
     expect(page.locator("body")).to_contain_text("names the real uncertainty")
+    expect(page.locator("body")).not_to_contain_text("check_answered")
     shots.take("selfgrade_feedback_page", full_page=True)

@@ -63,7 +63,7 @@ def test_new_hire_reads_lesson_one_and_checks_an_answer(lab_page, lab_server, la
     show(check)
     # The key stays out of sight until Check: the cell above the question is one short call,
     # and no explanation is on the page yet.
-    check_cell = cells(page).filter(has=page.locator(".mlteam-question", has_text="(question kc_uncertainty)"))
+    check_cell = cells(page).filter(has=page.locator(".mlteam-question.mlteam-q-kc_uncertainty"))
     expect(check_cell.locator(".jp-InputArea-editor")).to_have_text(re.compile(r'^\s*knowledge_check\("kc_uncertainty"\)\s*$'))
     expect(notebook_panel(page)).not_to_contain_text("Right: the goal is clear")
     expect(notebook_panel(page)).not_to_contain_text("correct=")

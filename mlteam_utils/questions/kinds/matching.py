@@ -1,9 +1,34 @@
 """Matching: put each item in a category (one numbered dropdown per item).
 
 The saved value maps item -> category; unmatched items are left out. An item
-may accept several categories (the key lists them).
+may accept several categories (the key lists them). Each item is right or not;
+the question's credit is the share of items right, with the luck of piling onto
+the key's common categories taken out (:mod:`mlteam_utils.questions.luck`; the
+chance is a random guess's, the mean share of categories each item accepts). An
+answer spread out like a guess keeps the share of items right; every item in the
+same category earns no more than a guess.
+
+Worked examples, with 6 items, 4 categories and a key that puts 3 of the items
+in "Business understanding" (a guess earns 1/4). Every item in "Business
+understanding" is 3 of 6 right, but each answer moved to another item is right
+as often, so it earns 25%, what a guess earns. A learner who gets 4
+of 6 right with the categories spread out keeps 67%. One who gets 5 of 6 right
+but sends the sixth item to "Business understanding" too leans on the common
+category a little (luck 3/10 against a guess's 1/4): 83% becomes 82%.
 
 >>> from mlteam_utils.questions.scoring import score_answer
+>>> phases = ["Business understanding", "Data understanding", "Data preparation", "Modeling"]
+>>> key = dict(zip("abcdef", [phases[0], phases[0], phases[0], phases[1], phases[2], phases[3]]))
+>>> crisp = {"kind": "matching", "items": list(key), "categories": phases, "key": key}
+>>> score_answer("q1", crisp, {item: phases[0] for item in key}).fraction
+0.25
+>>> score_answer("q1", crisp, {**key, "a": phases[1], "b": phases[2]}).fraction
+0.666667
+>>> score_answer("q1", crisp, {**key, "f": phases[0]}).fraction
+0.821429
+
+An item may accept several categories:
+
 >>> spec = {"kind": "matching", "items": ["Sign-off", "Sprint review"], "categories": ["Waterfall", "Agile"],
 ...         "key": {"Sign-off": "Waterfall", "Sprint review": ["Agile", "Waterfall"]}}
 >>> score_answer("q2", spec, {"Sign-off": "Agile", "Sprint review": "Waterfall"}).fraction
@@ -14,9 +39,11 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from mlteam_utils.questions.kinds.base import QuestionKind, Salvaged, salvaged
+from mlteam_utils.questions.luck import luck_corrected, luck_headline
 from mlteam_utils.questions.results import QuestionResult, item_result, question_result
 from mlteam_utils.questions.spec_fields import choices, public_names, text_list, text_map
 from mlteam_utils.questions.wording import describe, names, plural
@@ -28,7 +55,7 @@ __all__ = ["Matching", "matching"]
 
 
 class Matching(QuestionKind):
-    """Each item in an acceptable category: one item, one share of the credit."""
+    """Each item in an acceptable category: one item, one share of the credit, less luck (see the module)."""
 
     name = "matching"
     builder_name = "matching"
@@ -97,7 +124,7 @@ class Matching(QuestionKind):
     def completeness(self, value: Any, public: Mapping[str, Any]) -> tuple[bool, str]:
         total = len(public_names(public, "items"))
         done = sum(1 for category in value.values() if category)
-        return done == total, f"{done} of {plural(total, 'item')} matched."
+        return done == total, f"{done} of {plural(total, 'item')} answered."
 
     def score(self, question_id: str, n: Mapping[str, Any], value: Any) -> QuestionResult:
         expected, items = self.expected(n), []
@@ -109,7 +136,15 @@ class Matching(QuestionKind):
                 continue
             credit = 1.0 if chosen in n["key"][item] else 0.0
             items.append(item_result(item, credit, f"You chose “{chosen}”.", why, expected[item]))
-        return question_result(question_id, self.name, items)
+        answers = [value.get(item) or "" for item in n["items"]]
+        cross = [[1.0 if answer and answer in n["key"][item] else 0.0 for answer in answers] for item in n["items"]]
+        chance = sum(len(n["key"][item]) for item in n["items"]) / (len(n["items"]) * len(n["categories"]))
+        correction = luck_corrected(cross, chance)
+        result = question_result(question_id, self.name, items, fraction=correction.credit)
+        if not correction.shown:  # a deduction too small to see in whole percent needs no sentence
+            return result
+        right = sum(1 for item in items if item.correct)
+        return replace(result, headline=luck_headline(correction, f"{right} of {plural(len(items), 'item')} right", "items"))
 
     def given(self, value: Any, item: str) -> str:
         return str(value.get(item) or "(not matched)")
@@ -138,7 +173,15 @@ def matching(
     """
     import ipywidgets as widgets
 
-    from mlteam_utils.questions.widgets import BLANK, LESSON, WIDE, assemble_question, checked_texts, question_mode
+    from mlteam_utils.questions.widgets import (
+        BLANK,
+        LESSON,
+        WIDE,
+        assemble_question,
+        checked_texts,
+        dropdown_width,
+        question_mode,
+    )
 
     items = checked_texts(items, "items")
     categories = checked_texts(categories, "categories", minimum=2)
@@ -156,7 +199,7 @@ def matching(
             description=f"Item {number}:",
             tooltip=item,
             style=WIDE,
-            layout=widgets.Layout(width="auto", min_width="14em"),
+            layout=widgets.Layout(width="auto", min_width=dropdown_width(categories, f"Item {len(items)}:")),
         )
         dropdowns[item] = dropdown
         text = widgets.HTML(

@@ -1,4 +1,8 @@
-"""Numeric estimate: a slider and a text box that stay in step; the saved value is a number.
+"""Numeric estimate: a labelled number box (bounded, with arrow-key steps); the saved value is a number.
+
+A number box rather than a slider: ipywidgets' slider handle has no accessible
+name (its label is a separate element no screen reader ties to it), while the
+number box is a native ``<input type=number>`` its label names.
 
 Full credit within ``tolerance`` of the target, none from ``zero_beyond`` away,
 linear in between (both are distances from the target).
@@ -107,7 +111,7 @@ def lesson_spec(
     """The key spec of a lesson's numeric question, with the builder's defaults filled in.
 
     ``tolerance`` defaults to 0; ``zero_beyond`` to three tolerances, or a tenth of
-    the slider's range when the tolerance is 0, and never less than the tolerance.
+    the range when the tolerance is 0, and never less than the tolerance.
 
     >>> spec = lesson_spec("How many weeks?", low=0, high=20, unit="weeks", target=8, tolerance=None,
     ...                    zero_beyond=None, explanation=None)
@@ -135,7 +139,7 @@ def numeric_estimate(
     sheet: Any = None,
     start: float | None = None,
 ) -> QuestionBox:
-    """A number: a slider and a text box that stay in step (``start`` defaults to ``min``).
+    """A number in a labelled box that keeps it between ``min`` and ``max`` (``start`` defaults to ``min``).
 
     Lesson mode needs ``target``; ``tolerance`` (full credit within, default 0) and
     ``zero_beyond`` (no credit from this far away, default three tolerances or a
@@ -144,8 +148,11 @@ def numeric_estimate(
     >>> box = numeric_estimate("q0", "How many weeks?", min=0, max=20, step=1, unit="weeks",
     ...                        target=8, tolerance=1, zero_beyond=4)
     >>> box.controls["text"].value = 10
-    >>> box.controls["slider"].value, box.check().fraction
+    >>> box.answer(), box.check().fraction
     (10.0, 0.666667)
+    >>> box.controls["text"].value = 99  # kept within the range
+    >>> box.answer()
+    20.0
     """
     import ipywidgets as widgets
 
@@ -163,28 +170,23 @@ def numeric_estimate(
         spec = lesson_spec(prompt, low=low, high=high, unit=unit, target=target, tolerance=tolerance,
                            zero_beyond=zero_beyond, explanation=explanation)
     initial = low if start is None else float(start)
-    slider = widgets.FloatSlider(
-        value=initial, min=low, max=high, step=step, description="Estimate:", continuous_update=False,
-        readout=False, style=WIDE, layout=widgets.Layout(width="60%", min_width="16em"),
-    )
     text = widgets.BoundedFloatText(
-        value=initial, min=low, max=high, step=step, description="Exact value:", style=WIDE,
-        layout=widgets.Layout(width="auto"),
+        value=initial, min=low, max=high, step=step, description="Your estimate:", style=WIDE,
+        layout=widgets.Layout(width="16em"),
     )
-    widgets.link((slider, "value"), (text, "value"))
-    unit_label = widgets.HTML(html.escape(unit))
+    hint = widgets.HTML(html.escape(f"{unit} (from {low:g} to {high:g})".strip()),
+                        layout=widgets.Layout(margin="0 0 0 0.5em"))
 
     def write(value: Any) -> bool:
         estimate = float(value)
         if not low <= estimate <= high:
             return False
-        slider.value = estimate
+        text.value = estimate
         return True
 
     return assemble_question(
         question_id=question_id, kind="numeric", prompt=prompt, mode=mode,
-        body=[widgets.HBox([slider, text, unit_label], layout=widgets.Layout(align_items="center",
-                                                                               flex_flow="row wrap"))],
-        controls={"slider": slider, "text": text}, read=lambda: float(slider.value), write=write, watch=[slider],
+        body=[widgets.HBox([text, hint], layout=widgets.Layout(align_items="center", flex_flow="row wrap"))],
+        controls={"text": text}, read=lambda: float(text.value), write=write, watch=[text],
         public={"unit": unit}, spec=spec, sheet=sheet, with_save_button=True,
     )
