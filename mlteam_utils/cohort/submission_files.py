@@ -84,14 +84,21 @@ def foreign_notebook(submitted_notebook: Path, source_checksums: dict[str, str])
     ...     return json.dumps({"cells": [{"metadata": {"nbgrader": {"grade_id": k, "checksum": v}}} for k, v in sums.items()]})
     >>> _ = path.write_text(notebook(q4_shape="bbb", setup="ccc"))
     >>> print(foreign_notebook(path, {"q4_shape": "aaa", "setup": "ddd"}))
-    ex01.ipynb has none of this assignment's locked cells (it looks like another exercise's notebook)
+    ex01.ipynb shares few of this assignment's locked cells (it looks like another exercise's notebook)
     >>> _ = path.write_text(notebook(q4_shape="aaa", setup="ccc"))
     >>> foreign_notebook(path, {"q4_shape": "aaa", "setup": "ddd"}) is None
     True
+    >>> _ = path.write_text(notebook(q4_shape="bbb", setup="ccc", box="same", footer="eee"))
+    >>> print(foreign_notebook(path, {"q4_shape": "aaa", "setup": "ddd", "box": "same", "footer": "fff"}))
+    ex01.ipynb shares few of this assignment's locked cells (it looks like another exercise's notebook)
     """
     theirs = _cell_checksums(submitted_notebook)
     if not theirs or not source_checksums:
         return None  # unreadable, or stripped of metadata: nbgrader restores what it can
-    if not any(source_checksums.get(grade_id) == checksum for grade_id, checksum in theirs.items()):
-        return f"{submitted_notebook.name} has none of this assignment's locked cells (it looks like another exercise's notebook)"
+    shared = [grade_id for grade_id in theirs if grade_id in source_checksums]
+    matching = sum(source_checksums[grade_id] == theirs[grade_id] for grade_id in shared)
+    # Exercises share some cells to the letter (the written answer's text box): another
+    # exercise's notebook matches a few of them, this one's (even tampered) most.
+    if not shared or 2 * matching < len(shared):
+        return f"{submitted_notebook.name} shares few of this assignment's locked cells (it looks like another exercise's notebook)"
     return None
