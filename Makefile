@@ -26,7 +26,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install install-test install-hub hub-env hub-course hub lab instructor selfgrade progress certificate lint test test-fast bench release clean
+.PHONY: help install install-test install-hub hub-env hub-course hub lab instructor selfgrade progress certificate verify lint test test-fast bench release clean
 
 help:
 	@echo "make lab     - start JupyterLab on http://127.0.0.1:$(PORT) (set PORT=... to change)"
@@ -34,11 +34,12 @@ help:
 	@echo "make selfgrade EXERCISE=ex01 - score your own copy of an exercise, with feedback (self-learners)"
 	@echo "make progress - your progress, module by module: lesson checks tried and right, exercise answers"
 	@echo "make certificate NAME=\"Your Name\" - your self-graded certificate, once you completed the course"
+	@echo "make verify CODE=... PDF=... - check a certificate: its code, its PDF, or both"
 	@echo "make hub-env - as root: the hub's environment in HUB_PREFIX (/opt/mlteam), for every user, without keys"
 	@echo "make hub-course COURSE_DIR=DIR GRADER=USER REPO=URL - as root: the grader's closed clone and the learners' copy"
 	@echo "make hub     - the course on JupyterHub, as root (deploy/jupyterhub/README.md)"
 	@echo "make test    - run the whole test suite (after make lint)"
-	@echo "make test-fast - the inner loop: make lint, then no browser, no real-nbgrader grading runs"
+	@echo "make test-fast - the inner loop: make lint, then no browser, no real-nbgrader grading runs, no slow integration tests, on every core"
 	@echo "make lint    - type-check (mypy) and lint (ruff) the code"
 	@echo "make bench   - print the performance figures"
 	@echo "make release - regenerate exercises/ from solutions/"
@@ -149,6 +150,12 @@ certificate: install
 	@test -n "$(NAME)" || { echo 'usage: make certificate NAME="Your Name"'; exit 2; }
 	@$(BIN)/mlteam-course certificate --name "$(NAME)" --folder "$(WORK)" || test $$? -eq 3
 
+# Check a certificate, as its PDF's last line says: make verify CODE=SELF-... PDF=my-work/certificate.pdf
+# (either is enough: the PDF shows its code). The venv is not on a plain shell's PATH: make runs its mlteam-course.
+verify: install
+	@test -n "$(CODE)$(PDF)" || { echo 'usage: make verify CODE=MLT-XXXX-XXXX-XXXX-XXXX PDF=certificate.pdf   (either, or both)'; exit 2; }
+	@$(BIN)/mlteam-course verify $(if $(CODE),"$(CODE)") $(if $(PDF),--pdf "$(PDF)") --folder "$(WORK)"
+
 # Both read their settings from pyproject.toml ([tool.mypy], [tool.ruff]); a few seconds.
 lint: install-test
 	$(BIN)/ruff check .
@@ -158,9 +165,11 @@ lint: install-test
 test: lint
 	$(BIN)/python -m pytest --durations=25 $(PYTEST_ARGS)
 
-# The inner loop: everything but the browser paths and the real-nbgrader grading runs.
+# The inner loop, about a minute on two cores: everything but the browser paths, the real-nbgrader
+# grading runs and the slow integration tests (servers, installs, whole lessons), on one process
+# per core; --dist loadfile keeps each notebook's cells in one kernel, in order.
 test-fast: lint
-	$(BIN)/python -m pytest -m "not browser and not nbgrader" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not browser and not nbgrader and not slow" -n auto --dist loadfile $(PYTEST_ARGS)
 
 bench: install-test
 	$(BIN)/python -m benchmarks

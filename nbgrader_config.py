@@ -25,6 +25,7 @@ from mlteam_utils.grading.settings import (
     feedback_template_folder,
     nbgrader_template_folder,
 )
+from mlteam_utils.upstream.gradebook import use_in_formgrader
 
 c = get_config()  # noqa: F821 -- injected by traitlets when it loads this file
 
@@ -119,6 +120,8 @@ c.Autograde.autograde_preprocessors = [
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
     "nbgrader.preprocessors.SaveAutoGrades",
+    # An empty written answer scores 0 with no hand grade pending (mlteam_utils/grading/empty_written.py).
+    "mlteam_utils.grading.preprocessors.ScoreEmptyWrittenAnswers",
     "nbgrader.preprocessors.AssignLatePenalties",
     # Learner markdown, outputs and metadata become inert before anyone renders them
     # (the formgrader on the instructor's server, the feedback pages).
@@ -161,6 +164,16 @@ c.Exchange.root = str(course_root / "course" / "exchange")
 # FIFOs or devices) and dates a hand-in by when its files last changed if the learner's
 # own time is earlier (mlteam_utils/cohort/collect.py).
 c.ExchangeFactory.collect = "mlteam_utils.cohort.collect.SafeExchangeCollect"
+# A learner who submits after the exercise's due date in the syllabus is told so, with the late
+# policy (mlteam_utils/upstream/late_submit.py; `make lab` reads this file for the learner too).
+c.ExchangeFactory.submit = "mlteam_utils.upstream.late_submit.LateNoticeSubmit"
+
+# --- The formgrader and its gradebook ---------------------------------------------------
+# nbgrader's formgrader keeps one gradebook connection for its whole life; after PostgreSQL
+# restarts it would fail every page until restarted. The formgrader reads this file when it
+# starts (make lab, the hub's course service): from then on its gradebook checks connections
+# before use and recovers (mlteam_utils/upstream/gradebook.py). Other commands keep nbgrader's.
+use_in_formgrader()
 
 # --- This site -------------------------------------------------------------------
 # A shared deployment (a JupyterHub, several graders, a PostgreSQL gradebook) keeps its

@@ -9,6 +9,12 @@ chart shows. JupyterLab and Notebook 7 prefer the HTML; tools that read the PNG
 still find it. The ``<img>`` carries the class that shows charts dark in
 JupyterLab's dark theme (:mod:`mlteam_utils.theme`), with its stylesheet.
 
+:func:`describe_figures` also shows the stylesheet itself, as the (blank) output of
+the lesson's setup cell. A lesson is stored with its charts, and JupyterLab drops the
+stylesheet from the stored outputs of a notebook not yet run: without this, a learner
+running the cells one by one in the dark theme saw the stored charts on white until
+the first chart cell ran.
+
 >>> import matplotlib
 >>> matplotlib.use("Agg")
 >>> import matplotlib.pyplot as plt
@@ -63,7 +69,8 @@ def figure_html(figure: Any, png: bytes | str | None = None) -> str:
 
 
 def describe_figures(shell: Any = None) -> None:
-    """Send every figure this kernel shows as HTML with alt text too (nothing happens outside IPython)."""
+    """Send every figure this kernel shows as HTML with alt text too, and show the theme's stylesheet
+    (nothing happens outside IPython)."""
     if shell is None:
         try:
             from IPython import get_ipython
@@ -101,3 +108,7 @@ def describe_figures(shell: Any = None) -> None:
 
     formatters["text/html"].for_type(Figure, as_html)
     formatters["image/png"].for_type(Figure, as_png)
+    # The stored charts below follow the dark theme from this cell on, not from the first chart cell on.
+    from IPython.display import display
+
+    display({"text/html": STYLE}, raw=True)

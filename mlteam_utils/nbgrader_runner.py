@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -70,11 +71,18 @@ def load_course_config(course_root: Path) -> Any:
 
 
 class NbgraderFailed(RuntimeError):
-    """nbgrader exited with an error; the message carries the end of its log."""
+    """nbgrader exited with an error; the message carries the end of its log.
 
-    def __init__(self, command: list[str], completed: subprocess.CompletedProcess[str]) -> None:
+    ``exceptions``: what went wrong as exception objects, when the step ran in this process
+    (:mod:`mlteam_utils.upstream.converter_run`); empty for a command run as its own process.
+    """
+
+    def __init__(
+        self, command: list[str], completed: subprocess.CompletedProcess[str], exceptions: Sequence[BaseException] = (),
+    ) -> None:
         self.command = command
         self.completed = completed
+        self.exceptions = tuple(exceptions)
         log = (completed.stderr or "") + (completed.stdout or "")
         tail = "\n".join(log.strip().splitlines()[-25:])
         super().__init__(f"`nbgrader {' '.join(command[3:])}` failed (exit {completed.returncode}):\n{tail}")

@@ -47,7 +47,9 @@ class ModuleProgress:
     """One module's progress: lesson checks tried and right, exercise questions answered, self-graded score.
 
     ``score`` is None until the exercise is self-graded; ``person_points`` are
-    the points of the written answer, which a person grades and selfgrade leaves out.
+    the points of the written answer, which a person grades and selfgrade leaves out;
+    ``no_code_score`` the points scored on the questions that need no code, of
+    ``points_without_code`` (None from a record that does not list its questions).
     """
 
     module: Module
@@ -63,6 +65,8 @@ class ModuleProgress:
     status: str = NOT_SUBMITTED
     graded_on: str | None = None
     completed_on: str | None = None
+    no_code_score: float | None = None
+    points_without_code: float | None = None
 
     @property
     def completed(self) -> bool:
@@ -108,8 +112,9 @@ class SelfProgress:
     def summary(self) -> str:
         done = sum(row.completed for row in self.required)
         if self.completed_on:
-            return (f"Course completed on {self.completed_on} (self-graded): `mlteam-course certificate --name \"Your Name\"` "
-                    "makes your certificate.")
+            from mlteam_utils.start_page import certificate_command
+
+            return f"Course completed on {self.completed_on} (self-graded): `{certificate_command()}` makes your certificate."
         return f"{done} of {len(self.required)} required modules completed."
 
 
@@ -121,7 +126,7 @@ def _question_ids(exercise: Path, problems: list[str]) -> list[str]:
     """The widget questions of an exercise notebook: the ids its check cells name (a learner's file: read only if plain)."""
     import nbformat
 
-    from mlteam_utils.grading.safe_files import UnsafeEntry, read_regular_file
+    from mlteam_utils.safe_files import UnsafeEntry, read_regular_file
 
     try:
         notebook = nbformat.reads(read_regular_file(exercise, max_bytes=MAX_NOTEBOOK_BYTES).decode("utf-8"), as_version=4)
@@ -185,7 +190,27 @@ def _self_graded(entry: dict[str, Any] | None, syllabus: Syllabus) -> dict[str, 
     first_passed = entry.get("first_passed")
     completed_on = str(first_passed)[:10] if verdict.status == PASSED and isinstance(first_passed, str) else None
     return {"score": score, "max_score": max_score, "pass_mark": mark, "person_points": person,
-            "status": verdict.status, "graded_on": graded_on, "completed_on": completed_on}
+            "status": verdict.status, "graded_on": graded_on, "completed_on": completed_on, **_no_code(entry)}
+
+
+def _no_code(entry: dict[str, Any]) -> dict[str, float]:
+    """The points scored on the questions that need no code, and of how many, from a self-grade record ({} if it cannot say).
+
+    >>> _no_code({"points_without_code": 12, "questions": [{"score": 8, "optional": False}, {"score": 4, "optional": True},
+    ...                                                    {"score": None, "optional": False}]})
+    {'no_code_score': 8.0, 'points_without_code': 12.0}
+    >>> _no_code({"points_without_code": 12})
+    {}
+    """
+    questions = entry.get("questions")
+    try:
+        total = float(entry["points_without_code"])
+        if not isinstance(questions, list):
+            return {}
+        scored = sum(float(q["score"]) for q in questions if not q.get("optional") and q.get("score") is not None)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return {}
+    return {"no_code_score": round(scored, 2), "points_without_code": total}
 
 
 def learner_progress(work: Path, course_root: Path | None = None) -> list[ModuleProgress]:
@@ -234,7 +259,7 @@ def progress_report(start: Path, course_root: Path | None = None) -> str:
     lines += [row.line() for row in progress.rows]
     lines += ["", progress.summary(), "", "How completion works: " + progress.syllabus.completion_rule_text()]
     if progress.problems:
-        from mlteam_utils.grading.safe_files import printable
+        from mlteam_utils.safe_files import printable
 
         lines += ["", "Not counted (files in your work area that are not the course's records):"]
         lines += [f"  {printable(problem, 400)}" for problem in progress.problems]

@@ -72,7 +72,7 @@ def read_record_text(path: Path) -> str:
     ...
     ValueError: .../.mlteam-progress.json is a named pipe (FIFO), not a record: not read
     """
-    from mlteam_utils.grading.safe_files import UnsafeEntry, read_regular_file
+    from mlteam_utils.safe_files import UnsafeEntry, read_regular_file
 
     try:
         return read_regular_file(path, max_bytes=MAX_RECORD_BYTES).decode("utf-8")

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlteam_utils.grading.safe_files import stage_tree
 from mlteam_utils.grading.settings import ANSWERS_GLOB, KEY_GLOB
 from mlteam_utils.nbgrader_inprocess import run_step
+from mlteam_utils.safe_files import stage_tree
 
 SELF = "self"
 MARK_SCHEME = re.compile(r"BEGIN MARK SCHEME[^\n]*\n(?P<body>.*?)\n[^\n]*END MARK SCHEME", re.S)

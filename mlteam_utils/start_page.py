@@ -42,7 +42,7 @@ HUB_STEPS = """\
 2. The fetched copy is **your** copy: it lands in a folder named after the exercise in your home folder (`{example}/`, in the file browser's top folder, beside `course/` and `lessons/`). Open the notebook there and work in it; your widget answers are saved next to it automatically (`exNN_….answers.json`). The notebooks under `exercises/` are for reading only: what you write there is not handed in.
 3. Press **Validate** (in the notebook's toolbar) to see whether something is missing.
 4. Press **Submit** in the Assignments tab, next to the exercise under *Downloaded assignments*. You may submit again until it is due; your instructor grades the last submission. A submission after the due date is **late** (the table below says so), and your instructor's late policy applies.
-5. When your instructor has released feedback, press **Fetch Feedback** next to the exercise under *Submitted assignments* and open the feedback page. A submission that **could not be graded** (a damaged notebook, for one) gets no feedback page: your instructor sees why in their grading report; ask them, mend the notebook and submit again before the due date.
+5. When your instructor has released feedback, press **Fetch Feedback** next to the exercise under *Submitted assignments* and open the feedback page. A submission that **could not be graded** (a damaged notebook, for one) gets a feedback page that says so, why, and what to do: mend the notebook and submit again before the due date, and ask your instructor if it still goes wrong.
 """
 
 
@@ -54,6 +54,36 @@ def hub_course_id(environ: Mapping[str, str] | None = None) -> str | None:
     """
     value = (os.environ if environ is None else environ).get(HUB_COURSE_ENV, "").strip()
     return value or None
+
+
+def certificate_command(environ: Mapping[str, str] | None = None) -> str:
+    """The command that makes a self-learner's certificate, as it works where the page runs.
+
+    On one machine the course's venv is not on the shell's PATH (``make lab`` puts it there
+    only for the server it starts), so the command is make's; on the hub ``mlteam-course`` is
+    on every learner's PATH.
+
+    >>> certificate_command({})
+    'make certificate NAME="Your Name"'
+    >>> certificate_command({HUB_COURSE_ENV: "mlteam-onboarding"})
+    'mlteam-course certificate --name "Your Name"'
+    """
+    if hub_course_id(environ) is None:
+        return 'make certificate NAME="Your Name"'
+    return 'mlteam-course certificate --name "Your Name"'
+
+
+def verify_command(code: str = "CODE", pdf: str = "THIS_FILE", environ: Mapping[str, str] | None = None) -> str:
+    """The command that checks a certificate, as it works where it runs (see :func:`certificate_command`).
+
+    >>> verify_command("SELF-AAAA-BBBB-CCCC-DDDD", "my-work/certificate.pdf", {})
+    'make verify CODE=SELF-AAAA-BBBB-CCCC-DDDD PDF="my-work/certificate.pdf"'
+    >>> verify_command(environ={HUB_COURSE_ENV: "mlteam-onboarding"})
+    'mlteam-course verify CODE --pdf THIS_FILE'
+    """
+    if hub_course_id(environ) is None:
+        return f'make verify CODE={code} PDF="{pdf}"' if pdf != "THIS_FILE" else f"make verify CODE={code} PDF={pdf}"
+    return f"mlteam-course verify {code} --pdf {pdf}"
 
 
 def nbgrader_cache_root() -> Path:

@@ -19,8 +19,9 @@ themselves. Two things need a rule of their own, and :data:`STYLE` holds both:
 The rules travel with the outputs, as a ``<style>`` element in the HTML that
 shows a chart or a widget, so nothing is installed into JupyterLab. JupyterLab
 leaves ``<style>`` out of the stored outputs of a notebook it does not trust
-(one opened but not yet run): until it is run, such a notebook's charts show on
-white, as before.
+(one opened but not yet run), so :func:`mlteam_utils.figures.describe_figures`, which a
+lesson's setup cell calls, shows the stylesheet on its own too: from the first cell a
+learner runs, Run All or one by one, the stored charts below follow the theme.
 
 >>> STYLE.startswith("<style>") and CHART_CLASS in STYLE and WIDGET_CLASS in STYLE
 True

@@ -329,8 +329,8 @@ def test_decoder_is_data_only_and_imports_nothing_heavy_up_front() -> None:
 # --- inside a real kernel --------------------------------------------------------------------------
 
 def test_export_answer_values_displays_the_encoded_text_in_a_kernel() -> None:
-    nbclient = pytest.importorskip("nbclient")
-    nbformat = pytest.importorskip("nbformat")
+    import nbclient
+    import nbformat
     notebook = nbformat.v4.new_notebook()
     notebook.cells.append(nbformat.v4.new_code_cell(
         "import pandas as pd\n"

@@ -79,3 +79,18 @@ def test_interrupt_prints_the_partial_summary_only_where_asked(capsys: pytest.Ca
     assert captured.out == "2 graded, 0 failed\n" and captured.err == "mlteam-course grade: interrupted\n"
     with pytest.raises(KeyboardInterrupt):
         failing(KeyboardInterrupt())(argparse.Namespace())
+
+
+def test_export_formats_come_from_the_lms_registry_and_an_unknown_one_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """--format offers csv and exactly the registry's formats; any other is refused by the parser and by the registry."""
+    from mlteam_utils.reports.lms_export import FORMATS, UnknownFormatError, lms_writer
+
+    export = build_parser()._subparsers._group_actions[0].choices["export"]  # type: ignore[union-attr]
+    assert next(action.choices for action in export._actions if action.dest == "format") == ("csv", *FORMATS)
+    assert set(FORMATS) == {"canvas", "moodle"} and all(callable(writer) for writer in FORMATS.values())
+    with pytest.raises(SystemExit) as refused:
+        main(["export", "--format", "blackboard"])
+    assert refused.value.code == 2 and "invalid choice: 'blackboard'" in capsys.readouterr().err
+    with pytest.raises(UnknownFormatError, match="unknown LMS format 'blackboard'; use one of canvas, moodle"):
+        lms_writer("blackboard")
+    assert subcommands()["export"].status_for(UnknownFormatError("unknown LMS format 'x'")) == 2

@@ -187,6 +187,21 @@ def test_only_learners_who_completed_get_a_certificate_that_states_their_scores(
                      f"{round(modules.loc[('ben', 2), 'score'], 2):g} / {modules.loc[('ben', 2), 'max_score']:g}",
                      f"Issued by the course {COURSE_ID}", code_of(run.stdout, "ben")):
         assert expected in text, expected
+    # Each module states Ben's points on the questions that need no code, of how many (the code question's 4 points
+    # left out), as the feedback page's verdict counts them.
+    from mlteam_utils.grading.keys import find_key
+    from mlteam_utils.reports.gradebook_frames import read_course_gradebook
+
+    assert "Points that need no code" in text and "passed with a score of 60% of the points that need no code" in text
+    items = read_course_gradebook(course).items
+    for module in (1, 2):
+        assignment = load_syllabus(course / "course" / "syllabus.toml").module(module).exercise_id
+        his = items[(items["student_id"] == "ben") & (items["assignment"] == assignment)]
+        answer_key = find_key(course / "solutions", assignment, str(his["notebook"].iloc[0]))
+        assert answer_key is not None and answer_key.code is not None
+        without_code = his[~his["question"].isin(list(answer_key.code.tests))]
+        assert float(without_code["max_score"].sum()) == modules.loc[("ben", module), "max_score"] - 4
+        assert f"{round(float(without_code['score'].sum()), 2):g} of {float(without_code['max_score'].sum()):g}" in text, (module, text)
     # The key stays with the instructor: nowhere under exercises/ or feedback.
     assert not [p for p in course.rglob("certificate.key") if p != key]
 

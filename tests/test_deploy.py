@@ -353,3 +353,24 @@ def test_make_hub_course_says_what_it_needs(tmp_path: Path) -> None:
         hub_course.parse(["--course-dir", str(tmp_path / "course"), "--grader", "no-such-grader-x", "--repo", "r"])
     with pytest.raises(hub_course.LayoutError, match="beside COURSE_DIR"):
         hub_course.parse(["--course-dir", str(tmp_path / "c"), "--grader", "root", "--learner-dir", str(tmp_path / "c" / "l")])
+
+
+def test_the_hub_readmes_block_makes_the_folders_the_example_settings_name() -> None:
+    """deploy/jupyterhub/README.md's "Start it on one machine" block (run whole, as root, by
+    tests/test_hub_layout.py) is literal for a site: its paths' defaults and user names are
+    settings.example.toml's and the Makefile's."""
+    import re
+    import tomllib
+
+    from hub_readme import README, README_USERS, SETTINGS_EXAMPLE, path_defaults, readme_block
+
+    defaults = path_defaults(readme_block(README.read_text(encoding="utf-8")))
+    example = tomllib.loads((REPO_ROOT / SETTINGS_EXAMPLE).read_text(encoding="utf-8"))
+    assert sorted(defaults) == ["ADMIN_CLONE", "COURSE_DIR", "EXCHANGE_ROOT", "HUB_PREFIX", "HUB_SETTINGS", "STATE_DIR"]
+    assert (defaults["COURSE_DIR"], defaults["EXCHANGE_ROOT"], defaults["STATE_DIR"]) == (
+        example["course_root"], example["exchange_root"], example["state_dir"])
+    assert example["learner_course_root"] == f"{defaults['COURSE_DIR']}-learners"  # make hub-course's LEARNER_DIR default
+    assert [example["grader_user"], *example["instructors"], *example["learners"]] == list(README_USERS)
+    makefile = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
+    for variable in ("HUB_PREFIX", "HUB_SETTINGS"):
+        assert re.search(rf"^{variable} \?= {re.escape(defaults[variable])}$", makefile, flags=re.MULTILINE), variable

@@ -95,6 +95,7 @@ def schema_of(database: Path) -> tuple[list[tuple[str, str, str]], list[tuple[st
         return objects, connection.execute("SELECT version_num FROM alembic_version").fetchall()
 
 
+@pytest.mark.slow
 def test_a_gradebook_made_without_alembic_is_the_one_nbgrader_makes(gradebook: Path, tmp_path: Path) -> None:
     """selfgrade and release make a new gradebook without starting `alembic heads` (nbgrader_inprocess.create_gradebook):
     the same tables, indexes and revision as nbgrader's own, and the revision is what `alembic heads` answers."""

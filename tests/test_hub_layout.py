@@ -1,14 +1,18 @@
 """The hub's files as deploy/jupyterhub/README.md lays them out, attacked by a learner with a shell.
 
 Issue 26: a learner on the course hub is a Unix user beside the grader, so file modes are part
-of grading security. This test follows the README's commands literally, as root, with real
-Unix users (tests/hub_fixtures.py), and no copy that drops ``.git``:
+of grading security. Issue 31: the README runs as written. This test runs the README's "Start
+it on one machine" block itself, as root, with real Unix users, and no copy that drops ``.git``
+(tests/hub_readme.py says what it replaces: the repository's URL, the user names, the paths):
 
-1. the course's private repository (a bare repository of this working tree, the grader's);
-2. the admin's own clone, closed (mode 0700, as a clone under ``/root`` is), where
+1. the course's private repository (a bare repository of this working tree, served by
+   ``git daemon``: the grader clones it as itself);
+2. the block: the admin's own clone, closed (under a stand-in for ``/root``), where
    ``make hub-env`` installs the environment every user runs, non-editable, into
-   ``HUB_PREFIX`` with ``/usr/bin/python3``, and ``make hub-course`` lays out the grader's
-   clone (with an instructors' group, ``INSTRUCTORS_GROUP``) and the learners' copy;
+   ``HUB_PREFIX`` with ``/usr/bin/python3``; the users; the exchange, the hub's state and the
+   settings; ``make hub-course`` lays out the grader's clone and the learners' copy; ``make
+   hub`` serves the hub's login page, and is stopped. ``make hub-course`` runs again with an
+   instructors' group (``INSTRUCTORS_GROUP``);
 3. the grader releases ex01 (``mlteam-course release``, ``nbgrader release_assignment``);
    two learners make their workspace from the learners' copy (what ``learner-server``
    does), fetch, answer and submit through nbgrader's exchange with the learners' nbgrader
@@ -29,7 +33,7 @@ Unix users (tests/hub_fixtures.py), and no copy that drops ``.git``:
    course and the graded work, not the gradebook; the learners' copy and the environment hold
    no key.
 
-Needs root, ``useradd``/``runuser``, git, npm (configurable-http-proxy), ``/usr/bin/python3``
+Needs root, ``useradd``/``runuser``, git (and its daemon), npm (configurable-http-proxy), ``/usr/bin/python3``
 with venv, PostgreSQL for the tests, bubblewrap (grading); skips otherwise, fails under
 ``CI=true``. ``make hub-env`` installs from the package registries (PyPI, npm): most of this
 test's time.
@@ -45,7 +49,6 @@ import secrets
 import shutil
 import subprocess
 import tempfile
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,9 +57,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 from conftest import require_optional
-from hub_fixtures import UnixUsers, lay_out_course, login_database, private_repository, write_site_settings
+from hub_fixtures import UnixUsers, login_database
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
+    from hub_readme import ReadmeSite
     from postgres_cluster import PostgresCluster
 
 pytestmark = pytest.mark.nbgrader
@@ -96,6 +100,8 @@ class Site:
     sqlite_gradebook: Path
     postgres: PostgresCluster
     database: str
+    #: The README's block that made it (its hub stopped once its login page was served).
+    readme: ReadmeSite
     instructor: str = ""
     instructors_group: str = ""
     db_url: str = ""
@@ -127,73 +133,49 @@ def done(result: subprocess.CompletedProcess[str], what: str) -> str:
     return result.stdout
 
 
-def make_hub_env(admin_clone: Path, prefix: Path, outcome: dict[str, subprocess.CompletedProcess[str]]) -> None:
-    outcome["hub-env"] = subprocess.run(
-        ["make", "--no-print-directory", "-C", str(admin_clone), "hub-env", f"HUB_PREFIX={prefix}", f"HUB_PYTHON={HUB_PYTHON}"],
-        capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL, check=False,
-    )
-
-
 @pytest.fixture(scope="module")
 def site(postgres_cluster: PostgresCluster) -> Iterator[Site]:
+    """deploy/jupyterhub/README.md's block, run as written (tests/hub_readme.py), then what this module adds.
+
+    Once the block's ``make hub`` serves the login page, the hub is stopped; an instructors'
+    group (``INSTRUCTORS_GROUP``) gets the README's instructor, ``make hub-course`` runs again
+    with it, as the README says to after a change, and the grader gets a PostgreSQL gradebook.
+    """
+    from hub_readme import start_readme_site
+
     missing = missing_parts()
     require_optional(not missing, "a hub layout (" + ", ".join(missing) + ")",
                      "run as root on Linux: apt-get install passwd util-linux git npm python3-venv bubblewrap postgresql")
-    base = Path(tempfile.mkdtemp(prefix="mlteam-layout-"))
-    base.chmod(0o755)
-    (base / "homes").mkdir(mode=0o755)
-    (base / "etc").mkdir(mode=0o755)
-    (base / "srv").mkdir(mode=0o755)
     tag = secrets.token_hex(3)
-    users = UnixUsers(base / "homes")
     database = f"mlteam_layout_{tag}"
-    grader = f"mll{tag}-grader"
-    instructors = f"mll{tag}-teachers"
+    instructors = f"mlr{tag}-teachers"
+    readme = start_readme_site(Path(tempfile.mkdtemp(prefix="mlteam-layout-")), tag)  # removes what it made if it fails
+    grader = readme.names["grader-mlteam"]
     try:
-        users.add(grader)
-        learners = [users.add(f"mll{tag}-learn{n}") for n in (1, 2)]
-        # An instructors' group (INSTRUCTORS_GROUP), with one instructor's own account in it.
+        readme.stop_hub()
+        names, paths = readme.names, readme.paths
         subprocess.run(["groupadd", instructors], check=True, capture_output=True)
-        instructor = users.add(f"mll{tag}-teach")
-        subprocess.run(["usermod", "--append", "--groups", instructors, instructor], check=True, capture_output=True)
-        # The course's private repository, the grader's to clone, and the admin's clone, root's alone.
-        private_repo = private_repository(base / "private", grader)
-        admin_clone = base / "admin" / "mlteam-course"
-        admin_clone.parent.mkdir(mode=0o700)
-        trusted = base / "admin.gitconfig"  # root clones a repository that is the grader's: say it is trusted
-        trusted.write_text(f"[safe]\n\tdirectory = {private_repo}\n", encoding="utf-8")
-        done(subprocess.run(["git", "clone", "--quiet", str(private_repo), str(admin_clone)], capture_output=True, text=True,
-                            env={**os.environ, "GIT_CONFIG_GLOBAL": str(trusted)}), "the admin's git clone")
-        prefix = base / "opt" / "mlteam"
-        outcome: dict[str, subprocess.CompletedProcess[str]] = {}
-        installing = threading.Thread(target=make_hub_env, args=(admin_clone, prefix, outcome))
-        installing.start()  # the longest step (the package registries); the layout goes on meanwhile
-        site = Site(base=base, users=users, grader=grader, learners=learners, admin_clone=admin_clone, prefix=prefix,
-                    course=base / "srv" / "course", learner_copy=base / "srv" / "course-learners",
-                    exchange=base / "exchange", settings=base / "etc" / "hub.toml", private_repo=private_repo,
-                    sqlite_gradebook=base / "srv" / "course" / "course" / "gradebook.db", postgres=postgres_cluster,
-                    database=database, instructor=instructor, instructors_group=instructors)
-        try:
-            site.exchange.mkdir()
-            site.exchange.chmod(0o1777)  # the README's exchange: every learner writes, the sticky bit guards
-            write_site_settings(site.settings, {
-                "course_root": str(site.course), "grader_user": grader, "learners": learners, "course_id": COURSE_ID,
-                "exchange_root": str(site.exchange),
-            })
-            site.log.append(done(lay_out_course(admin_clone, site.course, grader, private_repo, site.settings,
-                                                [f"INSTRUCTORS_GROUP={instructors}"]), "make hub-course"))
-        finally:
-            installing.join()
-        site.log.append(done(outcome["hub-env"], "make hub-env"))
+        subprocess.run(["usermod", "--append", "--groups", instructors, names["ada"]], check=True, capture_output=True)
+        course = paths["COURSE_DIR"]
+        site = Site(base=readme.root, users=readme.users, grader=grader, learners=[names["grace"], names["linus"]],
+                    admin_clone=paths["ADMIN_CLONE"], prefix=paths["HUB_PREFIX"], course=course,
+                    learner_copy=Path(f"{course}-learners"), exchange=paths["EXCHANGE_ROOT"], settings=paths["HUB_SETTINGS"],
+                    private_repo=readme.private_repo, sqlite_gradebook=course / "course" / "gradebook.db",
+                    postgres=postgres_cluster, database=database, readme=readme, instructor=names["ada"],
+                    instructors_group=instructors)
+        # The README's "run make hub-course again (same arguments; REPO may be left out once the clone exists)".
+        again = subprocess.run(["make", "--no-print-directory", "-C", str(site.admin_clone), "hub-course", f"COURSE_DIR={course}",
+                                f"GRADER={grader}", f"HUB_SETTINGS={site.settings}", f"INSTRUCTORS_GROUP={instructors}"],
+                               capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL, check=False)
+        site.log.append(done(again, "make hub-course, again"))
         site.db_url = login_database(grader, database, postgres_cluster)
         yield site
     finally:
         try:
-            users.remove()
+            readme.remove()
         finally:
             subprocess.run(["groupdel", instructors], capture_output=True, check=False)
             postgres_cluster.drop(database=database, role=grader)
-            shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -435,3 +417,22 @@ def test_the_instructors_group_reads_the_course(graded: Site) -> None:
         assert shown.returncode == 0 and shown.stdout, (path, shown.stderr)
     gradebook = graded.users.run_as(graded.instructor, ["cat", str(graded.sqlite_gradebook)])
     assert gradebook.returncode != 0 and REFUSED in gradebook.stderr, "the SQLite gradebook is the grader's alone"
+
+
+def test_the_deploy_readme_runs_as_written(site: Site) -> None:
+    """deploy/jupyterhub/README.md's block made every folder it needs, and its ``make hub`` served the login page."""
+    readme = site.readme
+    print(f"README block, first command to the hub's login page: {readme.seconds:.0f} s")
+    page = readme.login_page
+    assert "<form" in page and 'name="username"' in page and 'name="password"' in page, page[:2000]
+    assert readme.process is not None and readme.process.returncode is not None, "the hub was stopped"
+    state = readme.paths["STATE_DIR"]
+    made = {site.exchange: 0o1777, state: 0o700, site.course.parent: 0o755, site.settings.parent: 0o755,
+            site.settings: 0o600, site.prefix: 0o755, site.prefix / "venv": 0o755}
+    for path, mode in made.items():
+        info = path.stat()
+        assert (info.st_uid, info.st_mode & 0o7777) == (0, mode), (path, info.st_uid, oct(info.st_mode & 0o7777))
+    assert (state / "jupyterhub.sqlite").is_file() and (state / "jupyterhub_cookie_secret").is_file(), sorted(state.iterdir())
+    # The environment is every user's: a learner runs the hub's server and the course's command from it.
+    for program in ("jupyterhub-singleuser", "mlteam-course"):
+        done(site.as_learner(site.learners[0], program, "--help"), f"{program} as a learner")

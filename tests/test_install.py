@@ -18,6 +18,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = Path(__file__).resolve().parent / "fixtures" / "probe_project"
 
+# Each test builds a venv and installs into it: make test runs them, make test-fast does not.
+pytestmark = pytest.mark.slow
+
 
 def real_uv() -> Path:
     """The uv `make install` put into the venv (or the one on PATH)."""

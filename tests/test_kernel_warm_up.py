@@ -36,6 +36,7 @@ def run_with_probe(path: Path, warm_up: str, monkeypatch: pytest.MonkeyPatch) ->
     return code[0].outputs[0]["text"].strip(), outputs
 
 
+@pytest.mark.slow
 def test_a_lesson_shows_the_same_with_and_without_the_warm_up(monkeypatch: pytest.MonkeyPatch) -> None:
     """Byte for byte, figures (PNG) included; pyplot is loaded before the first cell only with the warm-up, pandas never."""
     warm_probe, warm = run_with_probe(LESSON, "1", monkeypatch)

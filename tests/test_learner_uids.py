@@ -133,6 +133,7 @@ def run_as(pod: dict) -> tuple[int, int, int, list[int]]:
     return container["runAsUser"], container["runAsGroup"], security["fsGroup"], security.get("supplementalGroups", [])
 
 
+@pytest.mark.slow
 def test_each_learners_pod_runs_as_a_uid_of_their_own_the_same_after_a_restart(hub_config: object, tmp_path: Path) -> None:
     import kubernetes_validate
 

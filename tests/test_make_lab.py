@@ -13,6 +13,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 URL_WITH_TOKEN = re.compile(r"(http://127\.0\.0\.1:\d+/lab[^\s]*\?token=([0-9a-f]+))")
 
@@ -47,6 +49,7 @@ def status_of(url: str, token: str) -> int:
 INSTRUCTOR_PLUGINS = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:course-list")
 
 
+@pytest.mark.slow
 def test_make_lab_serves_the_course(tmp_path: Path) -> None:
     work = tmp_path / "my-work"
     port, token, process, log = start_make(tmp_path, "lab", f"WORK={work}")
@@ -69,6 +72,7 @@ def test_make_lab_serves_the_course(tmp_path: Path) -> None:
         stop_make(process)
 
 
+@pytest.mark.slow
 def test_make_instructor_shows_the_instructor_tools(tmp_path: Path) -> None:
     port, token, process, log = start_make(tmp_path, "instructor")
     try:

@@ -12,9 +12,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from course_helpers import REPO_ROOT
 
 
+@pytest.mark.slow
 def test_a_lesson_run_alone_under_a_shuffling_seed_passes(tmp_path: Path) -> None:
     lesson = "lessons/01_how_ml_projects_differ.ipynb"
     environment = {**os.environ, "HOME": str(tmp_path), "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),

@@ -6,9 +6,11 @@ optional; an exercise is passed with 60% of the points that need no code.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
@@ -83,3 +85,48 @@ def test_selfgrade_passes_a_non_coder_and_gives_the_code_question_nothing(tmp_pa
     code_rows = [line for line in completed.stdout.splitlines() if line.startswith("  Question 4")]
     assert code_rows and all(" 0 / " in line and "optional (code)" in line for line in code_rows), completed.stdout
     assert "Passed: 9 points reach the pass mark of 7.2 points (60% of the 12 points that need no code)." in completed.stdout
+
+
+class _TableHeaders(HTMLParser):
+    """The text of every header cell (``<th>``) of the tables in an HTML output."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.headers: list[str] = []
+        self._inside = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "th":
+            self._inside = True
+            self.headers.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "th":
+            self._inside = False
+
+    def handle_data(self, data: str) -> None:
+        if self._inside:
+            self.headers[-1] += data
+
+
+#: A code name (``customer_id``, ``latency_ms``) or pandas' NaN, which a table's header shows a learner.
+CODE_NAME = re.compile(r"\b[A-Za-z0-9]+_[A-Za-z0-9_]+\b|\bNaN\b")
+
+
+@pytest.mark.slow  # runs every lesson again, beside nbval's run
+@pytest.mark.parametrize("lesson", sorted(p.name for p in (REPO_ROOT / "lessons").glob("*.ipynb")))
+def test_lesson_tables_show_their_headers_in_words(lesson: str) -> None:
+    """Every table a lesson shows names its columns and rows in words, never by the code's column names."""
+    path = REPO_ROOT / "lessons" / lesson
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+    NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    found = []
+    for number, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            parser = _TableHeaders()
+            parser.feed(str(output.get("data", {}).get("text/html", "")))
+            found += [f"cell {number}: {header.strip()!r}" for header in parser.headers if CODE_NAME.search(header)]
+    assert not found, f"{lesson} shows code names in table headers:\n" + "\n".join(found)

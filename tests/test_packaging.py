@@ -135,7 +135,7 @@ def test_the_tests_declare_what_they_import() -> None:
     own = [Requirement(r) for r in extras["test"] if canonicalize_name(Requirement(r).name) == "mlteam-course"]
     declared = _declared(project["dependencies"] + extras["test"] + [dep for r in own for extra in r.extras for dep in extras[extra]])
     local = {"mlteam_utils", "tests", "benchmarks", "conftest", "course_helpers", "corpus", "browser", "completion_cohort", "postgres_cluster", "hub_fixtures", "reference_cohort",
-             "grader_namespace", "test_postgres_gradebook"}
+             "grader_namespace", "test_postgres_gradebook", "hub_readme", "test_layering", "test_upstream_contracts"}
     assert _undeclared(ROOT / "tests", declared, local) + _undeclared(ROOT / "benchmarks", declared, local) == []
 
 

@@ -377,7 +377,7 @@ def test_a_hand_grade_given_while_a_worker_regrades_is_carried_over_on_postgres(
     copy_submission(db_url, worker, student, assignment)  # the worker's copy, taken before the formgrader's grade
     with Gradebook(db_url, course_id=COURSE_ID) as gradebook:
         notebook = gradebook.find_submission_notebook(assignment, assignment, student)
-        reflection = next(g for g in notebook.grades if g.needs_manual_grade)
+        reflection = next(g for g in notebook.grades if g.auto_score is None)  # its empty reflection's automatic 0, changed
         reflection.manual_score, name = 2.0, reflection.name
         next(c for c in notebook.comments if c.name == name).manual_comment = "Seen in the formgrader."
         gradebook.db.commit()

@@ -188,6 +188,11 @@ def test_self_graded_scores_show_in_progress_and_earn_a_verifiable_self_graded_c
     assert code.startswith("SELF-")
     _, text = pdf_text(pdf)
     assert "Zoë <i>Ada</i>" in text and "SELF-GRADED" in text and "8 / 16" in text and "9 / 16" in text
+    # Against the points that need no code, as the feedback page's verdict counts them (the reflection's 3 included).
+    assert "Points that need no code" in text and "8 of 12" in text and "9 of 12" in text, text
+    assert "passed with a score of 60% of the points that need no code" in text
+    # The PDF's own check command works in a plain shell in the course's folder, where mlteam-course is not on PATH.
+    assert "Check it with: make verify CODE=CODE PDF=THIS_FILE" in text and "mlteam-course" not in text
     status, out, err = run_cli(course, "verify", code, "--pdf", str(pdf), capsys=capsys)
     assert status == 0 and "self-graded (checked against the learner's own self-grade record)" in out, err
 
@@ -195,3 +200,23 @@ def test_self_graded_scores_show_in_progress_and_earn_a_verifiable_self_graded_c
     record_selfgrade_report(work / ex02.exercise_path, selfgrade_report(ex02.exercise_id, 1.0))
     status, _, err = run_cli(course, "verify", code, capsys=capsys)
     assert status == 1 and "no longer meets the course's completion rule" in err
+
+
+def test_a_certificate_issued_before_the_check_line_and_the_points_without_code_still_verifies() -> None:
+    """An earlier certificate states no points that need no code and ends with the earlier command: its code and text still match."""
+    from mlteam_utils.certificates.pdf import EARLIER_HINTS
+    from mlteam_utils.certificates.statement import ModuleLine, Statement, code_matches, make_code
+    from mlteam_utils.certificates.verify import _check_pdf, drawn_lines
+
+    earlier = Statement(name="Ana Lopez", student_id="self", course="How machine-learning teams work", issuer="self-graded",
+                        self_graded=True, completed_on="2026-02-25",
+                        modules=(ModuleLine(1, "How ML projects differ", 9.0, 16.0, "2026-02-20", 7.2),))
+    key = b"k" * 32
+    code = make_code(key, earlier)
+    assert "no_code" not in earlier.as_record()  # the canonical form, and so the code, is the one issued then
+    assert code_matches(key, Statement.from_record(earlier.as_record()), code)
+    _check_pdf("\n".join(drawn_lines(earlier, code, EARLIER_HINTS[0])), earlier, code, Path("old.pdf"))
+    from mlteam_utils.certificates import CertificateError
+
+    with pytest.raises(CertificateError, match="text that was not issued"):
+        _check_pdf("\n".join(drawn_lines(earlier, code, "Check it with: something else")), earlier, code, Path("old.pdf"))

@@ -219,8 +219,8 @@ def test_errors_are_shown_inside_the_widget(capsys: pytest.CaptureFixture[str]) 
 
 def test_in_a_real_kernel_callbacks_write_only_into_the_widget() -> None:
     """In a Jupyter kernel, redraws go through clear_output(wait=True) + display into the Output only."""
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
+    import nbclient
+    import nbformat
     source = (
         "from mlteam_utils.simulations import planning_widget, staffing_widget\n"
         "panel = planning_widget()\n"

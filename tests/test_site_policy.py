@@ -69,6 +69,7 @@ def upstream_and_site(tmp_path: Path) -> tuple[Path, Path]:
     return upstream, site
 
 
+@pytest.mark.slow
 def test_a_pull_of_the_course_never_conflicts_with_the_sites_policy(upstream_and_site: tuple[Path, Path]) -> None:
     upstream, site = upstream_and_site
     assert git("status", "--porcelain", cwd=site).stdout == "", "the site's files must be ignored by git"

@@ -21,6 +21,7 @@ from mlteam_utils.certificates.statement import ModuleLine, Statement, make_code
 if TYPE_CHECKING:
     import pandas as pd
 
+    from mlteam_utils.reports.gradebook_frames import GradebookFrames
     from mlteam_utils.syllabus import Syllabus
 
 __all__ = [
@@ -76,7 +77,7 @@ class IssueSummary:
     problems: list[tuple[str, str]] = field(default_factory=list)  # student, what went wrong
 
     def as_text(self) -> str:
-        from mlteam_utils.grading.safe_files import printable
+        from mlteam_utils.safe_files import printable
 
         lines = [f"{len(self.issued)} certificate(s) issued, {len(self.not_qualified)} learner(s) did not qualify"
                  + (f", {len(self.problems)} could not be made" if self.problems else "") + "."]
@@ -96,7 +97,37 @@ def cohort_completion(course_root: Path) -> tuple[pd.DataFrame, pd.DataFrame, Sy
     db_url, course_id = course_gradebook_url(course_root)
     frames = read_gradebook(db_url, course_id)
     modules = module_completion(frames, syllabus, code_question_points(course_root, frames))
-    return modules, course_completion(modules, syllabus), syllabus, course_id
+    return _with_no_code(modules, frames, course_root), course_completion(modules, syllabus), syllabus, course_id
+
+
+def _code_questions(course_root: Path, frames: GradebookFrames) -> set[tuple[str, str, str]]:
+    """(assignment, notebook, question) of every code question: optional, never needed to pass (the answer keys say)."""
+    from mlteam_utils.grading.keys import find_key
+
+    found: set[tuple[str, str, str]] = set()
+    for assignment, notebook in frames.questions[["assignment", "notebook"]].drop_duplicates().itertuples(index=False):
+        key = find_key(course_root / "solutions", str(assignment), str(notebook))
+        if key is not None and key.code is not None:
+            found |= {(str(assignment), str(notebook), str(question)) for question in key.code.tests}
+    return found
+
+
+def _with_no_code(modules: pd.DataFrame, frames: GradebookFrames, course_root: Path) -> pd.DataFrame:
+    """``modules`` with each learner's points on the questions that need no code (``no_code_score``), of ``no_code_max``.
+
+    Counted as the feedback page's verdict counts them: every graded question but the code questions.
+    """
+    code = _code_questions(course_root, frames)
+    items = frames.items
+    keys = zip(items["assignment"].astype(str), items["notebook"].astype(str), items["question"].astype(str), strict=True)
+    no_code = items[[key not in code for key in keys]]
+    earned = no_code.groupby(["student_id", "assignment"])["score"].sum(min_count=1)
+    total = no_code.drop_duplicates(["assignment", "notebook", "question"]).groupby("assignment")["max_score"].sum()
+    shown = modules.copy()
+    pairs = zip(shown["student_id"].astype(str), shown["assignment"].astype(str), strict=True)
+    shown["no_code_score"] = [earned.get(pair, float("nan")) for pair in pairs]
+    shown["no_code_max"] = [total.get(assignment, float("nan")) for assignment in shown["assignment"].astype(str)]
+    return shown
 
 
 def statement_for(
@@ -108,17 +139,18 @@ def statement_for(
     titles = {m.number: m.title for m in syllabus.modules}
     lines = tuple(
         ModuleLine(int(row["module"]), titles[int(row["module"])], round(float(row["score"]), 2), float(row["max_score"]),
-                   str(row["completed_on"]), _pass_mark(row.get("pass_mark")))
+                   str(row["completed_on"]), _points(row.get("pass_mark")), _points(row.get("no_code_score")),
+                   _points(row.get("no_code_max")))
         for row in modules[modules["student_id"] == student].to_dict("records")
     )
     return Statement(name=printed_name(str(summary["name"]) if name is None else name), student_id=student, course=syllabus.title, issuer=course_id,
                      self_graded=False, completed_on=str(summary["completed_on"]), modules=lines)
 
 
-def _pass_mark(value: object) -> float | None:
-    """A module's pass mark for its certificate line (None when the gradebook gives none).
+def _points(value: object) -> float | None:
+    """A number of points for a certificate line, a pass mark for one (None when the gradebook gives none).
 
-    >>> _pass_mark(5.4), _pass_mark(float("nan")), _pass_mark(None)
+    >>> _points(5.4), _points(float("nan")), _points(None)
     (5.4, None, None)
     """
     import math
@@ -215,7 +247,9 @@ def issue_self(course_root: Path, work: Path, name: str, to: Path | None = None)
 
     name = printed_name(name)
     if not name:
-        raise CertificateError('give the name to print: mlteam-course certificate --name "Your Name"')
+        from mlteam_utils.start_page import certificate_command
+
+        raise CertificateError(f"give the name to print: {certificate_command()}")
     if len(name) > 80:
         raise CertificateError("the name is longer than 80 characters; give a shorter form")
     progress = self_progress(work, course_root)
@@ -227,7 +261,7 @@ def issue_self(course_root: Path, work: Path, name: str, to: Path | None = None)
         )
     lines = tuple(
         ModuleLine(row.module.number, row.module.title, round(float(row.score or 0), 2), float(row.max_score or 0),
-                   str(row.completed_on), _pass_mark(row.pass_mark))
+                   str(row.completed_on), _points(row.pass_mark), row.no_code_score, row.points_without_code)
         for row in progress.required
     )
     statement = Statement(name=name, student_id="self", course=progress.syllabus.title, issuer=SELF_ISSUER,

@@ -13,7 +13,13 @@ from typing import Any
 from mlteam_utils.certificates import CertificateError
 from mlteam_utils.certificates.statement import Statement
 
-__all__ = ["missing_characters", "pdf_text", "render_pdf"]
+__all__ = ["EARLIER_HINTS", "HINT", "missing_characters", "pdf_text", "render_pdf"]
+
+#: The certificate's last line: a command that works in a clone of the course, where the
+#: course's venv is not on the shell's PATH (make runs the course's own ``mlteam-course``).
+HINT = "Check it with: make verify CODE=CODE PDF=THIS_FILE (in the course's folder)"
+#: The last lines of certificates issued before: their PDFs still verify.
+EARLIER_HINTS = ("Check it with: mlteam-course verify CODE --pdf THIS_FILE",)
 
 #: Landscape A4, in mm.
 WIDTH, HEIGHT, MARGIN = 297.0, 210.0, 18.0
@@ -78,7 +84,10 @@ def render_pdf(statement: Statement, code: str, path: Path) -> Path:
     _line(pdf, course, 16, 9, bold=True)
     _line(pdf, on, 12, 8, color=MUTED)
     pdf.ln(3)
-    widths = (130.0, 35.0, 25.0, 30.0) if statement.states_pass_marks else (150.0, 35.0, 35.0)
+    if statement.states_no_code:
+        widths: tuple[float, ...] = (115.0, 30.0, 52.0, 28.0)
+    else:
+        widths = (130.0, 35.0, 25.0, 30.0) if statement.states_pass_marks else (150.0, 35.0, 35.0)
     left = (WIDTH - sum(widths)) / 2
     pdf.set_draw_color(170, 170, 170)
     rows = [statement.header()] + [m.cells() for m in statement.modules]
@@ -90,15 +99,16 @@ def render_pdf(statement: Statement, code: str, path: Path) -> Path:
         for width, text in zip(widths, row):
             pdf.cell(width, 6.2, text, border="B", align="L")
         pdf.ln(6.2)
-    if statement.states_pass_marks:
+    note = statement.note()
+    if note is not None:
         pdf.ln(1)
-        _line(pdf, lines[-2], 8, 5, color=MUTED)
+        _line(pdf, note, 8, 5, color=MUTED)
     pdf.ln(3)
     _line(pdf, lines[-1], 11 if statement.self_graded else 10, 7, bold=statement.self_graded,
           color=(150, 40, 20) if statement.self_graded else MUTED)
     pdf.set_y(HEIGHT - 30)
     _line(pdf, f"Verification code: {code}", 11, 6, bold=True)
-    _line(pdf, "Check it with: mlteam-course verify CODE --pdf THIS_FILE", 8, 5, color=MUTED)
+    _line(pdf, HINT, 8, 5, color=MUTED)
     path.parent.mkdir(parents=True, exist_ok=True)
     pdf.output(str(path))
     return path
@@ -106,7 +116,7 @@ def render_pdf(statement: Statement, code: str, path: Path) -> Path:
 
 def pdf_bytes(path: Path) -> bytes:
     """A PDF's bytes, read as a plain file; :class:`CertificateError` when it cannot be."""
-    from mlteam_utils.grading.safe_files import UnsafeEntry, read_regular_file
+    from mlteam_utils.safe_files import UnsafeEntry, read_regular_file
 
     try:
         return read_regular_file(path, max_bytes=20 * 1024 * 1024)

@@ -58,15 +58,6 @@ def _table(metadata: Any) -> Any:
     )
 
 
-def _ensure_table(connection: Any, table: Any) -> None:
-    """Create the record's table, or give an older one its ``replaced_by`` column."""
-    from sqlalchemy import inspect, text
-
-    table.create(connection, checkfirst=True)
-    if "replaced_by" not in {column["name"] for column in inspect(connection).get_columns(CERTIFICATE_TABLE)}:
-        connection.execute(text(f"ALTER TABLE {CERTIFICATE_TABLE} ADD COLUMN replaced_by VARCHAR(40)"))
-
-
 def _file_table(metadata: Any) -> Any:
     from sqlalchemy import Column, String, Table
 
@@ -94,10 +85,11 @@ def record_issued(db_url: str, code: str, student_id: str, statement: str, file_
     from sqlalchemy import MetaData
 
     from mlteam_utils.cohort.gradebook_db import gradebook_location, transaction, upsert
+    from mlteam_utils.cohort.project_tables import ensure_project_tables
 
     table = _table(MetaData())
     with transaction(gradebook_location(db_url), write=True) as connection:
-        _ensure_table(connection, table)
+        ensure_project_tables(connection)  # creates the tables, or upgrades those of an older release
         upsert(connection, table, [{"code": code, "student_id": student_id, "statement": statement, "issued_at": _now()}],
                ["code"], replace=False)
         connection.execute(table.update().where(
@@ -105,7 +97,6 @@ def record_issued(db_url: str, code: str, student_id: str, statement: str, file_
         ).values(replaced_by=code))
         if file_fingerprint is not None:
             files = _file_table(MetaData())
-            files.create(connection, checkfirst=True)
             upsert(connection, files, [{"code": code, "sha256": file_fingerprint, "issued_at": _now()}], ["code", "sha256"], replace=False)
 
 
@@ -134,7 +125,7 @@ def find_issued(db_url: str, code: str) -> Issued | None:
 
 
 def _read_self(work: Path) -> dict[str, dict[str, Any]]:
-    from mlteam_utils.grading.safe_files import UnsafeEntry, read_regular_file
+    from mlteam_utils.safe_files import UnsafeEntry, read_regular_file
 
     try:
         data = json.loads(read_regular_file(work / SELF_RECORD, max_bytes=4 * 1024 * 1024))

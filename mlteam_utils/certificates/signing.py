@@ -28,7 +28,7 @@ KEY_BYTES = 32
 
 def load_key(path: Path) -> bytes:
     """The key at ``path``; :class:`CertificateError` when it is missing, not a plain file or damaged."""
-    from mlteam_utils.grading.safe_files import UnsafeEntry, read_regular_file
+    from mlteam_utils.safe_files import UnsafeEntry, read_regular_file
 
     try:
         data = read_regular_file(path, max_bytes=1024)

@@ -30,6 +30,16 @@ A module line with its pass mark says what the score is measured against: a scor
 Module Score Pass mark Completed
 1. How ML projects differ 9 / 16 5.4 2026-02-20
 Scores count the optional code questions too; a module is passed at its pass mark, a share of the points that need no code.
+
+A module line with the learner's points on the questions that need no code says them, as
+the feedback page's verdict counts them: 9 of the 12 points that need no code, passed at 60%.
+
+>>> with_no_code = dataclasses.replace(statement, modules=(
+...     ModuleLine(1, "How ML projects differ", 9, 16, "2026-02-20", 7.2, no_code_score=9, no_code_max=12),))
+>>> print("\\n".join(with_no_code.lines()[6:9]))
+Module Score Points that need no code Completed
+1. How ML projects differ 9 / 16 9 of 12 2026-02-20
+Score: every point, the optional code questions' too. A module is passed with a score of 60% of the points that need no code.
 """
 
 from __future__ import annotations
@@ -54,13 +64,20 @@ SCHEMA = "mlteam-certificate/1"
 #: Under the table of a certificate whose modules state their pass marks.
 PASS_MARK_NOTE = ("Scores count the optional code questions too; a module is passed at its pass mark, "
                   "a share of the points that need no code.")
+#: Under the table of a certificate whose modules state the points that need no code (the share: the pass percent).
+NO_CODE_NOTE = ("Score: every point, the optional code questions' too. A module is passed with a score of {percent} "
+                "of the points that need no code.")
+#: ModuleLine fields a certificate issued before them does not have: left out of its canonical form when unset.
+OPTIONAL_FIELDS = ("pass_mark", "no_code_score", "no_code_max")
 
 
 @dataclass(frozen=True)
 class ModuleLine:
     """One module on a certificate: number, title, score, maximum, completion date and pass mark.
 
-    ``pass_mark`` is ``None`` on certificates issued before it was stated.
+    ``pass_mark`` is ``None`` on certificates issued before it was stated, and
+    ``no_code_score`` / ``no_code_max`` (the learner's points on the questions that need
+    no code, of how many) on those issued before they were.
     """
 
     number: int
@@ -69,11 +86,20 @@ class ModuleLine:
     max_score: float
     completed_on: str
     pass_mark: float | None = None
+    no_code_score: float | None = None
+    no_code_max: float | None = None
+
+    @property
+    def states_no_code(self) -> bool:
+        return self.no_code_score is not None and self.no_code_max is not None
 
     def cells(self) -> tuple[str, ...]:
         """The row's cells as the certificate's table shows them."""
-        mark = () if self.pass_mark is None else (f"{self.pass_mark:g}",)
-        return (f"{self.number}. {self.title}", f"{self.score:g} / {self.max_score:g}", *mark, self.completed_on)
+        if self.states_no_code:
+            middle: tuple[str, ...] = (f"{self.no_code_score:g} of {self.no_code_max:g}",)
+        else:
+            middle = () if self.pass_mark is None else (f"{self.pass_mark:g}",)
+        return (f"{self.number}. {self.title}", f"{self.score:g} / {self.max_score:g}", *middle, self.completed_on)
 
     def text(self) -> str:
         return " ".join(self.cells())
@@ -97,16 +123,31 @@ class Statement:
         return f"Issued by the course {self.issuer}, from its gradebook"
 
     @property
+    def states_no_code(self) -> bool:
+        """Each module states the learner's points that need no code (certificates issued since they are)."""
+        return bool(self.modules) and all(m.states_no_code for m in self.modules)
+
+    @property
     def states_pass_marks(self) -> bool:
         return bool(self.modules) and all(m.pass_mark is not None for m in self.modules)
 
     def header(self) -> tuple[str, ...]:
         """The table's column names."""
+        if self.states_no_code:
+            return ("Module", "Score", "Points that need no code", "Completed")
         return ("Module", "Score", "Pass mark", "Completed") if self.states_pass_marks else ("Module", "Score", "Completed")
+
+    def note(self) -> str | None:
+        """The line under the table that says what the scores are measured against, if any."""
+        if self.states_no_code:
+            shares = {round(100 * m.pass_mark / m.no_code_max) for m in self.modules if m.pass_mark is not None and m.no_code_max}
+            percent = f"{shares.pop():g}%" if len(shares) == 1 else "its pass mark, a share"
+            return NO_CODE_NOTE.format(percent=percent)
+        return PASS_MARK_NOTE if self.states_pass_marks else None
 
     def lines(self) -> list[str]:
         """The certificate's text, line by line, as the PDF shows it (the code's line apart)."""
-        note = [PASS_MARK_NOTE] if self.states_pass_marks else []
+        note = [text for text in (self.note(),) if text is not None]
         return [
             "Certificate of completion", "This certifies that", self.name, "completed the course", self.course,
             f"on {self.completed_on}", " ".join(self.header()), *(m.text() for m in self.modules), *note,
@@ -116,11 +157,11 @@ class Statement:
     def canonical(self) -> bytes:
         """The canonical form the code is computed over: sorted-key JSON, UTF-8.
 
-        A module without a pass mark leaves the key out, so certificates issued before
-        pass marks were stated keep their codes.
+        A module without a pass mark (or without its points that need no code) leaves the
+        key out, so certificates issued before they were stated keep their codes.
         """
         data = {"schema": SCHEMA, **asdict(self)}
-        data["modules"] = [{k: v for k, v in m.items() if not (k == "pass_mark" and v is None)} for m in data["modules"]]
+        data["modules"] = [{k: v for k, v in m.items() if not (k in OPTIONAL_FIELDS and v is None)} for m in data["modules"]]
         return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
     def as_record(self) -> str:

@@ -21,15 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlteam_utils.certificates import CertificateError
-from mlteam_utils.certificates.pdf import file_fingerprint, pdf_bytes, pdf_text
+from mlteam_utils.certificates.pdf import EARLIER_HINTS, HINT, file_fingerprint, pdf_bytes, pdf_text
 from mlteam_utils.certificates.registry import Issued, find_issued, find_self_issued
 from mlteam_utils.certificates.signing import COURSE_KEY, SELF_KEY, load_key
 from mlteam_utils.certificates.statement import CODE_PATTERN, Statement, code_matches, compact
 
-__all__ = ["Verified", "drawn_lines", "verify"]
+__all__ = ["HINT", "Verified", "drawn_lines", "verify"]
 
 CODE_IN_TEXT = re.compile(r"Verification\s*code:\s*((?:MLT|SELF)-[A-Z2-7-]{19})")
-HINT = "Check it with: mlteam-course verify CODE --pdf THIS_FILE"
 
 
 @dataclass(frozen=True)
@@ -52,9 +51,12 @@ class Verified:
         return "\n".join(lines)
 
 
-def drawn_lines(statement: Statement, code: str) -> list[str]:
-    """Every line of text the PDF shows, in order (what ``--pdf`` compares with)."""
-    return [*statement.lines(), f"Verification code: {code}", HINT]
+def drawn_lines(statement: Statement, code: str, hint: str = HINT) -> list[str]:
+    """Every line of text the PDF shows, in order (what ``--pdf`` compares with).
+
+    ``hint`` is the last line: a certificate issued before it changed shows an earlier one.
+    """
+    return [*statement.lines(), f"Verification code: {code}", hint]
 
 
 def _code_from_pdf(text: str) -> str:
@@ -65,11 +67,10 @@ def _code_from_pdf(text: str) -> str:
 
 
 def _check_pdf(text: str, statement: Statement, code: str, pdf: Path) -> None:
-    expected = drawn_lines(statement, code)
     have = compact(text)
-    if have == compact("".join(expected)):
+    if any(have == compact("".join(drawn_lines(statement, code, hint))) for hint in (HINT, *EARLIER_HINTS)):
         return
-    for line in expected:
+    for line in drawn_lines(statement, code)[:-1]:
         if compact(line) not in have:
             raise CertificateError(f"the PDF's text differs from the certificate issued under {code}: "
                                    f"it does not say {line!r} ({pdf})")

@@ -10,7 +10,7 @@ withheld and reported, never released.
 nbgrader copies every file of the autograded folder into the feedback folder,
 following links. It therefore works on a private copy holding only each
 learner's graded notebooks and nbgrader's timestamp, taken without following
-links or opening special files (see :mod:`mlteam_utils.grading.safe_files`);
+links or opening special files (see :mod:`mlteam_utils.safe_files`);
 every file that ends up in a feedback folder is scanned, and anything but the
 pages and nbgrader's bookkeeping is removed before release.
 """
@@ -31,7 +31,9 @@ import nbformat
 
 from mlteam_utils.cohort.gradebook_db import GradebookLocation
 from mlteam_utils.grading.leaks import FORBIDDEN_MARKERS, key_texts
-from mlteam_utils.grading.safe_files import (
+from mlteam_utils.nbgrader_inprocess import run_step
+from mlteam_utils.nbgrader_runner import NbgraderFailed, load_course_config, run_nbgrader
+from mlteam_utils.safe_files import (
     UnsafeEntry,
     describe_entry,
     printable,
@@ -39,7 +41,6 @@ from mlteam_utils.grading.safe_files import (
     stage_tree,
     walk_entries,
 )
-from mlteam_utils.nbgrader_runner import NbgraderFailed, load_course_config, run_nbgrader
 
 #: Lines shorter than this (``assert x``, ``pass``) are too common to be secrets.
 MIN_SECRET_LINE = 20
@@ -189,7 +190,7 @@ class FeedbackResult:
         released through the exchange at /srv/exchange: ada/ex01
         held back, awaiting manual grading: 1 (bob/ex01)
           grade them in the formgrader, then run `mlteam-course feedback` again (or --include-ungraded to release them now, marked 'awaiting grading')
-        no feedback, the submission could not be graded: 1
+        could not be graded (their page says so, and what to do): 1
           eve/ex01: Notebook JSON is invalid
           fix the submission or ask for a resubmission, then `mlteam-course grade` and `mlteam-course feedback`
         """
@@ -219,7 +220,7 @@ class FeedbackResult:
                 f"({', '.join(self.awaiting_manual)})"
             )
         if self.not_graded:
-            lines.append(f"no feedback, the submission could not be graded: {len(self.not_graded)}")
+            lines.append(f"could not be graded (their page says so, and what to do): {len(self.not_graded)}")
             lines.extend(f"  {line}" for line in self.not_graded)
             lines.append("  fix the submission or ask for a resubmission, then `mlteam-course grade` and `mlteam-course feedback`")
         return "\n".join(lines)
@@ -328,19 +329,31 @@ def _failed_submissions(gradebook: GradebookLocation, assignments: Sequence[str]
     ]
 
 
+def _failed_reasons(gradebook: GradebookLocation, assignments: Sequence[str]) -> dict[tuple[str, str], str | None]:
+    """(learner, assignment) -> recorded reason, of the submissions grading failed on (plain folder names only)."""
+    from mlteam_utils.cohort.gradebook_merge import recorded_outcomes
+
+    return {
+        (student, assignment): outcome.reason
+        for (student, assignment), outcome in recorded_outcomes(gradebook).items()
+        if outcome.outcome == "failed" and (not assignments or assignment in assignments)
+        and all(name not in {"", ".", ".."} and "/" not in name and "\\" not in name for name in (student, assignment))
+    }
+
+
 def exchange_checksums(folder: Path) -> set[str]:
     """The exchange file names (without ``.html``) nbgrader gives a learner's feedback pages.
 
     nbgrader names a released page after the submission's secret and the notebook,
     so each submission's pages have names of their own.
     """
-    from nbgrader.utils import notebook_hash
+    from mlteam_utils.upstream.nbgrader_utils import feedback_page_name
 
     try:
         secret = read_regular_file(folder / "submission_secret.txt", max_bytes=4096).decode("utf-8", errors="replace")
     except (UnsafeEntry, OSError):
         return set()
-    return {notebook_hash(secret=secret, notebook_id=page.stem) for page in folder.glob("*.html")}
+    return {feedback_page_name(secret, page.stem) for page in folder.glob("*.html")}
 
 
 def _release(course_root: Path, feedback_root: Path, assignment: str, students: Sequence[str], gradebook: GradebookLocation,
@@ -434,6 +447,7 @@ def generate_feedback(
     from mlteam_utils.cohort.grade import UnknownAssignmentError, course_folders
     from mlteam_utils.cohort.gradebook_db import describe, gradebook_exists
     from mlteam_utils.cohort.gradebook_merge import GradebookError
+    from mlteam_utils.cohort.ungradable_feedback import write_ungradable_feedback
     from mlteam_utils.naming import unknown_assignment_message
 
     folders = course_folders(course_root)
@@ -443,14 +457,18 @@ def generate_feedback(
     if not gradebook_exists(folders.gradebook):
         # nbgrader would create an empty gradebook and then delete every existing page.
         raise GradebookError(f"no gradebook at {describe(folders.gradebook)}: nothing was generated or deleted; grade the cohort first (mlteam-course grade)")
-    wanted = list(assignments) if assignments else _graded_assignments(folders.autograded)
+    # A submission that could not be graded gets a page saying so (mlteam_utils/cohort/ungradable_feedback.py).
+    failed = _failed_reasons(folders.gradebook, assignments or ())
+    wanted = list(assignments) if assignments else sorted(set(_graded_assignments(folders.autograded)) | {a for _s, a in failed})
     result = FeedbackResult(exchange=exchange_root(course_root) if release else None, release_asked=release, include_ungraded=include_ungraded)
     result.not_graded = _failed_submissions(folders.gradebook, wanted)
     reveal = answers_revealed(course_root)
     settings = _page_settings(folders.root, reveal)
     feedback_root = folders.root / "course" / "feedback"
     for assignment in wanted:
-        students = graded_students(folders.autograded, assignment)
+        failed_here = {student: reason for (student, name), reason in failed.items() if name == assignment}
+        # An earlier submission's graded folder may remain: the failed, latest one is what the learner hears about.
+        students = [student for student in graded_students(folders.autograded, assignment) if student not in failed_here]
         digests = _feedback_digests(folders.root, folders.autograded, assignment, students, settings)
         previous = recorded_digests(folders.gradebook, assignment)
         stale = [
@@ -462,11 +480,15 @@ def generate_feedback(
             with tempfile.TemporaryDirectory(prefix="mlteam-feedback-") as staging:
                 result.problems.extend(stage_autograded(folders.autograded, assignment, Path(staging), stale))
                 try:
-                    run_nbgrader(folders.root, "generate_feedback", assignment, "--force",
-                                 f"--CourseDirectory.autograded_directory={staging}")
+                    run_step(folders.root, "generate_feedback", assignment,
+                             overrides={"CourseDirectory": {"autograded_directory": staging}})
                 except NbgraderFailed as error:
                     result.problems.append(f"{assignment}: nbgrader generate_feedback failed: {error}")
                     continue
+        for student, reason in sorted(failed_here.items()):
+            write_ungradable_feedback(folders.submitted / student / assignment, feedback_root / student / assignment, assignment,
+                                      [path.stem for path in (folders.source / assignment).glob("*.ipynb")], reason)
+            forget_digest(folders.gradebook, assignment, student)
         secrets = assignment_secrets(folders.source / assignment)
         if reveal:
             secrets = [secret for secret in secrets if secret.kind != "answer key"]
@@ -499,7 +521,8 @@ def generate_feedback(
         awaiting = awaiting_manual_grade(course_root, assignment)
         result.awaiting_manual.extend(f"{printable(student)}/{assignment}" for student in sorted(awaiting))
         # Only learners with a graded submission now: a page left from before is not released again.
-        releasable = sorted((set(clean_students) & set(students)) - (set() if include_ungraded else awaiting))
+        releasable = sorted(((set(clean_students) & set(students)) - (set() if include_ungraded else awaiting))
+                            | (set(clean_students) & set(failed_here)))
         if result.exchange is not None and releasable:
             try:
                 result.not_private = _release(folders.root, feedback_root, assignment, releasable, folders.gradebook,

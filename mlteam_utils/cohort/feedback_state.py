@@ -52,10 +52,12 @@ def _tables() -> tuple[sa.MetaData, sa.Table, sa.Table]:
 
 @contextmanager
 def _connect(db: GradebookLocation, *, write: bool = False) -> Iterator[tuple[sa.Connection, sa.Table, sa.Table]]:
-    """One transaction on the gradebook, with our two tables created if missing."""
-    metadata, sources, released = _tables()
+    """One transaction on the gradebook, with our tables created or upgraded if need be."""
+    from mlteam_utils.cohort.project_tables import ensure_project_tables
+
+    _metadata, sources, released = _tables()
     with transaction(db, write=write) as connection:
-        metadata.create_all(connection, checkfirst=True)
+        ensure_project_tables(connection)
         yield connection, sources, released
 
 

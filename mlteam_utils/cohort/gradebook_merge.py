@@ -38,6 +38,7 @@ from mlteam_utils.cohort.gradebook_db import (
     transaction,
     upsert,
 )
+from mlteam_utils.upstream.gradebook_schema import COPIED_COLUMNS, definition_tables, nbgrader_table
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -45,22 +46,11 @@ if TYPE_CHECKING:
 OUTCOME_TABLE = "mlteam_grading_outcome"
 SOURCE_TABLE = "mlteam_assignment_source"
 
-#: nbgrader's tables that hold one learner's submission, in the order rows are inserted
-#: (parents first), with the columns the merge copies by name (pinned by
-#: tests/test_gradebook_schema.py against the schema nbgrader creates).
-COPIED_COLUMNS: dict[str, list[str]] = {
-    "student": ["id", "first_name", "last_name", "email", "lms_user_id"],
-    "submitted_assignment": ["id", "assignment_id", "student_id", "timestamp", "extension"],
-    "submitted_notebook": ["id", "assignment_id", "notebook_id", "flagged", "late_submission_penalty"],
-    "grade": ["id", "notebook_id", "cell_id", "auto_score", "manual_score", "extra_credit", "needs_manual_grade"],
-    "comment": ["id", "notebook_id", "cell_id", "auto_comment", "manual_comment"],
-}
-
 Rows = dict[str, list[dict[str, Any]]]
 
 
 def _our_tables() -> tuple[sa.MetaData, sa.Table, sa.Table]:
-    """Our bookkeeping tables beside nbgrader's (typed, so one definition serves both dialects)."""
+    """Our bookkeeping tables beside nbgrader's, as the migrations leave them (for queries; mlteam_utils/migrations creates them)."""
     import sqlalchemy as sa
 
     metadata = sa.MetaData()
@@ -88,9 +78,7 @@ def _our_tables() -> tuple[sa.MetaData, sa.Table, sa.Table]:
 
 
 def _nbgrader_table(name: str) -> sa.Table:
-    from nbgrader.api import Base
-
-    return Base.metadata.tables[name]
+    return nbgrader_table(name)  # nbgrader's own table definitions: mlteam_utils/upstream/gradebook_schema.py
 
 
 @dataclass(frozen=True)
@@ -109,17 +97,11 @@ class Outcome:
 
 
 def ensure_outcome_table(db: GradebookLocation) -> None:
-    """Create our bookkeeping tables in the gradebook if they are missing (and add new columns)."""
-    import sqlalchemy as sa
+    """Create our bookkeeping tables in the gradebook, or upgrade older ones (:mod:`.project_tables`)."""
+    from mlteam_utils.cohort.project_tables import ensure_project_tables
 
-    metadata, _outcomes, _sources = _our_tables()
     with transaction(db, write=True) as connection:
-        metadata.create_all(connection, checkfirst=True)
-        columns = {column["name"] for column in sa.inspect(connection).get_columns(OUTCOME_TABLE)}
-        if "source_fingerprint" not in columns:  # a gradebook from before drift detection
-            connection.execute(sa.text(f"ALTER TABLE {OUTCOME_TABLE} ADD COLUMN source_fingerprint TEXT"))
-        if "late_policy" not in columns:  # a gradebook from before late penalties were kept in step
-            connection.execute(sa.text(f"ALTER TABLE {OUTCOME_TABLE} ADD COLUMN late_policy TEXT"))
+        ensure_project_tables(connection)
 
 
 def gradebook_sources(db: GradebookLocation) -> dict[str, str]:
@@ -137,9 +119,11 @@ def gradebook_sources(db: GradebookLocation) -> dict[str, str]:
 
 def record_gradebook_source(db: GradebookLocation, assignment: str, fingerprint: str) -> None:
     """Remember which solutions the gradebook's cells for ``assignment`` now come from."""
-    metadata, _outcomes, sources = _our_tables()
+    from mlteam_utils.cohort.project_tables import ensure_project_tables
+
+    _metadata, _outcomes, sources = _our_tables()
     with transaction(db, write=True) as connection:
-        metadata.create_all(connection, tables=[sources], checkfirst=True)
+        ensure_project_tables(connection)
         upsert(connection, sources, [{"assignment": assignment, "fingerprint": fingerprint, "recorded_at": _now()}], ["assignment"])
 
 
@@ -167,11 +151,11 @@ def _sqlite_connect(path: Path) -> sqlite3.Connection:
 
 def _copy_definition(db: GradebookLocation, destination: Path) -> None:
     import sqlalchemy as sa
-    from nbgrader.api import Base, Gradebook
+    from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{destination}"):  # nbgrader's schema and its alembic version, as nbgrader makes them
         pass
-    definition = [table for table in Base.metadata.sorted_tables if table.name not in COPIED_COLUMNS]
+    definition = definition_tables()
     with transaction(db) as source:
         rows = {table.name: [dict(row._mapping) for row in source.execute(sa.select(table))] for table in definition}
     with transaction(destination, write=True) as target:
@@ -285,11 +269,29 @@ def _totals(connection: sa.Connection, submission_id: str) -> tuple[float, float
 
 
 def _hand_grades(rows: Rows) -> tuple[list[tuple[str, Any, Any]], list[tuple[str, str]]]:
-    """(grade id, manual score, extra credit) and (comment id, manual comment) a person entered."""
+    """(grade id, manual score, extra credit) and (comment id, manual comment) a person entered.
+
+    The automatic 0 of an empty written answer (mlteam_utils/grading/empty_written.py) is not
+    a person's: the new grading decides it again.
+    """
+    from mlteam_utils.grading.empty_written import EMPTY_COMMENT
+
+    automatic = {(c["notebook_id"], c["cell_id"]) for c in rows["comment"] if c["manual_comment"] == EMPTY_COMMENT}
     grades = [(g["id"], g["manual_score"], g["extra_credit"]) for g in rows["grade"]
-              if g["manual_score"] is not None or g["extra_credit"] is not None]
-    comments = [(c["id"], c["manual_comment"]) for c in rows["comment"] if c["manual_comment"] is not None]
+              if (g["manual_score"] is not None and not (g["manual_score"] == 0 and (g["notebook_id"], g["cell_id"]) in automatic))
+              or g["extra_credit"] is not None]
+    comments = [(c["id"], c["manual_comment"]) for c in rows["comment"]
+                if c["manual_comment"] is not None and c["manual_comment"] != EMPTY_COMMENT]
     return grades, comments
+
+
+def _automatic_zeros(rows: Rows) -> tuple[set[Any], set[Any]]:
+    """Ids of the grades and comments that are the automatic 0 of an empty written answer."""
+    from mlteam_utils.grading.empty_written import EMPTY_COMMENT
+
+    comments = {(c["notebook_id"], c["cell_id"]): c["id"] for c in rows["comment"] if c["manual_comment"] == EMPTY_COMMENT}
+    grades = {g["id"] for g in rows["grade"] if (g["notebook_id"], g["cell_id"]) in comments and g["manual_score"] == 0}
+    return grades, set(comments.values())
 
 
 def merge_submission(
@@ -328,26 +330,38 @@ def merge_submission(
         hand_grades, hand_comments = _hand_grades(old) if old is not None else ([], [])
         _delete_submission(connection, student, assignment)
         _insert_rows(connection, new)
+        # A person's grade also wins over the run's automatic 0 for an empty written answer.
+        automatic_grades, automatic_comments = _automatic_zeros(new)
         for grade_id, manual_score, extra_credit in hand_grades:
             connection.execute(
                 grade.update().where(grade.c.id == grade_id).values(
-                    manual_score=sa.func.coalesce(grade.c.manual_score, manual_score),
+                    manual_score=manual_score if grade_id in automatic_grades and manual_score is not None
+                    else sa.func.coalesce(grade.c.manual_score, manual_score),
                     extra_credit=sa.func.coalesce(grade.c.extra_credit, extra_credit),
                 )
             )
         for comment_id, manual_comment in hand_comments:
             connection.execute(
                 comment.update().where(comment.c.id == comment_id).values(
-                    manual_comment=sa.func.coalesce(comment.c.manual_comment, manual_comment)
+                    manual_comment=manual_comment if comment_id in automatic_comments
+                    else sa.func.coalesce(comment.c.manual_comment, manual_comment)
                 )
             )
         if resubmitted:
+            from mlteam_utils.grading.empty_written import EMPTY_COMMENT
+
             task_cells = _nbgrader_table("task_cells")
+            # ... but not the automatic 0 of an empty written answer: no person graded it.
+            automatic = sa.select(comment.c.id).where(
+                comment.c.notebook_id == grade.c.notebook_id, comment.c.cell_id == grade.c.cell_id,
+                comment.c.manual_comment == EMPTY_COMMENT,
+            ).exists()
             connection.execute(
                 grade.update().where(
                     grade.c.notebook_id.in_([row["id"] for row in new["submitted_notebook"]]),
                     grade.c.manual_score.is_not(None),
                     grade.c.cell_id.in_(sa.select(task_cells.c.id)),
+                    ~automatic,
                 ).values(needs_manual_grade=True)
             )
         score, max_score, manual = _totals(connection, new_id)

@@ -7,7 +7,7 @@ a link that makes the grader copy (and learner code then print) a file of the
 instructor's, or a FIFO that blocks the grader. The grader therefore works on a
 private copy: only the notebooks, the widget answers files, nbgrader's own
 bookkeeping and files the exercise itself ships are copied, only if they are
-plain regular files (see :mod:`mlteam_utils.grading.safe_files`).
+plain regular files (see :mod:`mlteam_utils.safe_files`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import fnmatch
 from collections.abc import Sequence
 from pathlib import Path
 
-from mlteam_utils.grading.safe_files import StagingReport, stage_tree
+from mlteam_utils.safe_files import StagingReport, stage_tree
 
 
 def stage_submission(submission: Path, source: Path, destination: Path, keep: Sequence[str]) -> StagingReport:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlteam_utils.grading.safe_files import describe_entry, open_regular_file, printable, walk_entries
+from mlteam_utils.safe_files import describe_entry, open_regular_file, printable, walk_entries
 
 #: nbgrader's own ids are folder names; anything else is not a submission.
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]*$")
@@ -131,7 +131,7 @@ class WaitingSubmission:
 
 
 def _collected_timestamp(folder: Path) -> str | None:
-    from mlteam_utils.grading.safe_files import UnsafeEntry, read_regular_file
+    from mlteam_utils.safe_files import UnsafeEntry, read_regular_file
 
     try:
         return read_regular_file(folder / "timestamp.txt", max_bytes=200).decode("utf-8", errors="replace").strip()
@@ -160,9 +160,8 @@ def uncollected_submissions(
     >>> [w.label for w in uncollected_submissions(exchange, "course", submitted)]
     ['ada/ex01_a']
     """
-    from nbgrader.utils import parse_utc
-
     from mlteam_utils.cohort.collect import owner_problem
+    from mlteam_utils.upstream.nbgrader_utils import parse_utc
 
     inbound = exchange_root / course_id / "inbound"
     if not inbound.is_dir():

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
-import re
 import shutil
 import signal
 import time
@@ -43,58 +42,18 @@ class WorkerResult:
     note: str = ""  # entries of the submission that were not graded (links, FIFOs, ...)
 
 
-_LOG_LINE = re.compile(r"^\[(?P<level>[A-Z]+)\]\s*(?P<text>.*)$")
-_GENERIC = (
-    "please see the error log",
-    "there was an error processing",
-    "removing failed assignment",
-    "see the above traceback",
-)
-
-
-_EXCEPTION_LINE = re.compile(r"^(?:[A-Za-z_][\w]*\.)*(?P<name>[A-Za-z_]\w*(?:Error|Exception|Exit|Interrupt|Timeout)\w*): (?P<text>.+)$")
-
-
 def failure_reason(log: str, error: str = "") -> str:
-    r"""One line saying why nbgrader could not grade a submission.
+    r"""One line saying why grading failed, from a log alone (the worker sends its reason ready made).
 
-    Prefers the last exception in nbgrader's log (the innermost cause is usually
-    the most telling), then its first specific ``[ERROR]`` message, then the last
-    line of the traceback.
-
-    >>> log = "\n".join([
-    ...     "[ERROR] There was an error processing assignment: /c/ada",
-    ...     "[ERROR] Traceback (most recent call last):",
-    ...     "    nbformat.reader.NotJSONError: Notebook does not appear to be JSON: ''",
-    ... ])
-    >>> print(failure_reason(log))
-    NotJSONError: Notebook does not appear to be JSON: ''
-    >>> print(failure_reason("[ERROR] No notebooks found, did you forget to run 'nbgrader generate_assignment'?"))
-    No notebooks found, did you forget to run 'nbgrader generate_assignment'?
-    >>> print(failure_reason("", "Traceback (most recent call last):\n  File x\nKeyError: 'a'"))
-    KeyError: 'a'
+    >>> print(failure_reason("[ERROR] the notebook ex01.ipynb is a symbolic link; only plain files are graded"))
+    the notebook ex01.ipynb is a symbolic link; only plain files are graded
     >>> failure_reason("", "")
     'nbgrader gave no reason'
     """
-    exceptions = [m for m in (_EXCEPTION_LINE.match(line.strip()) for line in log.splitlines()) if m]
-    if exceptions:
-        last = exceptions[-1]
-        return _shorten(f"{last.group('name')}: {last.group('text')}")
-    for line in log.splitlines():
-        match = _LOG_LINE.match(line.strip())
-        if match and match.group("level") in ("ERROR", "CRITICAL"):
-            text = match.group("text").strip()
-            if text and not text.startswith("Traceback") and not any(generic in text.lower() for generic in _GENERIC):
-                return _shorten(text)
-    lines = [line.strip() for line in error.strip().splitlines() if line.strip()]
-    if lines:
-        return _shorten(lines[-1])
-    return "nbgrader gave no reason"
+    from mlteam_utils.upstream.converter_run import ConverterRun
+    from mlteam_utils.upstream.converter_run import failure_reason as converter_failure_reason
 
-
-def _shorten(text: str, limit: int = 300) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return converter_failure_reason(ConverterRun(False, log, error))
 
 
 # --- inside a worker process ---------------------------------------------------
@@ -103,34 +62,6 @@ KERNEL_START_RETRIES = 1
 #: Files besides notebooks that grading keeps from a submission: the widgets' answers
 #: and nbgrader's own bookkeeping (feedback needs the submission's timestamp).
 KEEP_FILES = (ANSWERS_GLOB, "timestamp.txt", "submission_secret.txt")
-
-
-def _kernel_did_not_start(text: str) -> bool:
-    """Whether nbgrader failed because the kernel never answered (not the learner's code).
-
-    A kernel that dies before its first reply has run no learner code: its sandbox
-    could not start (e.g. a private /etc file that vanished between listing and
-    bubblewrap's start). One that dies later may have been killed by the learner's
-    code, and is not retried.
-
-    >>> _kernel_did_not_start("RuntimeError: Kernel didn't respond in 60 seconds")
-    True
-    >>> _kernel_did_not_start("RuntimeError: Kernel died before replying to kernel_info")
-    True
-    >>> _kernel_did_not_start("DeadKernelError: Kernel died")
-    False
-    """
-    return "Kernel didn't respond" in text or "Kernel died before replying to kernel_info" in text
-
-
-def _load_config(course_root: Path, extra: ConfigValues) -> Any:
-    from traitlets.config import Config
-
-    from mlteam_utils.nbgrader_runner import load_course_config
-
-    config = load_course_config(course_root)
-    config.merge(Config(extra))
-    return config
 
 
 def _source_checksums(db_url: str, assignment: str, notebook: str) -> dict[str, str]:
@@ -156,15 +87,18 @@ def _worker_main(connection: Connection, course_root: str, worker_dir: str, extr
     from mlteam_utils.nbgrader_runner import skip_unused_schema_formats
 
     skip_unused_schema_formats()
-    from nbgrader.converters import Autograde
-    from nbgrader.coursedir import CourseDirectory
-    from nbgrader.utils import capture_log, temp_attrs
 
     from mlteam_utils.cohort.submission_files import foreign_notebook, stage_submission
-    from mlteam_utils.grading.safe_files import printable
+    from mlteam_utils.safe_files import printable
+    from mlteam_utils.upstream.converter_run import failure_reason as converter_failure_reason
+    from mlteam_utils.upstream.converter_run import run_converter
+    from mlteam_utils.upstream.kernel_start import kernel_did_not_start
+    from mlteam_utils.upstream.nbgrader_utils import temp_attrs
+    from mlteam_utils.upstream.step_config import step_application, step_converter
 
-    config = _load_config(Path(course_root), extra)
-    coursedir = CourseDirectory(config=config)
+    # The settings `nbgrader autograde` would use (AutogradeApp's included), the worker's own on top.
+    app = step_application(Path(course_root), "autograde", extra)
+    coursedir = app.coursedir
     source_root = Path(coursedir.format_path(coursedir.source_directory, ".", "."))
     # nbgrader reads submissions from this private copy, never from the learner's folder.
     staged_root = Path(worker_dir) / "submitted"
@@ -186,20 +120,19 @@ def _worker_main(connection: Connection, course_root: str, worker_dir: str, extr
                 checksums[assignment, notebook_path.stem] = _source_checksums(coursedir.db_url, assignment, notebook_path.stem)
             reason = reason or foreign_notebook(notebook_path, checksums[assignment, notebook_path.stem])
         if reason:
-            connection.send({"success": False, "log": f"[ERROR] {reason}", "error": "", "note": note})
+            connection.send({"success": False, "log": f"[ERROR] {reason}", "error": "", "note": note, "reason": reason})
             continue
         for _attempt in range(1 + KERNEL_START_RETRIES):
             with temp_attrs(coursedir, assignment_id=assignment, student_id=student):
-                converter = Autograde(coursedir=coursedir, config=config)
-                converter.force = True
-                converter.create_student = True
-                result = capture_log(converter)
+                result = run_converter(step_converter("autograde", app))
             # A kernel that does not start in time on a loaded machine is the grader's
             # problem, not the learner's: try once more before calling it a failure.
-            if result.get("success") or not _kernel_did_not_start(result.get("log", "") + result.get("error", "")):
+            if result.success or not kernel_did_not_start(result.exceptions):
                 break
         shutil.rmtree(staged_root, ignore_errors=True)
-        connection.send({"success": bool(result.get("success")), "log": result.get("log", ""), "error": result.get("error", ""), "note": note})
+        # Exceptions stay here (they need not pickle): the reason travels as text.
+        connection.send({"success": result.success, "log": result.log, "error": result.error, "note": note,
+                         "reason": "" if result.success else converter_failure_reason(result)})
 
 
 # --- in the parent -------------------------------------------------------------
@@ -338,7 +271,7 @@ class WorkerPool:
                             on_result(WorkerResult(submission, True, "", reply["log"], worker.folder / "gradebook.db",
                                                    self._staged(worker, submission), note=reply.get("note", "")))
                         else:
-                            reason = failure_reason(reply["log"], reply["error"])
+                            reason = reply.get("reason") or failure_reason(reply["log"], reply["error"])
                             if reply.get("note"):
                                 reason = f"{reason} ({reply['note']})"
                             on_result(WorkerResult(submission, False, reason, reply["log"]))

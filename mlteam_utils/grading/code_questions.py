@@ -42,10 +42,10 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
-from nbgrader.utils import is_grade
 from traitlets import Bool, Float, List, Unicode
 
 from mlteam_utils.grading.keys import AnswerKey, find_key
+from mlteam_utils.upstream.nbgrader_utils import is_grade
 
 METADATA_KEY = "mlteam"
 #: The record :class:`HandOverCodeAnswers` leaves in a test cell for :class:`ScoreCodeAnswers`.

@@ -1,21 +1,13 @@
-"""Put back the test cells a learner deleted, wherever they were.
+"""Where a test cell a learner deleted goes back: right after the nearest earlier cell still there.
 
-nbgrader's ``OverwriteCells.add_missing_cells`` re-inserts a deleted grade cell
-after the cell that preceded it in the source notebook, but only looks for that
-neighbour among solution and grade cells. In this course a test cell follows a
-read-only widget cell, so nbgrader 0.9.6 raises ``KeyError`` and the whole
-submission fails to grade. :class:`OverwriteCellsKeepingOrder` finds the nearest
-earlier source cell that the submission still has (of any kind) instead, and
-tolerates cells whose nbgrader metadata lacks a ``grade_id`` when restoring
-task cells (another ``KeyError`` in nbgrader).
+The rule, without nbgrader: :class:`mlteam_utils.upstream.overwrite_cells.OverwriteCellsKeepingOrder`
+(nbgrader's ``OverwriteCells`` with this rule instead of the one that raises ``KeyError``)
+applies it while autograding.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from nbformat import NotebookNode
-from nbgrader.preprocessors import OverwriteCells
+__all__ = ["insertion_index"]
 
 
 def insertion_index(source_ids: list[str], missing_id: str, present: dict[str, int]) -> int:
@@ -31,43 +23,3 @@ def insertion_index(source_ids: list[str], missing_id: str, present: dict[str, i
         if earlier in present:
             return present[earlier] + 1
     return 0
-
-
-def _present(nb: NotebookNode) -> dict[str, int]:
-    return {
-        cell.metadata["nbgrader"]["grade_id"]: index
-        for index, cell in enumerate(nb.cells)
-        if cell.metadata.get("nbgrader", {}).get("grade_id")
-    }
-
-
-class OverwriteCellsKeepingOrder(OverwriteCells):
-    """``OverwriteCells`` whose restoring of deleted grade cells cannot crash.
-
-    Configured through ``c.OverwriteCells.*`` like the original.
-    """
-
-    def add_missing_grade_cells(self, nb: NotebookNode, resources: Any) -> tuple[NotebookNode, Any]:
-        source_nb = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
-        source_ids = [cell.name for cell in source_nb.source_cells]
-        source_by_id = {cell.name: cell for cell in source_nb.source_cells}
-        solution_ids = {cell.name for cell in source_nb.solution_cells}
-        for grade_cell in sorted(source_nb.grade_cells, key=lambda c: source_ids.index(c.name) if c.name in source_ids else 0):
-            present = _present(nb)
-            if grade_cell.name in present or grade_cell.name not in source_by_id:
-                continue
-            self.log.warning("Missing grade cell %s encountered, adding it back to the notebook", grade_cell.name)
-            restored = self.missing_cell_transform(
-                source_by_id[grade_cell.name], grade_cell.max_score, is_solution=grade_cell.name in solution_ids
-            )
-            nb.cells.insert(insertion_index(source_ids, grade_cell.name, present), restored)
-        return nb, resources
-
-    def add_missing_task_cells(self, nb: NotebookNode, resources: Any) -> tuple[NotebookNode, Any]:
-        source_nb = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
-        source_by_id = {cell.name: cell for cell in source_nb.source_cells}
-        present = _present(nb)
-        for task_cell in source_nb.task_cells:
-            if task_cell.name not in present and task_cell.name in source_by_id:
-                nb.cells.append(self.missing_cell_transform(source_by_id[task_cell.name], task_cell.max_score, is_task=True))
-        return nb, resources

@@ -2,8 +2,8 @@
 
 nbgrader runs a submission's code as the grading user, so without a sandbox that
 code can read ``solutions/``, the gradebook and other learners' work (nbgrader
-issue 483). This module only *builds and probes* commands; the kernel manager in
-:mod:`mlteam_utils.grading.isolation` uses it.
+issue 483). This module only *builds and probes* commands; the kernel provisioner in
+:mod:`mlteam_utils.grading.provisioner` uses it.
 
 The sandbox is an allow-list, not a deny-list: its root is an empty tmpfs into
 which only what the Python kernel needs is mounted read-only (the system's

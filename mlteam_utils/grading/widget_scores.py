@@ -24,11 +24,11 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
-from nbgrader.utils import is_grade
 from traitlets import Bool
 
 from mlteam_utils.grading.keys import find_key
 from mlteam_utils.grading.settings import answers_filename
+from mlteam_utils.upstream.nbgrader_utils import is_grade
 
 __all__ = ["METADATA_KEY", "ApplyWidgetScores", "ScoreWidgetAnswers", "feedback_text", "given_answer", "score_record"]
 
@@ -52,8 +52,8 @@ def given_answer(kind: str, value: Any, item: str) -> str:
     >>> given_answer("multiple_choice", ["a"], "b"), given_answer("numeric", 78.0, "estimate")
     ('not picked', '78')
     """
-    from mlteam_utils.grading.safe_files import printable
     from mlteam_utils.questions.kinds import KIND_REGISTRY
+    from mlteam_utils.safe_files import printable
 
     question_kind = KIND_REGISTRY.get(kind)
     text = question_kind.given(value, item) if question_kind is not None else str(value)

@@ -20,6 +20,7 @@ so nothing is lost.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,14 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from mlteam_utils.grading.settings import answers_filename
 
-__all__ = ["ANSWER_CELL_PLACEHOLDER", "FillWrittenAnswers", "answer_cell_index", "fill_written_answers"]
+__all__ = [
+    "ANSWER_CELL_PLACEHOLDER",
+    "FillWrittenAnswers",
+    "answer_cell_index",
+    "fill_written_answers",
+    "holds_no_answer",
+    "visible_text",
+]
 
 #: What the answer cell says in the release: the box above is where the learner writes.
 ANSWER_CELL_PLACEHOLDER = "*Your answer from the box above is copied here when your exercise is graded; you don't need to type here.*"
@@ -41,6 +49,29 @@ _PLACEHOLDERS = frozenset({
     "YOUR ANSWER HERE",
     "",
 })
+
+
+def visible_text(text: str) -> str:
+    """``text`` without whitespace and invisible characters (zero-width spaces, controls).
+
+    >>> visible_text(" \\u200b\\t\\ufeff\\u00a0 ")
+    ''
+    >>> visible_text(" a b ")
+    'ab'
+    """
+    return "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch) not in {"Cf", "Cc", "Zs", "Zl", "Zp"})
+
+
+_EMPTY_TEXTS = frozenset(visible_text(text) for text in _PLACEHOLDERS)
+
+
+def holds_no_answer(text: str) -> bool:
+    """True if an answer cell's ``text`` is blank, invisible or one of the release's placeholders.
+
+    >>> holds_no_answer(ANSWER_CELL_PLACEHOLDER), holds_no_answer("\\u200b \\n"), holds_no_answer("No.")
+    (True, True, False)
+    """
+    return visible_text(text) in _EMPTY_TEXTS
 
 
 def _nbgrader(cell: NotebookNode) -> dict[str, Any]:
@@ -73,7 +104,7 @@ def fill_written_answers(nb: NotebookNode, answers: Mapping[str, Any]) -> list[s
         if not isinstance(entry, dict) or entry.get("kind") != WRITTEN or not isinstance(entry.get("value"), str):
             continue
         text = entry["value"].strip()
-        if not text:
+        if holds_no_answer(text):
             continue
         index = answer_cell_index(nb, task_index)
         if index is None:
@@ -84,7 +115,7 @@ def fill_written_answers(nb: NotebookNode, answers: Mapping[str, Any]) -> list[s
                 index += 1
             nb.cells.insert(index, new_markdown_cell(""))
         typed = nb.cells[index].source.strip()
-        nb.cells[index].source = text if typed in _PLACEHOLDERS else f"{text}\n\n---\n\n{typed}"
+        nb.cells[index].source = text if holds_no_answer(typed) else f"{text}\n\n---\n\n{typed}"
         filled.append(str(grade_id))
     return sorted(filled)
 

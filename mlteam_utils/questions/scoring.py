@@ -33,18 +33,24 @@ and the value each one saves:
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, KeysView, Mapping
-from dataclasses import replace
 from typing import Any
 
+from mlteam_utils.questions.judging import (
+    MAX_IGNORED_SHOWN,
+    completeness_of,
+    kind_mismatch,
+    no_credit,
+    normalize,
+    score_normalized,
+    value_problem_of,
+)
 from mlteam_utils.questions.kinds import KIND_REGISTRY, QuestionKind, kind_named
-from mlteam_utils.questions.kinds.base import Salvaged
-from mlteam_utils.questions.results import ItemResult, QuestionResult, question_result
-from mlteam_utils.questions.wording import describe
+from mlteam_utils.questions.results import ItemResult, QuestionResult
 
 __all__ = [
     "KINDS",
+    "MAX_IGNORED_SHOWN",
     "ItemResult",
     "QuestionResult",
     "answer_scorer",
@@ -60,9 +66,6 @@ __all__ = [
 #: The names of the registered kinds: a live view of the registry, so a kind registered later is in it.
 KINDS: KeysView[str] = KIND_REGISTRY.keys()
 
-#: At most this many left-out parts of a salvaged answer are listed.
-MAX_IGNORED_SHOWN = 5
-
 
 # --------------------------------------------------------------------------- specs
 
@@ -72,20 +75,7 @@ def _normalize(spec: object) -> tuple[QuestionKind, dict[str, Any]]:
     if not isinstance(spec, Mapping):
         raise ValueError(f"a question spec must be an object, not {type(spec).__name__}")
     kind = kind_named(spec.get("kind"))
-    missing = sorted(kind.required_keys - set(spec))
-    if missing:
-        raise ValueError(f"a {kind.name} spec needs {', '.join(repr(k) for k in missing)}")
-    known = kind.required_keys | kind.optional_keys | {"kind", "prompt"}
-    for key in spec:
-        if key in known:
-            continue
-        typo = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.8)
-        if typo:
-            raise ValueError(f"unknown key {key!r} in a {kind.name} spec: did you mean {typo[0]!r}?")
-    prompt = spec.get("prompt", "")
-    if not isinstance(prompt, str):
-        raise ValueError("'prompt' must be text")
-    return kind, {"kind": kind.name, "prompt": prompt, **kind.normalize(spec)}
+    return kind, normalize(kind, spec)
 
 
 def validate_spec(spec: object) -> None:
@@ -119,10 +109,6 @@ def public_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- answers
 
 
-def _value_problem(kind: QuestionKind, value: object, public: Mapping[str, Any]) -> str | None:
-    return "no answer saved" if value is None else kind.value_problem(value, public)
-
-
 def value_problem(kind: str, value: object, spec_public: Mapping[str, Any]) -> str | None:
     """Why ``value`` is not a well-formed answer to the question, or ``None``.
 
@@ -133,7 +119,7 @@ def value_problem(kind: str, value: object, spec_public: Mapping[str, Any]) -> s
     >>> value_problem("ordering", ["b", "b"], {"items": ["a", "b"]})
     'the answer does not list each item exactly once'
     """
-    return _value_problem(kind_named(kind), value, spec_public)
+    return value_problem_of(kind_named(kind), value, spec_public)
 
 
 def completeness(kind: str, value: object, spec_public: Mapping[str, Any]) -> tuple[bool, str]:
@@ -147,56 +133,10 @@ def completeness(kind: str, value: object, spec_public: Mapping[str, Any]) -> tu
     >>> completeness("numeric", 78, {"unit": "%"})
     (True, 'Your estimate: 78%.')
     """
-    question_kind = kind_named(kind)
-    if value is None:
-        return False, "Not answered yet."
-    problem = question_kind.value_problem(value, spec_public)
-    if problem:
-        return False, f"This answer cannot be used: {problem}."
-    return question_kind.completeness(value, spec_public)
-
-
-def kind_mismatch(saved_kind: object, kind: str) -> str | None:
-    """Why an answer saved by a widget of kind ``saved_kind`` cannot answer a ``kind`` question, or ``None``.
-
-    The one check of a saved entry's kind, for the grader and for a widget that
-    restores an answer.
-
-    >>> kind_mismatch("numeric", "numeric") is None
-    True
-    >>> kind_mismatch("ordering", "numeric")
-    "the saved answer is for an 'ordering' question, but this is a 'numeric' question"
-    """
-    if saved_kind == kind:
-        return None
-    if isinstance(saved_kind, str):
-        shown = f"{'an' if saved_kind[:1] in tuple('aeiou') else 'a'} {saved_kind[:40]!r} question"
-    else:
-        shown = f"a question of unknown kind ({describe(saved_kind)})"
-    return f"the saved answer is for {shown}, but this is a {kind!r} question"
+    return completeness_of(kind_named(kind), value, spec_public)
 
 
 # --------------------------------------------------------------------------- scoring
-
-
-def _no_credit(question_id: str, kind: QuestionKind, n: Mapping[str, Any], problem: str) -> QuestionResult:
-    lead = "Not answered." if problem == "no answer saved" else "Not scored: the saved answer has the wrong format."
-    items = [ItemResult(name, 0.0, False, lead, expected) for name, expected in kind.expected(n).items()]
-    return question_result(question_id, kind.name, items, fraction=0.0, problems=(problem,))
-
-
-def _salvage(kind: QuestionKind, value: object, public: Mapping[str, Any]) -> Salvaged | None:
-    """The kind's salvage of a malformed answer, if what it keeps is well formed (left-outs capped)."""
-    try:
-        salvaged = kind.salvage(value, public)
-    except (TypeError, ValueError, RecursionError):  # hostile shapes (unhashable keys...)
-        return None
-    if salvaged is None or _value_problem(kind, salvaged[0], public):
-        return None
-    kept, dropped = salvaged
-    if len(dropped) > MAX_IGNORED_SHOWN:
-        dropped = [*dropped[:MAX_IGNORED_SHOWN], f"and {len(dropped) - MAX_IGNORED_SHOWN} more"]
-    return kept, dropped
 
 
 def score_answer(question_id: str, spec: Mapping[str, Any], value: object) -> QuestionResult:
@@ -222,7 +162,7 @@ def score_answer(question_id: str, spec: Mapping[str, Any], value: object) -> Qu
     (0.5, ('the category chosen for “b”, “No such category”',))
     """
     kind, n = _normalize(spec)
-    return _score_normalized(question_id, kind, n, value)
+    return score_normalized(question_id, kind, n, value)
 
 
 def answer_scorer(spec: Mapping[str, Any]) -> Callable[[object], float]:
@@ -237,23 +177,7 @@ def answer_scorer(spec: Mapping[str, Any]) -> Callable[[object], float]:
     (0.667, 1.0, 0.0)
     """
     kind, n = _normalize(spec)
-    return lambda value: _score_normalized("q", kind, n, value).fraction
-
-
-def _score_normalized(question_id: str, kind: QuestionKind, n: Mapping[str, Any], value: object) -> QuestionResult:
-    """:func:`score_answer` once the spec is normalized."""
-    ignored: list[str] = []
-    problem = _value_problem(kind, value, n)
-    if problem:
-        salvaged = _salvage(kind, value, n)
-        if salvaged is None:
-            return _no_credit(question_id, kind, n, problem)
-        value, ignored = salvaged
-    try:
-        result = kind.score(question_id, n, value)
-    except (TypeError, ValueError, OverflowError, RecursionError) as error:  # defensive: never fail on learner input
-        return _no_credit(question_id, kind, n, f"the answer could not be scored ({type(error).__name__})")
-    return replace(result, ignored=tuple(ignored)) if ignored else result
+    return lambda value: score_normalized("q", kind, n, value).fraction
 
 
 def score_entry(question_id: str, spec: Mapping[str, Any], entry: object) -> QuestionResult:
@@ -267,8 +191,8 @@ def score_entry(question_id: str, spec: Mapping[str, Any], entry: object) -> Que
     """
     kind, n = _normalize(spec)
     if not isinstance(entry, Mapping) or "value" not in entry:
-        return _no_credit(question_id, kind, n, "no answer saved")
+        return no_credit(question_id, kind, n, "no answer saved")
     mismatch = kind_mismatch(entry.get("kind"), kind.name)
     if mismatch:
-        return _no_credit(question_id, kind, n, mismatch)
+        return no_credit(question_id, kind, n, mismatch)
     return score_answer(question_id, spec, entry["value"])

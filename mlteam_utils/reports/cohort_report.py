@@ -5,7 +5,9 @@
 - ``index.html``: a self-contained page (no scripts, no web fonts, inline CSS)
   that shows the plots below, each with a one-line *what to see* caption, and
   short tables; long tables are capped (:data:`MAX_BEHIND_ROWS`,
-  :data:`MAX_ITEM_ROWS`) and sorted by need, with the full list in the CSV;
+  :data:`MAX_ITEM_ROWS`) and sorted by need, with the full list in the CSV. The
+  plots are inside the page (PNG ``data:`` URIs): it shows them whole where no
+  script runs and no other request is made (the hub serves files sandboxed);
 - ``completion.png`` / ``completion.csv``: who submitted each assignment;
 - ``score_distributions.png`` / ``score_distribution.csv``: scores per assignment;
 - ``learners.png`` / ``learners.csv``: every learner's progress;
@@ -23,10 +25,11 @@ same size for 5 learners and for 500.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import html
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -259,9 +262,26 @@ td.completed { font-weight: 600; }
 """
 
 
-def _figure(name: str, alt: str, caption_key: str) -> str:
+def png_data_uri(path: Path) -> str:
+    """A PNG file as a ``data:`` URI, to put the image itself in the page.
+
+    Served through the hub (``/services/<course>/files/...``), the page gets Jupyter's
+    ``sandbox allow-scripts`` policy, an origin of its own; an image inside the page needs
+    no request of its own, whatever that origin is let fetch.
+
+    >>> import tempfile
+    >>> png = Path(tempfile.mkdtemp()) / "dot.png"
+    >>> _ = png.write_bytes(b"\\x89PNG")
+    >>> png_data_uri(png)
+    'data:image/png;base64,iVBORw=='
+    """
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def _figure(name: str, alt: str, caption_key: str, sources: Mapping[str, str]) -> str:
+    """A plot with its caption; ``sources`` maps a plot's file name to the ``src`` to use (default: the name)."""
     return (
-        f'<figure><img src="{name}" alt="{html.escape(alt)}">'
+        f'<figure><img src="{html.escape(sources.get(name, name))}" alt="{html.escape(alt)}">'
         f"<figcaption>{html.escape(CAPTIONS[caption_key])}</figcaption></figure>"
     )
 
@@ -282,13 +302,19 @@ def render_html(
     learner_links: bool = False,
     completion_rows: pd.DataFrame | None = None,
     completion_rule: str = "",
+    image_sources: Mapping[str, str] | None = None,
 ) -> str:
-    """The report page. Every table is escaped; long ones are capped and point to their CSV."""
+    """The report page. Every table is escaped; long ones are capped and point to their CSV.
+
+    ``image_sources``: the ``src`` of each plot by its file name (:func:`write_report` gives
+    ``data:`` URIs); a plot left out is linked by its file name.
+    """
     import pandas as pd
 
     from mlteam_utils.reports.gradebook_frames import FAILED, SUBMISSION_COLUMNS
 
     submissions = submissions if submissions is not None else pd.DataFrame(columns=SUBMISSION_COLUMNS)
+    image_sources = image_sources or {}
     flagged = items[items["flags"].fillna("") != ""]
     learners = len(progress)
     graded = int(completion["submitted"].sum())
@@ -327,14 +353,14 @@ def render_html(
     parts += completion_section(completion_rows, completion_rule)
     parts += [
         "<h2>Completion by assignment</h2>",
-        _figure("completion.png", "Bar chart of the share of learners who submitted each assignment", "completion"),
+        _figure("completion.png", "Bar chart of the share of learners who submitted each assignment", "completion", image_sources),
         html_table(completion, ["assignment", "submitted", "could_not_grade", "not_submitted", "percent_submitted", "waiting_manual_grade", "late"]),
         "<h2>Score distributions</h2>",
-        _figure("score_distributions.png", "Box plots of the scores of each assignment", "scores"),
+        _figure("score_distributions.png", "Box plots of the scores of each assignment", "scores", image_sources),
         html_table(distribution, ["assignment", "max_score", "submitted", "mean", "median", "min", "q1", "q3", "max", "mean_percent"]),
         "<h2>Learners who are behind</h2>",
         f"<p>{html.escape(cohort_stats.behind_definition(relative))}{html.escape(threshold_text)}</p>",
-        _figure("learners.png", "Histogram of the learners' scores with the threshold for behind", "learners"),
+        _figure("learners.png", "Histogram of the learners' scores with the threshold for behind", "learners", image_sources),
     ]
     learner_page = {"student_id": lambda student: f"learners/{page_name(str(student))}"} if learner_links else None
     if len(behind):
@@ -359,7 +385,7 @@ def render_html(
         f"Flags: very hard below {item_analysis.VERY_HARD_BELOW}, very easy above {item_analysis.VERY_EASY_ABOVE}, "
         f"low discrimination below {item_analysis.LOW_DISCRIMINATION_BELOW}, negative below 0. Questions waiting for "
         "a manual grade are left out until they are graded.</p>",
-        _figure("item_analysis.png", "Scatter plot of difficulty against discrimination per question", "items"),
+        _figure("item_analysis.png", "Scatter plot of difficulty against discrimination per question", "items", image_sources),
         "<p>Flagged questions first, each with a hint.</p>" if len(flagged) else
         "<p>No question is flagged. Lowest discrimination first.</p>",
         html_table(
@@ -521,6 +547,7 @@ def write_report(
         submissions=frames.submissions, wrong_answers=wrong_answers, learner_links=context is not None,
         completion_rows=learner_completion[0] if learner_completion is not None else None,
         completion_rule=learner_completion[1] if learner_completion is not None else "",
+        image_sources={plot.name: png_data_uri(plot) for plot in plots},
     )
     index = folder / "index.html"
     index.write_text(page, encoding="utf-8")

@@ -131,7 +131,6 @@ def learner_progress(frames: GradebookFrames, now: dt.datetime | None = None) ->
     score, max_of_submitted, percent_of_submitted (NaN when nothing graded),
     percent_overall (missing work counts 0).
     """
-    from mlteam_utils.reports.export import late_by
     from mlteam_utils.reports.gradebook_frames import FAILED, NOT_SUBMITTED
 
     counted = counted_assignments(frames, now)
@@ -198,3 +197,16 @@ def learners_behind(frames: GradebookFrames, relative: float = DEFAULT_RELATIVE,
     behind["reason"] = behind.apply(reason, axis=1) if len(behind) else []
     behind = behind.sort_values(["missing", "percent_of_submitted", "student_id"], ascending=[False, True, True], na_position="first")
     return behind.reset_index(drop=True)
+
+
+def late_by(seconds: float) -> str:
+    """How late, as ``h:mm:ss`` (``d days, h:mm:ss`` past a day); empty when on time or unknown.
+
+    >>> late_by(0), late_by(float("nan")), late_by(3725), late_by(90061)
+    ('', '', '1:02:05', '1 day, 1:01:01')
+    """
+    import math
+
+    if math.isnan(seconds) or seconds <= 0:
+        return ""
+    return str(dt.timedelta(seconds=round(seconds)))

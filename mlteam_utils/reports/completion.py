@@ -163,7 +163,7 @@ def course_completion(modules: pd.DataFrame, syllabus: Syllabus) -> pd.DataFrame
 
 def completion_text(modules: pd.DataFrame, course: pd.DataFrame, syllabus: Syllabus) -> str:
     """The terminal view of ``mlteam-course progress --cohort``: per learner, the course and each module."""
-    from mlteam_utils.grading.safe_files import printable  # learner-chosen names: no terminal escapes
+    from mlteam_utils.safe_files import printable  # learner-chosen names: no terminal escapes
 
     lines = [f"Completion ({syllabus.completion_rule_text()})", ""]
     modules_of = {student: group for student, group in modules.groupby("student_id", sort=False)}

@@ -122,8 +122,8 @@ def widget_answers(autograded_root: Path, assignments: Iterable[str]) -> pd.Data
     """Every learner's answer to every widget item, from the autograded notebooks' score records."""
     import pandas as pd
 
-    from mlteam_utils.grading.safe_files import UnsafeEntry, read_regular_file
     from mlteam_utils.grading.widget_scores import METADATA_KEY
+    from mlteam_utils.safe_files import UnsafeEntry, read_regular_file
 
     wanted = set(assignments)
     rows: list[dict[str, Any]] = []

@@ -64,7 +64,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlteam_utils.atomic_files import write_atomically
-from mlteam_utils.reports.cohort_stats import assignment_scores
+from mlteam_utils.reports.cohort_stats import assignment_scores, late_by
 from mlteam_utils.reports.gradebook_frames import ReportError
 
 if TYPE_CHECKING:
@@ -101,20 +101,6 @@ def default_submissions_path(wide_path: Path) -> Path:
     PosixPath('out/grades.submissions.csv')
     """
     return wide_path.with_name(wide_path.stem + SUBMISSIONS_SUFFIX)
-
-
-def late_by(seconds: float) -> str:
-    """How late, as ``h:mm:ss`` (``d days, h:mm:ss`` past a day); empty when on time or unknown.
-
-    >>> late_by(0), late_by(float("nan")), late_by(3725), late_by(90061)
-    ('', '', '1:02:05', '1 day, 1:01:01')
-    """
-    import datetime as dt
-    import math
-
-    if math.isnan(seconds) or seconds <= 0:
-        return ""
-    return str(dt.timedelta(seconds=round(seconds)))
 
 
 def submission_problems(submissions: pd.DataFrame) -> str:

@@ -75,7 +75,7 @@ def render_learner_page(student_id: str, frames: GradebookFrames, context: Cours
     """The HTML of one learner's page (every value escaped)."""
     import pandas as pd
 
-    from mlteam_utils.reports.export import late_by
+    from mlteam_utils.reports.cohort_stats import late_by
 
     learner = frames.learners.set_index("student_id").loc[student_id]
     name = " ".join(str(part) for part in (learner.get("first_name"), learner.get("last_name")) if isinstance(part, str) and part)

@@ -101,9 +101,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlteam_utils.grading.safe_files import printable
 from mlteam_utils.reports.gradebook_frames import AWAITING_MANUAL, FAILED, GRADED, NOT_SUBMITTED, ReportError
 from mlteam_utils.reports.spreadsheet import FORMULA_STARTS, runs_as_formula, spreadsheet_safe
+from mlteam_utils.safe_files import printable
 
 if TYPE_CHECKING:
     from mlteam_utils.reports.gradebook_frames import GradebookFrames
@@ -114,15 +114,17 @@ __all__ = [
     "FORMATS",
     "MOODLE_KEYS",
     "LmsExport",
+    "LmsWriter",
     "UnknownAssignmentError",
+    "UnknownFormatError",
     "canvas_export",
+    "lms_writer",
     "moodle_export",
     "select_assignments",
     "spreadsheet_safe",
     "write_lms_export",
 ]
 
-FORMATS = ("canvas", "moodle")
 #: Canvas's identity columns, in the order of its own gradebook export.
 CANVAS_IDENTITY_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 CANVAS_POINTS_ROW = "Points Possible"
@@ -138,6 +140,10 @@ CANVAS_USER_ID = re.compile(r"^[0-9]+$")
 
 class UnknownAssignmentError(ReportError):
     """``--assignment`` names an assignment the gradebook does not have."""
+
+
+class UnknownFormatError(ReportError):
+    """An LMS format that :data:`FORMATS` does not have."""
 
 
 @dataclass(frozen=True)
@@ -387,6 +393,35 @@ def moodle_export(
             row += [cell.score, cell.feedback]
         rows.append(row)
     return LmsExport(header, rows, learners, chosen, problems, waiting, blank, not_submitted, notes)
+
+
+def _canvas_writer(
+    frames: GradebookFrames, roster: Roster, assignments: Sequence[str], include_waiting: bool, moodle_key: str
+) -> LmsExport:
+    return canvas_export(frames, roster, assignments, include_waiting)  # Canvas has no --moodle-key
+
+
+#: An LMS format's writer: (frames, roster, assignments, include_waiting, moodle_key) -> its import file.
+LmsWriter = Callable[["GradebookFrames", "Roster", Sequence[str], bool, str], LmsExport]
+
+#: Every LMS format ``mlteam-course export --format`` offers: its name -> its writer.
+FORMATS: dict[str, LmsWriter] = {"canvas": _canvas_writer, "moodle": moodle_export}
+
+
+def lms_writer(name: str) -> LmsWriter:
+    """The writer of the LMS format ``name``; :class:`UnknownFormatError` naming the known ones otherwise.
+
+    >>> lms_writer("moodle") is moodle_export
+    True
+    >>> lms_writer("blackboard")
+    Traceback (most recent call last):
+    ...
+    mlteam_utils.reports.lms_export.UnknownFormatError: unknown LMS format 'blackboard'; use one of canvas, moodle
+    """
+    writer = FORMATS.get(name)
+    if writer is None:
+        raise UnknownFormatError(f"unknown LMS format {name!r}; use one of {', '.join(FORMATS)}")
+    return writer
 
 
 def write_lms_export(export: LmsExport, path: Path) -> Path:

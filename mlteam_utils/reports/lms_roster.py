@@ -94,7 +94,7 @@ def read_roster(path: Path) -> Roster:
 
     Raises :class:`RosterError` when the file cannot be used.
     """
-    from mlteam_utils.grading.safe_files import read_regular_file
+    from mlteam_utils.safe_files import read_regular_file
 
     try:
         data = read_regular_file(path, max_bytes=MAX_ROSTER_BYTES)

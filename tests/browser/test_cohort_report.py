@@ -64,6 +64,45 @@ def test_the_report_says_who_is_behind_and_why(lab_page, reported, shots) -> Non
     shots.take("learner_page_for_a_one_to_one")
 
 
+def test_the_report_shows_its_charts_where_no_script_runs(lab_page, reported, shots) -> None:
+    """Served through the hub (``/services/<course>/files/...``), the report gets Jupyter's
+    ``sandbox allow-scripts`` policy: here the same sandbox, no script and no request but the
+    page's own. Every chart must still be drawn, from inside the page."""
+    from urllib.parse import urlparse
+
+    from playwright.sync_api import expect
+
+    page = lab_page
+    folder = reported["index"].parent
+    policy = "sandbox allow-scripts; default-src 'none'; script-src 'none'; img-src data:; style-src 'unsafe-inline'"
+    requested: list[str] = []
+
+    def serve(route) -> None:  # type: ignore[no-untyped-def]
+        path = urlparse(route.request.url).path
+        requested.append(path)
+        target = folder / path.lstrip("/")
+        if path == "/index.html":
+            route.fulfill(body=target.read_bytes(), content_type="text/html; charset=utf-8",
+                          headers={"Content-Security-Policy": policy})
+        else:
+            route.fulfill(status=404, body="not served")
+
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None)
+    page.route("http://report.invalid/**", serve)
+    page.goto("http://report.invalid/index.html")
+    expect(page.get_by_role("heading", name="Completion by assignment")).to_be_visible()
+    charts = page.locator("figure img")
+    expect(charts).to_have_count(4)
+    drawn = charts.evaluate_all(
+        "images => images.map(i => [i.alt, i.complete, i.naturalWidth, i.naturalHeight, i.getBoundingClientRect().height])")
+    assert all(complete and width > 0 and height > 0 and shown > 0 for _, complete, width, height, shown in drawn), drawn
+    assert set(requested) <= {"/index.html", "/favicon.ico"}, requested  # no chart was fetched
+    assert not refused, refused
+    charts.first.scroll_into_view_if_needed()
+    shots.take("report_charts_under_the_hubs_sandbox")
+
+
 def test_the_feedback_page_names_each_question(lab_page, reported, shots) -> None:
     from playwright.sync_api import expect
 

@@ -306,3 +306,34 @@ def widget_cell_indexes_of(release: nbformat.NotebookNode) -> list[int]:
         if cell.cell_type == "code" and not cell.metadata.get("nbgrader", {}).get("grade")
         and any(f'"{question_id}"' in cell.source for question_id in ids)
     )
+
+
+def run_cell(page, index: int) -> None:
+    """Select the cell at ``index`` and press Shift+Enter, as a learner running cells one by one; wait until it ran."""
+    cell = cells(page).nth(index)
+    cell.locator(".jp-InputPrompt").click()
+    page.keyboard.press("Shift+Enter")
+    page.wait_for_function(
+        """index => { const prompt = document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell')[index]
+            ?.querySelector('.jp-InputPrompt')?.textContent ?? ''; return /\\[\\d+\\]/.test(prompt); }""", arg=index)
+
+
+def test_lesson_charts_are_dark_from_the_first_cell_run_one_by_one(lab_page, lab_server, lab_course: Path, shots) -> None:
+    """Dark theme, no Run All: once the setup cell (the first cell a learner runs) has run, every chart on the page,
+    the stored ones below included, is dark; before anything runs JupyterLab shows the stored page as it was saved."""
+    from mlteam_utils.workspace import sync_workspace
+
+    page = lab_page
+    work = lab_course / "one-by-one-dark"
+    sync_workspace(lab_course, work)
+    try:
+        open_notebook(page, lab_server, work, LESSON_1, "dark", "lesson1-one-by-one")
+        setup = next(i for i, cell in enumerate(nbformat.read(work / LESSON_1, as_version=4).cells) if cell.cell_type == "code")
+        run_cell(page, setup)
+        filters = chart_filters(page)
+        assert len(filters) == 2, filters
+        show(notebook_panel(page).locator("img.mlteam-chart").first)
+        shots.take("lesson_1_stored_chart_after_the_setup_cell")
+    finally:  # the server's setting goes back to the default (light) for the tests after this one
+        lab_server.save_user_settings(THEME_PLUGIN, {})
+    assert all("invert" in f for f in filters), f"a stored chart is light in the dark theme after the setup cell ran: {filters}"

@@ -15,18 +15,33 @@ A new kind is one module: a subclass of :class:`QuestionKind`, passed to
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, Protocol
 
 from mlteam_utils.questions.results import QuestionResult
 
-if TYPE_CHECKING:
-    from mlteam_utils.questions.widgets import QuestionBox
-
-__all__ = ["QuestionKind", "Salvaged", "salvaged"]
+__all__ = ["QuestionKind", "QuestionWidget", "Salvaged", "salvaged"]
 
 #: A salvaged answer: the well-formed parts, and a description of each part left out.
 Salvaged = tuple[object, list[str]]
+
+
+class QuestionWidget(Protocol):
+    """What a kind's builder returns: a :class:`~mlteam_utils.questions.box.QuestionBox`.
+
+    Named here by what it does, since the box (and ``ipywidgets``) sits above the kinds.
+    """
+
+    question_id: str
+    kind: str
+    last_result: QuestionResult | None
+    on_checked: Callable[[QuestionResult], object] | None
+
+    def answer(self) -> Any:
+        """The current answer as JSON data."""
+
+    def check(self) -> QuestionResult:
+        """Score the current answer against the lesson's key and show the feedback."""
 
 
 class QuestionKind(abc.ABC):
@@ -93,7 +108,7 @@ class QuestionKind(abc.ABC):
         """What the learner answered for ``item``, in a few words (for the instructor's item analysis)."""
 
     @abc.abstractmethod
-    def build(self, question_id: str, prompt: str, /, *args: Any, **kwargs: Any) -> QuestionBox:
+    def build(self, question_id: str, prompt: str, /, *args: Any, **kwargs: Any) -> QuestionWidget:
         """The widget: the kind's builder (lesson mode with the key, graded mode with ``sheet=``)."""
 
     def __repr__(self) -> str:

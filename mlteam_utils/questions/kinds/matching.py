@@ -49,7 +49,7 @@ from mlteam_utils.questions.spec_fields import choices, public_names, text_list,
 from mlteam_utils.questions.wording import describe, names, plural
 
 if TYPE_CHECKING:
-    from mlteam_utils.questions.widgets import QuestionBox
+    from mlteam_utils.questions.box import QuestionBox
 
 __all__ = ["Matching", "matching"]
 
@@ -173,7 +173,7 @@ def matching(
     """
     import ipywidgets as widgets
 
-    from mlteam_utils.questions.widgets import (
+    from mlteam_utils.questions.box import (
         BLANK,
         LESSON,
         WIDE,

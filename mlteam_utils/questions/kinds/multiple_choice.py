@@ -34,7 +34,7 @@ from mlteam_utils.questions.spec_fields import public_names, text_list, text_map
 from mlteam_utils.questions.wording import describe, names, plural
 
 if TYPE_CHECKING:
-    from mlteam_utils.questions.widgets import QuestionBox
+    from mlteam_utils.questions.box import QuestionBox
 
 __all__ = ["MultipleChoice", "multiple_choice"]
 
@@ -156,7 +156,7 @@ def multiple_choice(
     """
     import ipywidgets as widgets
 
-    from mlteam_utils.questions.widgets import LESSON, assemble_question, checked_texts, question_mode
+    from mlteam_utils.questions.box import LESSON, assemble_question, checked_texts, question_mode
 
     options = checked_texts(options, "options", minimum=2)
     mode = question_mode(question_id, sheet, {"correct": correct, "explanations": explanations}, "correct=[...]")

@@ -28,7 +28,7 @@ from mlteam_utils.questions.spec_fields import finite
 from mlteam_utils.questions.wording import describe, is_number, number, with_unit
 
 if TYPE_CHECKING:
-    from mlteam_utils.questions.widgets import QuestionBox
+    from mlteam_utils.questions.box import QuestionBox
 
 __all__ = ["Numeric", "lesson_spec", "numeric_estimate"]
 
@@ -156,7 +156,7 @@ def numeric_estimate(
     """
     import ipywidgets as widgets
 
-    from mlteam_utils.questions.widgets import LESSON, WIDE, assemble_question, question_mode
+    from mlteam_utils.questions.box import LESSON, WIDE, assemble_question, question_mode
 
     low, high = float(min), float(max)
     if not low < high or step <= 0:

@@ -24,7 +24,7 @@ from mlteam_utils.questions.spec_fields import public_names, text_list, text_map
 from mlteam_utils.questions.wording import describe, plural
 
 if TYPE_CHECKING:
-    from mlteam_utils.questions.widgets import QuestionBox
+    from mlteam_utils.questions.box import QuestionBox
 
 __all__ = ["Ordering", "move_item", "ordering", "start_order"]
 
@@ -165,7 +165,7 @@ def ordering(
     """
     import ipywidgets as widgets
 
-    from mlteam_utils.questions.widgets import LESSON, WIDE, assemble_question, checked_texts, question_mode
+    from mlteam_utils.questions.box import LESSON, WIDE, assemble_question, checked_texts, question_mode
 
     items = checked_texts(items, "items", minimum=2)
     mode = question_mode(question_id, sheet, {"correct_order": correct_order, "explanations": explanations},

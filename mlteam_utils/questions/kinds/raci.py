@@ -66,7 +66,7 @@ from mlteam_utils.questions.spec_fields import choices, public_names, text_list,
 from mlteam_utils.questions.wording import describe, names, plural
 
 if TYPE_CHECKING:
-    from mlteam_utils.questions.widgets import QuestionBox
+    from mlteam_utils.questions.box import QuestionBox
 
 __all__ = ["Raci", "raci_chance", "raci_grid", "raci_problems", "rule_messages"]
 
@@ -425,8 +425,8 @@ def raci_grid(
     """
     import ipywidgets as widgets
 
+    from mlteam_utils.questions.box import BLANK, LESSON, WIDE, assemble_question, checked_texts, question_mode
     from mlteam_utils.questions.feedback import message_html
-    from mlteam_utils.questions.widgets import BLANK, LESSON, WIDE, assemble_question, checked_texts, question_mode
 
     activities = checked_texts(activities, "activities")
     roles = checked_texts(roles, "roles", minimum=2)

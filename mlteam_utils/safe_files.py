@@ -130,7 +130,7 @@ def open_regular_file(path: Path, max_bytes: int = MAX_FILE_BYTES) -> int:
     >>> open_regular_file(Path("/dev/null"))
     Traceback (most recent call last):
     ...
-    mlteam_utils.grading.safe_files.UnsafeEntry: /dev/null is a device file
+    mlteam_utils.safe_files.UnsafeEntry: /dev/null is a device file
     """
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
