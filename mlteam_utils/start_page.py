@@ -19,6 +19,7 @@ True
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -44,6 +45,39 @@ HUB_STEPS = """\
 4. Press **Submit** in the Assignments tab, next to the exercise under *Downloaded assignments*. You may submit again until it is due; your instructor grades the last submission. A submission after the due date is **late** (the table below says so), and your instructor's late policy applies.
 5. When your instructor has released feedback, press **Fetch Feedback** next to the exercise under *Submitted assignments* and open the feedback page. A submission that **could not be graded** (a damaged notebook, for one) gets a feedback page that says so, why, and what to do: mend the notebook and submit again before the due date, and ask your instructor if it still goes wrong.
 """
+
+
+#: After the steps, in the copy a hub learner first opens: the table is theirs once the page runs.
+RUN_FOR_YOUR_TABLE = ("Run this page (**Run ▸ Run All Cells**) to see each exercise's folder, its due date "
+                      "and your last submission.\n")
+
+
+def hub_start_page(notebook_text: str, first_exercise: str) -> str:
+    """The start page as a hub learner first sees it: the stored "where you work" output for the hub.
+
+    The committed page stores the single-machine output (``make selfgrade`` ...), which the
+    hub's learners would read until they run the page. Their copy gets the hub's steps instead;
+    the table of their own submissions comes when the page runs. Other cells are untouched.
+
+    >>> import json
+    >>> cell = {"cell_type": "code", "source": "Markdown(how_to_work_markdown(load_syllabus()))", "metadata": {},
+    ...         "outputs": [{"output_type": "execute_result", "data": {"text/markdown": SINGLE_MACHINE}}]}
+    >>> page = json.loads(hub_start_page(json.dumps({"cells": [cell]}), "ex01_x"))
+    >>> shown = page["cells"][0]["outputs"][0]["data"]["text/markdown"]
+    >>> "Assignments" in shown and "ex01_x/" in shown and "make selfgrade" not in shown
+    True
+    """
+    notebook = json.loads(notebook_text)
+    for cell in notebook.get("cells", []):
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else source
+        if cell.get("cell_type") != "code" or "how_to_work_markdown(" not in source:
+            continue
+        for output in cell.get("outputs", []):
+            data = output.get("data") if isinstance(output, dict) else None
+            if isinstance(data, dict) and "text/markdown" in data:
+                data["text/markdown"] = HUB_STEPS.format(example=first_exercise) + "\n" + RUN_FOR_YOUR_TABLE
+    return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
 
 
 def hub_course_id(environ: Mapping[str, str] | None = None) -> str | None:

@@ -41,11 +41,15 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from mlteam_utils.naming import WORKSPACE_MANIFEST
+from mlteam_utils.start_page import hub_course_id, hub_start_page
+from mlteam_utils.syllabus import SyllabusError, load_syllabus
 
 __all__ = ["MANIFEST", "WORK_FOLDER", "WorkspaceReport", "course_files", "sync_workspace"]
 
@@ -104,17 +108,33 @@ class WorkspaceReport:
         return "\n".join(lines)
 
 
-def _write_copy(source: Path, target: Path) -> None:
-    """Copy ``source`` to ``target`` atomically (a crash leaves the old file or the new one)."""
+def _write_copy(source: Path, target: Path, transform: Callable[[str], str] | None = None) -> None:
+    """Copy ``source`` to ``target`` atomically (a crash leaves the old file or the new one),
+    through ``transform`` (text to text) when given."""
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     os.close(handle)
     try:
-        shutil.copyfile(source, temporary)
+        if transform is None:
+            shutil.copyfile(source, temporary)
+        else:
+            Path(temporary).write_text(transform(source.read_text(encoding="utf-8")), encoding="utf-8")
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _for_this_place(course_root: Path, relative: Path) -> Callable[[str], str] | None:
+    """How a file's copy differs from the course's: on the hub, the start page's stored steps are the hub's."""
+    if relative != Path("course/index.ipynb") or hub_course_id() is None:
+        return None
+    try:
+        available = load_syllabus(course_root / "course" / "syllabus.toml").available_modules
+        first = available[0].exercise_id if available else "exNN_…"
+    except (OSError, SyllabusError):  # the page itself says what is wrong with the syllabus when it runs
+        first = "exNN_…"
+    return partial(hub_start_page, first_exercise=first)
 
 
 def _stamped(path: Path, label: str, when: datetime) -> Path:
@@ -137,6 +157,8 @@ def sync_workspace(course_root: Path, folder: Path | None = None, now: datetime 
     report = WorkspaceReport(work)
     for relative in course_files(course_root):
         source, target, key = course_root / relative, work / relative, relative.as_posix()
+        transform = _for_this_place(course_root, relative)
+        write_copy = partial(_write_copy, transform=transform)
         source_digest = _digest(source)
         record = manifest.get(key) if isinstance(manifest.get(key), dict) else None
         if target.is_symlink() or (target.exists() and not target.is_file()):
@@ -144,25 +166,25 @@ def sync_workspace(course_root: Path, folder: Path | None = None, now: datetime 
             report.skipped.append(key)
             continue
         if not target.exists():
-            _write_copy(source, target)
+            write_copy(source, target)
             report.added.append(key)
         elif record is not None and record.get("source") == source_digest:
             continue  # the course did not change this file
         elif _digest(target) == source_digest:
             pass  # already the new version (a copy made by hand, or a lost manifest)
         elif record is not None and record.get("copy") == _digest(target):
-            _write_copy(source, target)  # the learner never changed it
+            write_copy(source, target)  # the learner never changed it
             report.updated.append(key)
         elif relative.parts[0] == "exercises":
             new = target.with_name(f"{target.stem}.new-version{target.suffix}")
-            _write_copy(source, new)
+            write_copy(source, new)
             report.new_versions_beside.append((key, new.relative_to(work).as_posix()))
             manifest[key] = {"source": source_digest, "copy": record.get("copy") if record else None}
             continue
         else:
             backup = _stamped(target, "before-update", when)
             os.replace(target, backup)
-            _write_copy(source, target)
+            write_copy(source, target)
             report.replaced_with_backup.append((key, backup.relative_to(work).as_posix()))
             report.updated.append(key)
         manifest[key] = {"source": source_digest, "copy": _digest(target)}

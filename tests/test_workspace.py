@@ -150,3 +150,32 @@ def test_a_link_or_pipe_where_a_copy_belongs_is_never_followed_or_read(tmp_path:
     assert sorted(report.skipped) == sorted([LESSON, EXERCISE])
     assert secret.read_text(encoding="utf-8") == "not the learner's" and (work / LESSON).is_symlink()
     assert "left as it is" in report.summary()
+
+
+def test_a_hub_learners_start_page_shows_the_hubs_steps_before_it_is_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The committed page stores the single-machine steps; a hub learner's copy stores the hub's."""
+    from mlteam_utils.start_page import HUB_COURSE_ENV, SINGLE_MACHINE
+
+    course = tmp_path / "course-clone"
+    for relative in ("course/index.ipynb", "course/syllabus.toml"):
+        (course / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(REPO_ROOT / relative, course / relative)
+
+    def stored_steps(page: Path) -> str:
+        notebook = nbformat.read(page, as_version=4)
+        [cell] = [c for c in notebook.cells if c.cell_type == "code" and "how_to_work_markdown(" in c.source]
+        return "".join(output["data"]["text/markdown"] for output in cell.outputs if "text/markdown" in output.get("data", {}))
+
+    assert stored_steps(course / "course" / "index.ipynb") == SINGLE_MACHINE, "the committed page is the single machine's"
+    sync_workspace(course, tmp_path / "one-machine")
+    assert stored_steps(tmp_path / "one-machine" / "course" / "index.ipynb") == SINGLE_MACHINE
+
+    monkeypatch.setenv(HUB_COURSE_ENV, "mlteam-onboarding")
+    sync_workspace(course, tmp_path / "hub-home")
+    page = tmp_path / "hub-home" / "course" / "index.ipynb"
+    shown = stored_steps(page)
+    assert "Assignments" in shown and "Fetch" in shown and "ex01_how_ml_projects_differ/" in shown, shown
+    assert "make selfgrade" not in shown
+    nbformat.validate(nbformat.read(page, as_version=4))
+    again = sync_workspace(course, tmp_path / "hub-home")
+    assert again.updated == [] and again.added == [], "an unchanged course leaves the learner's copy alone"

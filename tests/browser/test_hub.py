@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from browser.conftest import RECORD, UI_TIMEOUT_MS, VIEWPORT, WRITTEN, PathRecord, Screenshots, artifacts_root
-from browser.notebook_ui import cells, menu, question, run_all, save_notebook, wait_for_notebook, workspace_url
+from browser.notebook_ui import cells, menu, question, run_all, save_notebook, show, wait_for_notebook, workspace_url
 from conftest import require_optional
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -114,7 +114,7 @@ def open_assignments(page: Page) -> None:
 
 def learner_hands_in(chromium: Browser, hub: CourseHub, name: str, record: PathRecord, shots: Screenshots,
                      answer: dict[str, str]) -> None:
-    """Step 2 for one learner: the course page, Fetch, one widget answer and the code answer, Submit."""
+    """Step 2 for one learner: the course page, Fetch, one widget answer, the written and the code answer, Submit."""
     from playwright.sync_api import expect
 
     context, page = log_in(chromium, hub, name, record)
@@ -138,6 +138,11 @@ def learner_hands_in(chromium: Browser, hub: CourseHub, name: str, record: PathR
         for item, category in answer.items():
             box.locator(".widget-hbox", has_text=item).locator("select").select_option(label=category)
         expect(box).to_contain_text(f"Saved. {len(answer)} of {len(answer)} items answered.")
+        # A written answer, for a person to grade (an empty one would score 0 on its own).
+        written = show(page.locator(".mlteam-written-answer textarea"))
+        written.fill("We would agree a good-enough target and time-box a feasibility study first.")
+        written.press("Tab")
+        expect(page.locator(".mlteam-written-status")).to_contain_text("Saved")
         code_cell = cells(page).filter(has_text="YOUR CODE HERE").first
         code_cell.locator(".cm-content").click()
         page.keyboard.press("Control+A")
@@ -280,6 +285,12 @@ def test_a_cohort_through_the_hub(chromium, course_hub, hub_record) -> None:
     # 4. A learner fetches the feedback and sees their widget score.
     context, page = log_in(chromium, hub, first, hub_record)
     wait_for_notebook(page, "course/index.ipynb")
+    # The start page on the hub: fetch, work and submit in the Assignments tab, with the due dates.
+    show(cells(page).filter(has_text="how_to_work_markdown").first, at_top=True)
+    steps = page.locator(".jp-RenderedMarkdown", has=page.get_by_role("heading", name="Where you work on the exercises (on the course hub)"))
+    expect(steps).to_contain_text("Assignments")
+    expect(steps).not_to_contain_text("make selfgrade")
+    shots.take("learner_start_page_on_the_hub")
     open_assignments(page)
     submitted = page.locator("#submitted_assignments_list .list_item", has_text=ASSIGNMENT)
     submitted.get_by_role("button", name="Fetch Feedback").click()
@@ -291,6 +302,20 @@ def test_a_cohort_through_the_hub(chromium, course_hub, hub_record) -> None:
     page.goto(f"{hub.url}/user/{first}/files/{relative}")
     expect(page.locator("body")).to_contain_text(re.compile(r"Widget question: [\d.]+ / \d+ points"))
     shots.take("learner_feedback_widget_score", full_page=True)
+    context.close()
+
+    # 5. The instructor writes the cohort report in the grader's terminal and opens it through the
+    # hub, where the course service serves files in a sandbox without scripts: its charts still show.
+    reported = hub.as_grader("mlteam-course", "report")
+    assert reported.returncode == 0, reported.stdout + reported.stderr[-3000:]
+    context, page = log_in(chromium, hub, instructor, hub_record)
+    page.goto(f"{service}/files/course/reports/cohort/index.html")
+    expect(page.get_by_role("heading", name="Cohort report", level=1)).to_be_visible()
+    charts = page.locator("img")
+    expect(charts.first).to_be_visible()
+    widths = charts.evaluate_all("images => images.map(image => image.complete ? image.naturalWidth : 0)")
+    assert widths and all(width > 0 for width in widths), widths
+    shots.take("instructor_cohort_report_through_the_hub", full_page=True)
     context.close()
 
 
