@@ -2,7 +2,7 @@
 
 The merge copies one submission's rows from a worker's gradebook into the
 course's (SQLite or PostgreSQL), naming the columns of each table it copies
-(``gradebook_merge.COPIED_COLUMNS``). That is complete only while nbgrader's
+(``mlteam_utils.upstream.gradebook_schema.COPIED_COLUMNS``). That is complete only while nbgrader's
 tables have exactly these columns: a new nbgrader that adds a column (a new
 alembic migration) would have it silently left behind, one that drops or renames
 one would make the merge fail. This test pins the schema against a gradebook
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 # Table -> columns in order, as nbgrader 0.9.6 creates them (alembic head e43177bfe90b).
-# The first five are copied whole, column by column (gradebook_merge.COPIED_COLUMNS);
+# The first five are copied whole, column by column (upstream.gradebook_schema.COPIED_COLUMNS);
 # the merge reads the others' columns by name, so only their presence matters, but they
 # are pinned whole to notice any change to the schema the merge reads.
 COPIED_BY_POSITION: dict[str, list[str]] = {
