@@ -49,7 +49,7 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 for app in ("GenerateAssignmentApp", "ReleaseAssignmentApp"):
     c[app].CourseDirectory.ignore = [*c.CourseDirectory.ignore, ANSWERS_GLOB, ANSWERS_SIDE_FILES_GLOB]
 # ... nor overwrite a learner's own answers file at autograde time.
-c.Autograde.exclude_overwriting = answers_files_by_assignment(course_root / "solutions")
+c.Autograde.exclude_overwriting = answers_files_by_assignment(course_root / c.CourseDirectory.source_directory)
 
 # --- Generating the release ----------------------------------------------------
 # The instructor's answer guide (cells tagged "instructor-only") never reaches learners.
@@ -152,6 +152,8 @@ c.GenerateFeedback.preprocessors = [
 c.HTMLExporter.extra_template_basedirs = [str(feedback_template_folder()), str(nbgrader_template_folder())]
 c.HTMLExporter.exclude_input_prompt = True
 c.HTMLExporter.exclude_output_prompt = True
+# No "¶" after each heading: a learner reads the page, nobody links to its headings.
+c.HTMLExporter.exclude_anchor_links = True
 
 # --- Exchange ------------------------------------------------------------------
 # Where release_assignment / submit / collect / release_feedback meet. This

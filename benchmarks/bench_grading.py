@@ -8,7 +8,9 @@ run, in identical temporary courses:
 * ours: ``mlteam-course grade`` with its defaults (isolation on; as many workers as
   ``default_jobs()`` picks), and with each ``--jobs N`` asked for in ``MLTEAM_BENCH_JOBS``.
 
-Printed for each: seconds per notebook, the throughput ratio over the baseline
+Printed for each: seconds per notebook, CPU seconds per notebook (the whole process
+tree's, sandboxed kernels included, from ``perf stat`` where it runs: on a shared machine
+wall time depends on the other load, CPU time hardly), the throughput ratio over the baseline
 (target >= 3.0 for the defaults on this 2-core machine), the grading throughput per
 worker process (submissions per minute, to size a Kubernetes Job), the peak memory of
 the process tree (sampled RSS, summed over the tree) and of its largest single process
@@ -23,6 +25,7 @@ ratios taken in one run compare).
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import subprocess
@@ -59,6 +62,9 @@ class Run:
     #: The largest RSS any single process of the tree reached (ru_maxrss of the reaped tree), exact.
     largest_process: int
     completed: subprocess.CompletedProcess[str]
+    #: CPU seconds of the whole tree (``perf stat``'s task-clock; without perf, only the reaped
+    #: processes' user + system time): unlike wall time, hardly changed by other load.
+    cpu: float = 0.0
 
 
 def timed_run(command: list[str], cwd: Path) -> Run:
@@ -67,8 +73,12 @@ def timed_run(command: list[str], cwd: Path) -> Run:
 
     from mlteam_utils.nbgrader_runner import nbgrader_environment
 
+    handle, name = tempfile.mkstemp(prefix="mlteam-bench-cpu-")
+    os.close(handle)
+    counter = Path(name)
+    counted = [*cpu_counter(counter), *command]
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, env=nbgrader_environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(counted, cwd=cwd, env=nbgrader_environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = 0
     stop = threading.Event()
     output: dict[str, str] = {}
@@ -98,8 +108,37 @@ def timed_run(command: list[str], cwd: Path) -> Run:
     stop.set()
     for thread in threads:
         thread.join()
+    cpu = counted_cpu(counter) if counted != command else usage.ru_utime + usage.ru_stime
+    counter.unlink(missing_ok=True)
     completed = subprocess.CompletedProcess(command, process.returncode, output.get("stdout", ""), output.get("stderr", ""))
-    return Run(elapsed, peak, usage.ru_maxrss * 1024, completed)  # ru_maxrss is in KiB on Linux
+    # ru_maxrss is in KiB on Linux
+    return Run(elapsed, peak, usage.ru_maxrss * 1024, completed, cpu)
+
+
+@functools.cache
+def perf_works() -> bool:
+    """Whether ``perf stat`` can count this user's processes here (perf_event_paranoid allows it)."""
+    perf = shutil.which("perf")
+    return perf is not None and subprocess.run([perf, "stat", "-e", "task-clock", "--", "true"], capture_output=True).returncode == 0
+
+
+def cpu_counter(output: Path) -> list[str]:
+    """A prefix that counts the CPU time of a command's whole tree (``perf stat``), or none.
+
+    wait4's rusage covers only the processes each parent reaped: a sandboxed kernel is
+    stopped by killing bubblewrap, and the kernel's CPU time dies with its namespace.
+    ``perf stat`` counts every descendant as it exits, reaped or not.
+    """
+    return ["perf", "stat", "-x,", "-e", "task-clock", "-o", str(output), "--"] if perf_works() else []
+
+
+def counted_cpu(output: Path) -> float:
+    """CPU seconds ``perf stat`` wrote (task-clock, in ms) into ``output``."""
+    for line in output.read_text(encoding="utf-8").splitlines():
+        fields = line.split(",")
+        if len(fields) > 2 and fields[2] == "task-clock" and fields[0].replace(".", "", 1).isdigit():
+            return float(fields[0]) / 1000
+    raise RuntimeError(f"perf stat wrote no task-clock: {output.read_text(encoding='utf-8')!r}")
 
 
 def build_cohort(root: Path, assignments: list[str], learners: int) -> Path:
@@ -152,17 +191,18 @@ def main() -> None:
         print(f"cohort: {notebooks} submissions ({learners} learners x {len(assignments)} assignments); "
               f"default_jobs() here: {default_jobs()}")
 
-        baseline_time, baseline_peak, baseline_largest = 0.0, 0, 0
+        baseline_time, baseline_cpu, baseline_peak, baseline_largest = 0.0, 0.0, 0, 0
         for assignment in assignments:
             run = timed_run([sys.executable, "-m", "nbgrader", "autograde", assignment, "--force"], baseline_course)
             if run.completed.returncode != 0:
                 raise RuntimeError(f"nbgrader autograde {assignment} failed:\n{run.completed.stderr[-2000:]}")
             baseline_time += run.elapsed
+            baseline_cpu += run.cpu
             baseline_peak, baseline_largest = max(baseline_peak, run.tree_peak), max(baseline_largest, run.largest_process)
         baseline_grades = all_grades(baseline_course)
         print(f"plain nbgrader autograde (sequential): {baseline_time:6.1f} s, {baseline_time / notebooks:.2f} s/notebook, "
               f"{60 * notebooks / baseline_time:5.1f} submissions/min per process, "
-              f"peak memory {_mib(baseline_peak)} (largest process {_mib(baseline_largest)})", flush=True)
+              f"{baseline_cpu / notebooks:.2f} CPU s/notebook, peak memory {_mib(baseline_peak)} (largest process {_mib(baseline_largest)})", flush=True)
 
         disagreements, default_ratio = [], 0.0
         for index, jobs in enumerate(jobs_to_time()):
@@ -182,7 +222,7 @@ def main() -> None:
                 default_ratio = ratio
             print(f"mlteam-course grade {label:21} {run.elapsed:6.1f} s, {run.elapsed / notebooks:.2f} s/notebook, "
                   f"{60 * notebooks / run.elapsed / workers:5.1f} submissions/min per worker process, "
-                  f"peak memory {_mib(run.tree_peak)} ({_mib(run.tree_peak // workers)} per worker; "
+                  f"{run.cpu / notebooks:.2f} CPU s/notebook, peak memory {_mib(run.tree_peak)} ({_mib(run.tree_peak // workers)} per worker; "
                   f"largest process {_mib(run.largest_process)}); ratio {ratio:.2f}x; "
                   f"grades identical: {'yes' if identical else 'NO'} ({len(our_grades)} graded cells)", flush=True)
             shutil.rmtree(course, ignore_errors=True)

@@ -44,6 +44,7 @@ from typing import Any
 
 from mlteam_utils.atomic_files import temporary_glob, write_atomically
 from mlteam_utils.naming import ANSWERS_SIDE_FILES_GLOB, answers_filename
+from mlteam_utils.notes import show_note
 from mlteam_utils.questions.scoring import KINDS
 
 try:  # POSIX; on Windows only the in-process lock applies
@@ -603,18 +604,19 @@ def _not_answered(message: str) -> None:
     """
     if os.environ.get(GRADING_ENV_VARIABLE):
         raise NotAnsweredYet(message) from None
-    print(f"○ {message}")
+    show_note(message, "todo")  # prose in the notebook's own style, not a box of program output
 
 
 def check_answered(notebook: str, *question_ids: str, directory: str | Path | None = None) -> None:
     """Check that each question has a complete saved answer (for locked test cells).
 
-    In the learner's own kernel it prints a calm note naming what is still to
-    answer; under nbgrader (``NBGRADER_EXECUTION`` set, as Validate does) it
-    raises ``AssertionError`` with that message instead, so Validate lists the
-    question. Once everything is answered it prints a one-line confirmation to
-    standard output (never standard error, which nbgrader would score as a
-    failure). It does not score anything: the grader does that from the file.
+    In the learner's own kernel it shows a calm note naming what is still to
+    answer (rich output in the notebook's style, :func:`mlteam_utils.notes.show_note`);
+    under nbgrader (``NBGRADER_EXECUTION`` set, as Validate does) it raises
+    ``AssertionError`` with that message instead, so Validate lists the question.
+    Once everything is answered it shows a one-line confirmation (printed to
+    standard output under nbgrader, never standard error, which nbgrader would
+    score as a failure). It does not score anything: the grader does that from the file.
 
     >>> import tempfile
     >>> folder = tempfile.mkdtemp()
@@ -657,7 +659,7 @@ def check_answered(notebook: str, *question_ids: str, directory: str | Path | No
             parts.append(f"{which[0].upper()}{which[1:]}: started but not finished (answer every part of the question).")
         _not_answered(" ".join(parts) + " Answer in the widget above; your answers are saved as you go.")
         return
-    print(f"✔ {_questions(list(question_ids)).capitalize()}: answered and saved; scored when your exercise is graded.")
+    show_note(f"{_questions(list(question_ids)).capitalize()}: answered and saved; scored when your exercise is graded.", "done")
 
 
 def attempted(*names: str, question: str = "This question") -> bool:
@@ -675,7 +677,7 @@ def attempted(*names: str, question: str = "This question") -> bool:
     >>> attempted("answer")
     True
     >>> attempted("no_such_name", question="Question 4")
-    Question 4 is optional and not attempted: nothing to check. It scores 0 points; the other questions do not depend on it.
+    ℹ Question 4 is optional and not attempted: nothing to check. It scores 0 points; the other questions do not depend on it.
     False
     """
     __tracebackhide__ = True  # noqa: F841
@@ -686,5 +688,5 @@ def attempted(*names: str, question: str = "This question") -> bool:
     caller = sys._getframe(1).f_globals  # the notebook's namespace: the names a learner's cell defines
     if any(name in caller for name in names):
         return True
-    print(f"{question} is optional and not attempted: nothing to check. It scores 0 points; the other questions do not depend on it.")
+    show_note(f"{question} is optional and not attempted: nothing to check. It scores 0 points; the other questions do not depend on it.")
     return False

@@ -24,6 +24,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -297,10 +298,63 @@ TABLE_STYLE = """<style>
 </style>"""
 
 
-def progress_html(start: Path, course_root: Path | None = None) -> str:
+def hub_hand_in(work: Path, exercise_id: str, course_id: str, cache_root: Path) -> str:
+    """A hub learner's exercise in words: submitted when, and whether they fetched its feedback.
+
+    From nbgrader's record of their own submissions (:func:`mlteam_utils.start_page.last_submission`)
+    and the ``feedback/`` folder that **Fetch Feedback** makes in their fetched copy.
+
+    >>> import tempfile
+    >>> home, cache = Path(tempfile.mkdtemp()), Path(tempfile.mkdtemp())
+    >>> hub_hand_in(home, "ex01", "c1", cache)
+    'not submitted yet'
+    >>> (cache / "c1" / "ada+ex01+x").mkdir(parents=True)
+    >>> _ = (cache / "c1" / "ada+ex01+x" / "timestamp.txt").write_text("2020-01-01 00:00:00.000000 UTC")
+    >>> hub_hand_in(home, "ex01", "c1", cache)
+    'submitted 1 January 2020, 00:00 UTC'
+    >>> (home / "ex01" / "feedback" / "2020-01-01 00:00:00.000000 UTC").mkdir(parents=True)
+    >>> _ = (home / "ex01" / "feedback" / "2020-01-01 00:00:00.000000 UTC" / "ex01.html").write_text("<p>")
+    >>> hub_hand_in(home, "ex01", "c1", cache)
+    'submitted 1 January 2020, 00:00 UTC; feedback fetched (in ex01/feedback/)'
+    """
+    from mlteam_utils.start_page import last_submission, moment_in_words
+
+    submitted = last_submission(cache_root, course_id, exercise_id)
+    if submitted is None:
+        return "not submitted yet"
+    text = f"submitted {moment_in_words(submitted)}"
+    feedback = work / exercise_id / "feedback"
+    # The learner's own folder: only whether a page is there, never followed through a link.
+    if feedback.is_dir() and not feedback.is_symlink() and any(feedback.glob("*/*.html")):
+        text += f"; feedback fetched (in {exercise_id}/feedback/)"
+    return text
+
+
+def _hub_table(progress: SelfProgress, course_id: str, cache_root: Path | None) -> str:
+    """On the course hub: what a hub learner has (their hand-ins), not self-graded scores they never make."""
+    from mlteam_utils.start_page import nbgrader_cache_root
+
+    cache = cache_root or nbgrader_cache_root()
+    header = "<tr><th>Module</th><th>Lesson checks</th><th>Exercise answers</th><th>Your exercise</th></tr>"
+    body = []
+    for row in progress.rows:
+        cells = [f"{row.module.number}. {row.module.title}", f"{row.right} right, {row.tried} tried of {row.checks}",
+                 f"{row.answered} of {row.questions} answered",
+                 hub_hand_in(progress.work, row.module.exercise_id, course_id, cache)]
+        body.append("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in cells) + "</tr>")
+    return (TABLE_STYLE + '<table class="mlteam-progress"><thead>' + header + "</thead><tbody>" + "".join(body)
+            + "</tbody></table><p>Your instructor grades what you submit: your scores are on the feedback pages "
+              "(<strong>Fetch Feedback</strong> in the <strong>Assignments</strong> tab).</p>")
+
+
+def progress_html(start: Path, course_root: Path | None = None, *, environ: Mapping[str, str] | None = None,
+                  cache_root: Path | None = None) -> str:
     """The start page's table of the learner's own progress (escaped HTML), or a note when there is no work area.
 
     Colours come from JupyterLab's theme variables, so the table reads in the light and the dark theme.
+    On the course hub (:func:`mlteam_utils.start_page.hub_course_id`) the exercise's column says what
+    the learner handed in, from nbgrader's record of their submissions in ``cache_root``: hub learners
+    do not self-grade.
 
     The note reads right both as the start page's stored output, before the learner runs
     the cell in their copy, and after running it anywhere else.
@@ -308,11 +362,16 @@ def progress_html(start: Path, course_root: Path | None = None) -> str:
     >>> print(progress_html(Path("/")))
     <p>Your progress shows here once you run this cell in your own copy of the course (the folder my-work, which <code>make lab</code> opens).</p>
     """
+    from mlteam_utils.start_page import hub_course_id
+
     work = find_work_area(start)
     if work is None:
         return ("<p>Your progress shows here once you run this cell in your own copy of the course "
                 "(the folder my-work, which <code>make lab</code> opens).</p>")
     progress = self_progress(work, course_root)
+    course_id = hub_course_id(environ)
+    if course_id is not None:
+        return _hub_table(progress, course_id, cache_root)
     header = ("<tr><th>Module</th><th>Lesson checks</th><th>Exercise answers</th><th>Score (self-graded)</th>"
               "<th>Written answer</th><th>Passed</th><th>Completed</th></tr>")
     body = []

@@ -22,6 +22,7 @@ from mlteam_utils.naming import (
     unknown_assignment_message,
 )
 from mlteam_utils.nbgrader_inprocess import run_step
+from mlteam_utils.upstream.course_paths import course_paths
 
 # The leak rules and assignment names are shared with the cohort commands (feedback,
 # grade), which must not import this command: they live beneath both.
@@ -53,7 +54,7 @@ def list_assignments(course_root: Path) -> list[str]:
     >>> "ex01_how_ml_projects_differ" in list_assignments(find_course_root())
     True
     """
-    source = course_root / "solutions"
+    source = course_paths(course_root).source
     return sorted(p.name for p in source.iterdir() if p.is_dir() and ASSIGNMENT_PATTERN.match(p.name))
 
 
@@ -87,10 +88,11 @@ def find_leaks(release_folder: Path, source_folder: Path) -> list[Leak]:
 
 def release_assignment(course_root: Path, assignment: str) -> Path:
     """Generate one assignment's release, refuse it if it leaks, else install it."""
-    source_folder = course_root / "solutions" / assignment
+    paths = course_paths(course_root)
+    source_folder = paths.source / assignment
     if not source_folder.is_dir():
         raise ReleaseError(f"no assignment {assignment!r}: {source_folder} does not exist")
-    target = course_root / "exercises" / assignment
+    target = paths.release / assignment
     with tempfile.TemporaryDirectory(prefix="mlteam-release-") as staging:
         staging_root = Path(staging)
         run_step(course_root, "generate_assignment", assignment,

@@ -26,6 +26,7 @@ from typing import Any
 from mlteam_utils.grading.settings import ANSWERS_GLOB, KEY_GLOB
 from mlteam_utils.nbgrader_inprocess import run_step
 from mlteam_utils.safe_files import stage_tree
+from mlteam_utils.upstream.course_paths import course_paths
 
 SELF = "self"
 MARK_SCHEME = re.compile(r"BEGIN MARK SCHEME[^\n]*\n(?P<body>.*?)\n[^\n]*END MARK SCHEME", re.S)
@@ -179,13 +180,49 @@ def _locate(notebook: Path, course_root: Path) -> tuple[str, str]:
     if notebook.suffix != ".ipynb":
         raise SelfGradeError(f"{notebook} is not a notebook (.ipynb)")
     assignment, name = notebook.resolve().parent.name, notebook.stem
-    source = course_root / "solutions" / assignment / f"{name}.ipynb"
+    source = course_paths(course_root).source / assignment / f"{name}.ipynb"
     if not source.is_file():
+        shown = source.relative_to(course_root.resolve()) if source.is_relative_to(course_root.resolve()) else source
         raise SelfGradeError(
             f"{notebook} is not one of the course's exercises: expected it in a folder named like "
-            f"exercises/exNN_slug/ with a matching instructor version at {source.relative_to(course_root)}"
+            f"exercises/exNN_slug/ with a matching instructor version at {shown}"
         )
     return assignment, name
+
+
+#: The private course's own layout (nbgrader's settings), whatever the real course's names its folders.
+PRIVATE_LAYOUT = {
+    "source_directory": "solutions",
+    "release_directory": "exercises",
+    "submitted_directory": "course/submitted",
+    "autograded_directory": "course/autograded",
+    "feedback_directory": "course/feedback",
+}
+
+
+def write_private_config(course_root: Path, private: Path) -> None:
+    """The course's ``nbgrader_config.py`` for the private course in ``private``, its folders pinned inside it.
+
+    The course's own settings (preprocessors, templates) stay; every folder and the gradebook
+    are the private course's, so a setting that names an absolute folder or a site's shared
+    gradebook is never written to.
+
+    >>> import tempfile
+    >>> from mlteam_utils.paths import find_course_root
+    >>> private = Path(tempfile.mkdtemp())
+    >>> write_private_config(find_course_root(), private)
+    >>> paths = course_paths(private)
+    >>> paths.source == private / "solutions", paths.gradebook_file == private / "course" / "gradebook.db"
+    (True, True)
+    """
+    pinned = [f"c.CourseDirectory.root = {str(private)!r}"]
+    pinned += [f"c.CourseDirectory.{name} = {value!r}" for name, value in PRIVATE_LAYOUT.items()]
+    pinned.append(f"c.CourseDirectory.db_url = {'sqlite:///' + str(private / 'course' / 'gradebook.db')!r}")
+    text = (course_root / "nbgrader_config.py").read_text(encoding="utf-8")
+    (private / "nbgrader_config.py").write_text(
+        text + "\n\n# --- mlteam-course selfgrade: the private course's own folders ---\n" + "\n".join(pinned) + "\n",
+        encoding="utf-8",
+    )
 
 
 def _rubrics(source_notebook: Path) -> tuple[str, ...]:
@@ -196,11 +233,11 @@ def _rubrics(source_notebook: Path) -> tuple[str, ...]:
     return tuple(match["body"] for cell in notebook.cells for match in MARK_SCHEME.finditer(cell.source))
 
 
-def _question_titles(source_notebook: Path) -> dict[str, str]:
+def _question_titles(course_root: Path, assignment: str) -> dict[str, str]:
     """grade_id -> the title of the question it belongs to, in notebook order."""
     from mlteam_utils.reports.course_context import question_titles
 
-    return question_titles(source_notebook.parents[2], source_notebook.parent.name)
+    return question_titles(course_root, assignment)
 
 
 #: The feedback a self-learner gets: the instructor's, with the reflection's rubric kept.
@@ -250,21 +287,22 @@ def selfgrade(
         except IsolationUnavailable as error:
             raise SelfGradeError(str(error)) from None
     learner_folder = notebook.resolve().parent
+    real = course_paths(course_root)
     with tempfile.TemporaryDirectory(prefix="mlteam-selfgrade-") as temp:
         private = Path(temp)
-        shutil.copy2(course_root / "nbgrader_config.py", private / "nbgrader_config.py")
+        write_private_config(course_root, private)
+        mine = course_paths(private)
         shutil.copytree(
-            course_root / "solutions" / assignment,
-            private / "solutions" / assignment,
+            real.source / assignment,
+            mine.source / assignment,
             ignore=shutil.ignore_patterns(ANSWERS_GLOB, ".ipynb_checkpoints", "__pycache__"),
         )
-        (private / "course").mkdir()
+        mine.instructor.mkdir()
         if isolation:
             from mlteam_utils.grading.isolation import nbgrader_isolation_config
 
             # The private course is what nbgrader sees; the learner's checkout holds the real answers.
-            real = course_root.resolve()
-            isolation_config = nbgrader_isolation_config(private, hidden_paths=[real / "solutions", real / "course"])
+            isolation_config = nbgrader_isolation_config(private, hidden_paths=real.hidden_from_learners())
         # Now, not just before scoring: its interpreter starts on the other core while this one
         # generates the exercise and runs the learner's notebook.
         _warm_up_code_tests(isolation_config)
@@ -272,7 +310,7 @@ def selfgrade(
         # One process for the three steps: nbgrader imports once (each command cost ~3 s to start).
         run_step(private, "generate_assignment", assignment)
 
-        submitted = private / "course" / "submitted" / SELF / assignment
+        submitted = mine.submitted / SELF / assignment
         # Plain files only: a link or a FIFO beside the notebook is left out, never followed.
         ignored = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.feedback.html", KEY_GLOB, "*.bad-*",
                                          "*.new-version.ipynb", "*.before-update-*")
@@ -286,18 +324,18 @@ def selfgrade(
                             "DescribeFeedbackCells": {"self_graded": True, "show_rubric": True,
                                                       "pass_percent": _pass_percent(course_root)}})
 
-        titles = _question_titles(course_root / "solutions" / assignment / f"{name}.ipynb")
-        key = find_key(course_root / "solutions", assignment, name)
+        titles = _question_titles(course_root, assignment)
+        key = find_key(real.source, assignment, name)
         code_questions = set(key.code.tests) if key is not None and key.code is not None else set()
         order = {grade_id: index for index, grade_id in enumerate(titles)}
-        with Gradebook(f"sqlite:///{private / 'course' / 'gradebook.db'}") as gradebook:
+        with Gradebook(mine.db_url) as gradebook:
             submission = gradebook.find_submission_notebook(name, assignment, SELF)
             questions = tuple(
                 QuestionScore(g.name, g.auto_score, float(g.max_score), bool(g.needs_manual_grade), titles.get(g.name, g.name),
                               optional=g.name in code_questions)
                 for g in sorted(submission.grades, key=lambda g: (order.get(g.name, len(order)), g.name))
             )
-        produced = private / "course" / "feedback" / SELF / assignment / f"{name}.html"
+        produced = mine.feedback / SELF / assignment / f"{name}.html"
         feedback_path: Path | None = None
         if produced.is_file():
             feedback_path = learner_folder / f"{name}.feedback.html"
@@ -307,7 +345,7 @@ def selfgrade(
         notebook=name,
         questions=questions,
         feedback_path=feedback_path,
-        rubrics=_rubrics(course_root / "solutions" / assignment / f"{name}.ipynb"),
+        rubrics=_rubrics(real.source / assignment / f"{name}.ipynb"),
         note=note,
         pass_percent=_pass_percent(course_root),
     )
@@ -315,11 +353,11 @@ def selfgrade(
 
 def _warm_up_code_tests(isolation_config: Any) -> None:
     """Start the code questions' test interpreter now: its imports overlap the notebook's run."""
-    from mlteam_utils.grading.code_questions import test_sandbox
+    from mlteam_utils.grading.code_questions import code_test_sandbox
     from mlteam_utils.grading.code_tests import CodeTestsFailed, warm_up
 
     scoring = isolation_config.get("ScoreCodeAnswers", {}) if isolation_config else {}
-    sandbox = test_sandbox(Path(scoring["course_root"]), scoring.get("hidden_paths", [])) if scoring.get("isolate") else None
+    sandbox = code_test_sandbox(Path(scoring["course_root"]), scoring.get("hidden_paths", [])) if scoring.get("isolate") else None
     with contextlib.suppress(CodeTestsFailed):  # the scoring step starts its own and reports what went wrong
         warm_up(sandbox=sandbox)
 

@@ -52,31 +52,71 @@ RUN_FOR_YOUR_TABLE = ("Run this page (**Run ▸ Run All Cells**) to see each exe
                       "and your last submission.\n")
 
 
-def hub_start_page(notebook_text: str, first_exercise: str) -> str:
-    """The start page as a hub learner first sees it: the stored "where you work" output for the hub.
+#: The start page's "Your progress" text on the hub: a hub learner has no checkout, no ``make``
+#: and no answer keys to self-grade with; their instructor grades them and issues certificates.
+HUB_PROGRESS = """\
+## Your progress
+Run the cell below (<kbd>Shift</kbd>+<kbd>Enter</kbd>) to see, module by module, the lesson checks you tried and the \
+exercise questions you answered. Your instructor grades what you submit: your scores are on the feedback pages \
+(**Fetch Feedback** in the **Assignments** tab). When you have completed the course, your instructor issues your \
+certificate."""
 
-    The committed page stores the single-machine output (``make selfgrade`` ...), which the
-    hub's learners would read until they run the page. Their copy gets the hub's steps instead;
-    the table of their own submissions comes when the page runs. Other cells are untouched.
+#: The progress cell's note before it runs, on the hub (the learner's server opens in their own copy).
+HUB_PROGRESS_NOTE = "<p>Your progress shows here once you run this cell.</p>"
+
+#: A line of the start page's text that is for self-learners only (a checkout with its README).
+SELF_LEARNERS_ONLY = "Working alone? See the README"
+#: Lines of the start page's text that point into the repository, which a hub learner does not have.
+REPOSITORY_ONLY = (SELF_LEARNERS_ONLY, "`README.md` at the root of the repository")
+
+
+def _text(source: object) -> str:
+    return "".join(source) if isinstance(source, list) else str(source or "")
+
+
+def _set_stored(cell: dict, mime: str, value: str) -> None:
+    for output in cell.get("outputs", []):
+        data = output.get("data") if isinstance(output, dict) else None
+        if isinstance(data, dict) and mime in data:
+            data[mime] = value
+
+
+def hub_start_page(notebook_text: str, first_exercise: str) -> str:
+    """The start page as a hub learner first sees it: no ``make``, no checkout, the hub's steps.
+
+    The committed page stores the single-machine output (``make selfgrade`` ...) and text, which
+    the hub's learners would read until they run the page. Their copy gets the hub's steps, the
+    hub's "Your progress" text and note, and loses the self-learners' pointer to the README; the
+    table of their own submissions comes when the page runs. Other cells are untouched.
 
     >>> import json
     >>> cell = {"cell_type": "code", "source": "Markdown(how_to_work_markdown(load_syllabus()))", "metadata": {},
     ...         "outputs": [{"output_type": "execute_result", "data": {"text/markdown": SINGLE_MACHINE}}]}
-    >>> page = json.loads(hub_start_page(json.dumps({"cells": [cell]}), "ex01_x"))
+    >>> progress = {"cell_type": "markdown", "source": "## Your progress\\nRun `make selfgrade`.", "metadata": {}}
+    >>> page = json.loads(hub_start_page(json.dumps({"cells": [cell, progress]}), "ex01_x"))
     >>> shown = page["cells"][0]["outputs"][0]["data"]["text/markdown"]
     >>> "Assignments" in shown and "ex01_x/" in shown and "make selfgrade" not in shown
     True
+    >>> "make" in page["cells"][1]["source"]
+    False
+    >>> about = {"cell_type": "markdown", "metadata": {},
+    ...          "source": "## About\\n- Sources.\\n- **Licence.** See `README.md` at the root of the repository."}
+    >>> json.loads(hub_start_page(json.dumps({"cells": [about]}), "ex01_x"))["cells"][0]["source"]
+    '## About\\n- Sources.'
     """
     notebook = json.loads(notebook_text)
     for cell in notebook.get("cells", []):
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else source
-        if cell.get("cell_type") != "code" or "how_to_work_markdown(" not in source:
+        source = _text(cell.get("source", ""))
+        if cell.get("cell_type") == "markdown" and source.startswith("## Your progress"):
+            cell["source"] = HUB_PROGRESS
+        elif cell.get("cell_type") == "markdown" and any(words in source for words in REPOSITORY_ONLY):
+            cell["source"] = "\n".join(line for line in source.splitlines() if not any(w in line for w in REPOSITORY_ONLY))
+        elif cell.get("cell_type") != "code":
             continue
-        for output in cell.get("outputs", []):
-            data = output.get("data") if isinstance(output, dict) else None
-            if isinstance(data, dict) and "text/markdown" in data:
-                data["text/markdown"] = HUB_STEPS.format(example=first_exercise) + "\n" + RUN_FOR_YOUR_TABLE
+        elif "how_to_work_markdown(" in source:
+            _set_stored(cell, "text/markdown", HUB_STEPS.format(example=first_exercise) + "\n" + RUN_FOR_YOUR_TABLE)
+        elif "progress_html(" in source:
+            _set_stored(cell, "text/html", HUB_PROGRESS_NOTE)
     return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
 
 
@@ -161,8 +201,19 @@ def last_submission(cache_root: Path, course_id: str, assignment_id: str) -> dat
     return max(times, default=None)
 
 
-def _when(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
+def moment_in_words(moment: datetime) -> str:
+    """A time as a person reads it, in UTC (as the could-not-be-graded page writes it).
+
+    >>> moment_in_words(datetime(2020, 1, 1, tzinfo=UTC))
+    '1 January 2020, 00:00 UTC'
+    """
+    moment = moment.astimezone(UTC)
+    # Month names spelled out here: strftime's %B follows the process's locale.
+    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}, {moment:%H:%M} UTC"
 
 
 def exercise_table(syllabus: Syllabus, course_id: str, cache_root: Path) -> str:
@@ -174,10 +225,10 @@ def exercise_table(syllabus: Syllabus, course_id: str, cache_root: Path) -> str:
         if submitted is None:
             status = "not submitted yet"
         elif due is not None and submitted > due:
-            status = f"{_when(submitted)}: **late** (after the due date)"
+            status = f"{moment_in_words(submitted)}: **late** (after the due date)"
         else:
-            status = f"{_when(submitted)}: on time" if due is not None else _when(submitted)
-        rows.append(f"| Exercise {module.number} | `{module.exercise_id}/` | {_when(due) if due else 'no due date set'} | {status} |")
+            status = f"{moment_in_words(submitted)}: on time" if due is not None else moment_in_words(submitted)
+        rows.append(f"| Exercise {module.number} | `{module.exercise_id}/` | {moment_in_words(due) if due else 'no due date set'} | {status} |")
     return "\n".join(rows)
 
 

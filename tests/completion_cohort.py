@@ -1,4 +1,4 @@
-"""The graded test cohort of the completion, certificate and LMS-export tests, built once per session.
+"""The graded test cohort of the completion, certificate and LMS-export tests, built once per run.
 
 Built by real nbgrader through ``mlteam-course grade`` (:func:`completion_cohort`,
 memoised: grading is the expensive part), so a submission that cannot be graded
@@ -27,6 +27,7 @@ so the cohort has both a penalty to export (eve) and a late pass (ben).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import shutil
 import subprocess
@@ -36,6 +37,7 @@ from pathlib import Path
 
 from course_helpers import Submission, generate, honest_submission, make_course, submit
 from mlteam_utils.nbgrader_runner import nbgrader_environment
+from reference_cohort import run_lock, shared_root
 
 ASSIGNMENTS = ["ex01_how_ml_projects_differ", "ex02_the_ml_team"]
 EX01, EX02 = ASSIGNMENTS
@@ -148,9 +150,17 @@ _BUILT: dict[str, CompletionCohort] = {}
 
 
 def completion_cohort(tmp_path_factory) -> CompletionCohort:  # noqa: ANN001 - pytest's TempPathFactory
-    """The session's cohort, built on first use (every test module that asks shares it)."""
+    """The run's cohort, built on first use (every test module that asks shares it, in every pytest-xdist worker)."""
     if "cohort" not in _BUILT:
-        _BUILT["cohort"] = build_completion_cohort(tmp_path_factory.mktemp("completion-cohort") / "course")
+        root = shared_root(tmp_path_factory, "completion-cohort")
+        built = root / "cohort.json"  # written last: the cohort is whole
+        with run_lock(root):
+            if not built.is_file():
+                shutil.rmtree(root / "course", ignore_errors=True)  # left half-built by a worker that failed
+                cohort = build_completion_cohort(root / "course")
+                built.write_text(json.dumps({"course": str(cohort.course), "grade_output": cohort.grade_output}), encoding="utf-8")
+        saved = json.loads(built.read_text(encoding="utf-8"))
+        _BUILT["cohort"] = CompletionCohort(Path(saved["course"]), saved["grade_output"])
     return _BUILT["cohort"]
 
 

@@ -535,8 +535,12 @@ def test_an_unanswered_check_shows_one_calm_line_in_a_real_kernel(tmp_path: Path
     source = f"from mlteam_utils.answers import check_answered\ncheck_answered({NB!r}, 'q1_loops', 'q2_roles')"
     learner = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
     NotebookClient(learner, timeout=120, allow_errors=True, resources={"metadata": {"path": str(tmp_path)}}).execute()
-    assert [o.output_type for o in learner.cells[0].outputs] == ["stream"]
-    assert learner.cells[0].outputs[0].text.startswith("○ Question 1 and question 2 are not answered yet.")
+    # A note in the notebook's own style (HTML), not a box of program output; its plain text says the same.
+    (note,) = learner.cells[0].outputs
+    assert note.output_type == "display_data", note
+    assert note.data["text/plain"].startswith("○ Question 1 and question 2 are not answered yet.")
+    assert 'class="mlteam-note"' in note.data["text/html"] and "Question 1 and question 2 are not answered yet." in note.data["text/html"]
+    assert "q1_loops" not in note.data["text/html"] and "#" not in note.data["text/html"], "no id, no fixed colour"
 
     validate = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import os\nos.environ['NBGRADER_EXECUTION'] = 'validate'\n" + source)])
     NotebookClient(validate, timeout=120, allow_errors=True, resources={"metadata": {"path": str(tmp_path)}}).execute()
@@ -546,3 +550,4 @@ def test_an_unanswered_check_shows_one_calm_line_in_a_real_kernel(tmp_path: Path
     (line,) = error.traceback
     assert line.startswith("Question 1 and question 2 are not answered yet")
     assert "q1_loops" not in line and "answers.py" not in line and "Traceback" not in line and "\x1b" not in line
+    assert not any(o.output_type == "display_data" for o in validate.cells[0].outputs), "under nbgrader: the failure alone"

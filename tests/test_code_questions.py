@@ -96,8 +96,8 @@ def test_the_hand_over_line_names_only_the_declared_values() -> None:
 
 def test_the_tests_run_in_a_fresh_sandboxed_interpreter(tmp_path: Path) -> None:
     """The runner sees no network and no course files, and starts from nothing the grader had."""
+    from mlteam_utils.grading.code_questions import code_test_sandbox
     from mlteam_utils.grading.isolation import isolation_status
-    from mlteam_utils.grading.sandbox import SandboxLimits
 
     status = isolation_status()
     require_optional(status.available, "grading isolation (bubblewrap)", "apt-get install bubblewrap; " + status.reason)
@@ -121,5 +121,5 @@ assert "mlteam_utils.grading.widget_scores" not in sys.modules
 assert answer == 42
 """
     outcome = run_tests(CodeTestJob(setup=[], tests=[CodeTest("probe", probe, ("answer",), _values(answer=42))]),
-                        sandbox={"course_root": course, "limits": SandboxLimits(), "hidden": []})
+                        sandbox=code_test_sandbox(course))
     assert outcome.results[0].passed, outcome.results[0].message

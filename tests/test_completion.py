@@ -9,7 +9,9 @@ Tests that issue certificates or change grades work on their own copy.
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
+import re
 import shutil
 import stat
 import subprocess
@@ -182,11 +184,16 @@ def test_only_learners_who_completed_get_a_certificate_that_states_their_scores(
     # Ben's late ex02 was half right (9.228 points: 9.6667 before issue 26's scoring rules, which
     # take 0.3333 off its multiple-choice answer with a wrong tick and 0.1053 off its matching answer
     # that leans on one category): the certificate states scores to two decimals.
-    for expected in ("Ben <b>Okafor</b>", "How machine-learning teams work", "on 2026-03-03",
+    for expected in ("Ben <b>Okafor</b>", "How machine-learning teams work", "on 3 March 2026",
                      "1. How ML projects differ from Waterfall and Agile", "2. The ML team: roles, archetypes and ratios",
                      f"{round(modules.loc[('ben', 2), 'score'], 2):g} / {modules.loc[('ben', 2), 'max_score']:g}",
-                     f"Issued by the course {COURSE_ID}", code_of(run.stdout, "ben")):
+                     "Issued by the instructor of “How machine-learning teams work”, from the course’s record of grades",
+                     code_of(run.stdout, "ben")):
         assert expected in text, expected
+    # Written for a person: dates in words, the course's title, never its id, and a check command that works as
+    # printed in the course's folder on one machine (make runs the course's own mlteam-course).
+    assert not re.search(r"\d{4}-\d\d-\d\d", text) and COURSE_ID not in text and "THIS_FILE" not in text, text
+    assert f"the course’s instructor runs make verify CODE={code_of(run.stdout, 'ben')} (in the course’s folder)" in text, text
     # Each module states Ben's points on the questions that need no code, of how many (the code question's 4 points
     # left out), as the feedback page's verdict counts them.
     from mlteam_utils.grading.keys import find_key
@@ -215,6 +222,52 @@ def test_a_certificate_verifies_by_code_and_with_its_pdf(issued) -> None:
     assert by_code.stdout.startswith(f"VALID: certificate {code}, issued by the course") and "Ana Lopez" in by_code.stdout
     with_pdf = mlteam_course(course, "verify", "--pdf", str(course / "course" / "certificates" / "certificate-ana.pdf"))
     assert with_pdf.returncode == 0 and code in with_pdf.stdout, with_pdf.stderr
+
+
+EARLIER = ROOT / "tests" / "fixtures" / "certificates" / "issued_by_an_earlier_release"
+
+
+@pytest.mark.nbgrader
+def test_a_certificate_issued_by_an_earlier_release_still_verifies(cohort: CompletionCohort, tmp_path: Path) -> None:
+    """A PDF the previous release made (ISO dates, the course's id, "Check it with: make verify CODE=CODE ...")
+    still verifies whole; the same PDF with a score drawn over it does not.
+
+    The fixture was made by that release's ``render_pdf`` with the key in its ``.json`` (see there), for Ana,
+    who completed the cohort; here it is recorded as that release recorded it, under that key.
+    """
+    import os
+
+    from pypdf import PdfReader, PdfWriter
+
+    from mlteam_utils.certificates.pdf import file_fingerprint
+    from mlteam_utils.certificates.registry import record_issued
+
+    course = copy_cohort(cohort, tmp_path / "course")
+    fixture = json.loads(EARLIER.with_suffix(".json").read_text(encoding="utf-8"))
+    descriptor = os.open(course / "course" / "certificate.key", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write(fixture["key"].encode("ascii").hex() + "\n")
+    pdf = EARLIER.with_suffix(".pdf")
+    _, text = pdf_text(pdf)
+    assert "on 2026-03-03" in text and f"Issued by the course {COURSE_ID}" in text and "make verify CODE=CODE" in text
+    record_issued(db_url(course), fixture["code"], "ana", fixture["statement"], file_fingerprint(pdf.read_bytes()))
+    verified = mlteam_course(course, "verify", "--pdf", str(pdf))
+    assert verified.returncode == 0 and verified.stdout.startswith(f"VALID: certificate {fixture['code']}"), verified.stderr
+    assert "on 3 March 2026" in verified.stdout  # what it states, told as a person reads it
+
+    from fpdf import FPDF
+
+    overlay = FPDF(orientation="L", unit="mm", format="A4")
+    overlay.add_page()
+    overlay.set_font("helvetica", size=10)
+    overlay.text(150, 120, "16 / 16")
+    writer = PdfWriter(clone_from=pdf)
+    writer.pages[0].merge_page(PdfReader(io.BytesIO(bytes(overlay.output()))).pages[0])
+    tampered = tmp_path / "tampered.pdf"
+    with tampered.open("wb") as handle:
+        writer.write(handle)
+    refused = mlteam_course(course, "verify", "--pdf", str(tampered))
+    assert refused.returncode == 1 and "the PDF's text differs from the certificate issued" in refused.stderr, refused.stderr
 
 
 def name_painted_over(original: Path, folder: Path) -> Path:

@@ -90,3 +90,17 @@ def test_the_written_answer_stands_as_the_learners_answer_before_the_rubric(self
     answer = text.index("Your answer\n" + WRITTEN)
     assert answer < text.index("Rubric: what a grader looks for."), "their answer first, then the rubric"
     assert text.index("Question 5") < answer
+
+
+def test_results_read_as_prose_and_headings_carry_no_anchor_marks(self_graded_page: str) -> None:
+    """Issue 27: a skipped question's line is a sentence, not a monospace box of program output; no "¶"."""
+    assert '<p class="check-result">Skipped: this optional question was not attempted, so it scores 0.</p>' in self_graded_page
+    assert "output_stdout" not in self_graded_page, "no check result in a box of program output"
+    assert "¶" not in page_text(self_graded_page) and "anchor-link" not in self_graded_page
+
+
+def test_the_page_follows_a_dark_colour_scheme(self_graded_page: str) -> None:
+    """JupyterLab's dark theme usually comes with a dark system: the page has a dark palette then."""
+    scheme = re.search(r'<meta [^>]*name="color-scheme"[^>]*>', self_graded_page)
+    assert scheme is not None and 'content="light dark"' in scheme.group(0)
+    assert "@media (prefers-color-scheme: dark)" in self_graded_page

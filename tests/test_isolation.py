@@ -434,7 +434,6 @@ def test_software_under_tmp_stays_visible_above_the_private_tmp(tmp_path: Path) 
     command = sandbox_command(
         ["cat", str(software / "module.txt")],
         workdir=workdir,
-        course_root=tmp_path / "course",
         connection_file=None,
         limits=SandboxLimits(),
         readable=[software],

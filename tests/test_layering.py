@@ -34,6 +34,7 @@ BOTTOM = (
     ROOT,
     "mlteam_utils._lazy",
     "mlteam_utils.answers",
+    "mlteam_utils.notes",
     "mlteam_utils.naming",
     "mlteam_utils.atomic_files",
     "mlteam_utils.safe_files",

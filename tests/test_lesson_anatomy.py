@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 
 import nbformat
@@ -13,6 +14,18 @@ from mlteam_utils.syllabus import load_syllabus
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = load_syllabus().available_modules
 WIDGET_BUILDERS = ("knowledge_check(", "single_choice(", "multiple_choice(", "matching(", "ordering(", "raci_grid(", "numeric_estimate(")
+
+
+def code_of(source: str) -> str:
+    """A cell's code without its leading comment lines (a folded cell's label among them).
+
+    >>> code_of('# A quick question (its code is hidden)\\nknowledge_check("kc_x")')
+    'knowledge_check("kc_x")'
+    """
+    lines = source.lstrip().splitlines()
+    while lines and lines[0].lstrip().startswith("#"):
+        lines.pop(0)
+    return "\n".join(lines).lstrip()
 
 
 @pytest.fixture(params=MODULES, ids=[m.lesson_name for m in MODULES])
@@ -36,12 +49,12 @@ def test_opening(lesson) -> None:
 def test_interactive_elements_and_knowledge_check(lesson) -> None:
     _, nb = lesson
     code = [c for c in nb.cells if c.cell_type == "code"]
-    widgets = [c for c in code if c.source.lstrip().startswith(WIDGET_BUILDERS)]
+    widgets = [c for c in code if code_of(c.source).startswith(WIDGET_BUILDERS)]
     plots = [c for c in code if any("image/png" in o.get("data", {}) for o in c.outputs)]
     simulations = [c for c in code if "_widget(" in c.source]
     assert len(widgets) + len(plots) + len(simulations) >= 2
     check_index = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and "## Knowledge check" in c.source)
-    checks = [c for c in nb.cells[check_index:] if c.cell_type == "code" and c.source.lstrip().startswith(WIDGET_BUILDERS)]
+    checks = [c for c in nb.cells[check_index:] if c.cell_type == "code" and code_of(c.source).startswith(WIDGET_BUILDERS)]
     assert len(checks) >= 4, "at least four knowledge-check questions after '## Knowledge check'"
     for cell in widgets + simulations:
         assert "nbval-ignore-output" in cell.metadata.get("tags", []), "widget cells are ignored by nbval"
@@ -103,3 +116,58 @@ def test_long_chart_code_is_folded(lesson) -> None:
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code" and CHART_CODE.search(cell.source) and len(cell.source.strip().splitlines()) > 5:
             assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, f"cell {index} draws a chart: fold it"
+
+
+# Issue 27, "no machinery on screen": a cell that builds a widget, a knowledge check or a simulation
+# view, names a question id, or sets the lesson up is folded with the notebook format's own
+# ``jupyter.source_hidden`` flag, as the exercises' widget cells and the start page are (see
+# mlteam_utils/grading/hide_machinery.py). JupyterLab then shows only the cell's first line, so that
+# line says in words what the cell shows. Code a curious learner is meant to read stays open.
+MACHINERY = re.compile(r"\b(knowledge_check|single_choice|multiple_choice|matching|ordering|raci_grid|numeric_estimate"
+                       r"|\w+_widget)\s*\(|\.story\(|\bwidgets\.interact(ive)?\(")
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+#: A first line in words: a comment, no code's punctuation, and the course's "(its code is hidden)".
+LABEL = re.compile(r"# [A-Z][^_()\[\]{}=`\"]* \(its code is hidden\)")
+
+
+@lru_cache(maxsize=1)
+def question_ids() -> re.Pattern[str]:
+    """Any id of a knowledge check, a planning comparison or a case-study decision, quoted as in code.
+
+    A decision named by one plain word (``"threshold"``) is a word a person says, and a column's
+    name elsewhere; the ids joined with underscores are not.
+    """
+    from mlteam_utils.questions.knowledge_checks import all_checks
+    from mlteam_utils.simulations.case_study import DECISION_LABELS
+    from mlteam_utils.simulations.planning import COMPARISONS
+
+    ids = set(all_checks()) | set(COMPARISONS) | {name for name in DECISION_LABELS if "_" in name}
+    return re.compile(r"[\"'](" + "|".join(sorted(map(re.escape, ids))) + r")[\"']")
+
+
+def machinery(index: int, cell) -> str | None:
+    """Why a code cell of a lesson is machinery to fold, or None for code that is there to be read."""
+    if index == 1:
+        return "sets the lesson up"
+    if found := MACHINERY.search(cell.source):
+        return f"builds a widget ({found.group(0)})"
+    if found := question_ids().search(cell.source):
+        return f"names the id {found.group(0)}"
+    if any(WIDGET_MIME in output.get("data", {}) for output in cell.outputs):
+        return "shows a widget"
+    return None
+
+
+def test_no_machinery_on_screen(lesson) -> None:
+    _, nb = lesson
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and (why := machinery(index, cell)):
+            assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, f"cell {index} {why}: fold it"
+
+
+def test_every_folded_cell_says_in_words_what_it_shows(lesson) -> None:
+    _, nb = lesson
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and cell.metadata.get("jupyter", {}).get("source_hidden"):
+            first = cell.source.splitlines()[0] if cell.source else ""
+            assert LABEL.fullmatch(first), f"cell {index} is folded: its first line should say in words what it shows, not {first!r}"

@@ -66,8 +66,13 @@ def test_run_all_goes_through_without_an_error_and_says_the_code_question_was_sk
     notebook = nbformat.read(notebook_path, as_version=4)
     # As Run All in JupyterLab: any error would stop here (allow_errors=False).
     NotebookClient(notebook, timeout=120, resources={"metadata": {"path": str(notebook_path.parent)}}).execute()
-    texts = ["".join(o.get("text", "") for o in c.get("outputs", []) if o.output_type == "stream") for c in notebook.cells if c.cell_type == "code"]
+    # The checks' notes are prose in the notebook's style (HTML), not program output in a monospace box.
+    notes = [[o for o in c.outputs if "mlteam-note" in o.get("data", {}).get("text/html", "")] for c in notebook.cells if c.cell_type == "code"]
+    texts = ["".join(o.data["text/plain"] for o in cell_notes) for cell_notes in notes]
     assert sum("Question 4 is optional and not attempted" in text for text in texts) == 2
+    assert sum("answered and saved" in text for text in texts) == 3, texts
+    assert not any("optional and not attempted" in o.get("text", "") or "answered and saved" in o.get("text", "")
+                   for c in notebook.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "stream")
     assert not any(o.output_type == "error" for c in notebook.cells if c.cell_type == "code" for o in c.outputs)
 
 

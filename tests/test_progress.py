@@ -4,6 +4,8 @@ the course's tracked files, and `mlteam-course progress` shows checks and exerci
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -157,7 +159,7 @@ def run_cli(course: Path, *args: str, capsys: pytest.CaptureFixture[str]) -> tup
     return status, captured.out, captured.err
 
 
-def test_self_graded_scores_show_in_progress_and_earn_a_verifiable_self_graded_certificate(course: Path, capsys) -> None:
+def test_self_graded_scores_show_in_progress_and_earn_a_verifiable_self_graded_certificate(course: Path, capsys, monkeypatch) -> None:
     from mlteam_utils.certificates.pdf import pdf_text
     from mlteam_utils.progress import progress_html, record_selfgrade_report, self_progress
     from mlteam_utils.syllabus import load_syllabus
@@ -191,10 +193,28 @@ def test_self_graded_scores_show_in_progress_and_earn_a_verifiable_self_graded_c
     # Against the points that need no code, as the feedback page's verdict counts them (the reflection's 3 included).
     assert "Points that need no code" in text and "8 of 12" in text and "9 of 12" in text, text
     assert "passed with a score of 60% of the points that need no code" in text
-    # The PDF's own check command works in a plain shell in the course's folder, where mlteam-course is not on PATH.
-    assert "Check it with: make verify CODE=CODE PDF=THIS_FILE" in text and "mlteam-course" not in text
+    # Dates as a person reads them, and no placeholder: the check command, with the code, works as printed.
+    assert not re.search(r"\d{4}-\d\d-\d\d", text) and "THIS_FILE" not in text, text
+    printed = re.search(r"run (make verify CODE=\S+) \(in the course’s folder\)", text.replace("\n", " "))
+    assert printed is not None and printed.group(1) == f"make verify CODE={code}" and "mlteam-course" not in text, text
+    # Run in the course's folder as printed; make's own venv is the one running the tests (-o install: never reinstall it).
+    made = subprocess.run(["make", "--no-print-directory", "-f", str(ROOT / "Makefile"), "-o", "install", f"VENV={sys.prefix}",
+                           *shlex.split(printed.group(1))[1:]], cwd=course, capture_output=True, text=True, check=False)
+    assert made.returncode == 0 and made.stdout.startswith(f"VALID: certificate {code}, self-graded"), made.stdout + made.stderr
     status, out, err = run_cli(course, "verify", code, "--pdf", str(pdf), capsys=capsys)
     assert status == 0 and "self-graded (checked against the learner's own self-grade record)" in out, err
+
+    # Made on the hub, where mlteam-course is on PATH and there is no make: the line says so, and works as printed.
+    monkeypatch.setenv("MLTEAM_HUB_BIN", str(Path(sys.executable).parent))
+    status, out, err = run_cli(course, "certificate", "--name", "Zoë Ada", capsys=capsys)
+    assert status == 0, err
+    _, text = pdf_text(pdf)
+    printed = re.search(r"run (mlteam-course verify \S+), which", text.replace("\n", " "))
+    assert printed is not None and "make" not in text, text
+    hub_code = shlex.split(printed.group(1))[2]
+    status, out, err = run_cli(course, *shlex.split(printed.group(1))[1:], "--pdf", str(pdf), capsys=capsys)
+    assert status == 0 and out.startswith(f"VALID: certificate {hub_code}"), err
+    monkeypatch.delenv("MLTEAM_HUB_BIN")
 
     # A later selfgrade that no longer passes: the certificate no longer verifies.
     record_selfgrade_report(work / ex02.exercise_path, selfgrade_report(ex02.exercise_id, 1.0))
@@ -203,7 +223,8 @@ def test_self_graded_scores_show_in_progress_and_earn_a_verifiable_self_graded_c
 
 
 def test_a_certificate_issued_before_the_check_line_and_the_points_without_code_still_verifies() -> None:
-    """An earlier certificate states no points that need no code and ends with the earlier command: its code and text still match."""
+    """An earlier certificate states no points that need no code, ISO dates, and ends with the earlier command: its code and text
+    still match (tests/test_completion.py verifies a PDF the previous release made)."""
     from mlteam_utils.certificates.pdf import EARLIER_HINTS
     from mlteam_utils.certificates.statement import ModuleLine, Statement, code_matches, make_code
     from mlteam_utils.certificates.verify import _check_pdf, drawn_lines
@@ -215,8 +236,12 @@ def test_a_certificate_issued_before_the_check_line_and_the_points_without_code_
     code = make_code(key, earlier)
     assert "no_code" not in earlier.as_record()  # the canonical form, and so the code, is the one issued then
     assert code_matches(key, Statement.from_record(earlier.as_record()), code)
-    _check_pdf("\n".join(drawn_lines(earlier, code, EARLIER_HINTS[0])), earlier, code, Path("old.pdf"))
+    for hint in EARLIER_HINTS:
+        _check_pdf("\n".join(drawn_lines(earlier, code, hint, earlier=True)), earlier, code, Path("old.pdf"))
     from mlteam_utils.certificates import CertificateError
 
     with pytest.raises(CertificateError, match="text that was not issued"):
-        _check_pdf("\n".join(drawn_lines(earlier, code, "Check it with: something else")), earlier, code, Path("old.pdf"))
+        _check_pdf("\n".join(drawn_lines(earlier, code, "Check it with: something else", earlier=True)), earlier, code, Path("old.pdf"))
+    # The earlier last line under today's wording was never issued.
+    with pytest.raises(CertificateError, match="text that was not issued"):
+        _check_pdf("\n".join(drawn_lines(earlier, code, EARLIER_HINTS[0])), earlier, code, Path("old.pdf"))

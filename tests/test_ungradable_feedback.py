@@ -19,11 +19,9 @@ import pytest
 
 from course_helpers import generate, honest_submission, make_course
 from mlteam_utils.cohort.feedback import assignment_secrets
-from mlteam_utils.cohort.ungradable_feedback import UNGRADABLE_HEADING
+from mlteam_utils.cohort.ungradable_feedback import UNGRADABLE_HEADING, exercise_title, write_ungradable_feedback
 from mlteam_utils.grading.settings import answers_filename
 from mlteam_utils.nbgrader_runner import nbgrader_environment, run_nbgrader
-
-pytestmark = pytest.mark.nbgrader
 
 ASSIGNMENT = "ex01_how_ml_projects_differ"
 COURSE_ID = "mlteam-onboarding"
@@ -42,6 +40,32 @@ def _course_cli(course: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=600)
 
 
+def test_the_page_names_the_exercise_and_the_time_as_a_person_reads_them(tmp_path: Path) -> None:
+    """Issue 27: no exercise id, no raw timestamp; a calm verdict box, not an error's red."""
+    repo = Path(__file__).resolve().parent.parent
+    submitted = tmp_path / "submitted" / "mallory" / ASSIGNMENT
+    submitted.mkdir(parents=True)
+    (submitted / "timestamp.txt").write_text("2026-12-07 14:05:33.123456 UTC", encoding="utf-8")
+    (submitted / f"{ASSIGNMENT}.ipynb").write_text('{"cells": [', encoding="utf-8")
+    title = exercise_title(ASSIGNMENT, sorted((repo / "solutions" / ASSIGNMENT).glob("*.ipynb")), repo)
+    [page] = write_ungradable_feedback(submitted, tmp_path / "feedback", ASSIGNMENT, [ASSIGNMENT], "NotJSONError: x", title)
+    text = page.read_text(encoding="utf-8")
+    visible = text.split("<body>", 1)[1]
+    assert "<h1>Feedback: Exercise 1: Planning an ML project</h1>" in text and "<title>Feedback: Exercise 1: Planning" in text
+    assert ASSIGNMENT not in visible, "the exercise's id is machinery"
+    assert "7 December 2026, 14:05 UTC" in visible and "14:05:33" not in visible and "123456" not in visible
+    assert 'class="verdict not-yet" role="status"' in visible, "the page opens with a verdict, as a graded page does"
+    assert "#c0392b" not in text and "#fdf2f0" not in text, "no error colours"
+    assert (tmp_path / "feedback" / "timestamp.txt").read_text(encoding="utf-8").endswith("123456 UTC"), "nbgrader's own record is kept as it was"
+
+    # A timestamp that is not a time (it comes with the learner's submission) is not shown at all.
+    (submitted / "timestamp.txt").write_text("<b>soon</b>", encoding="utf-8")
+    [page] = write_ungradable_feedback(submitted, tmp_path / "feedback", ASSIGNMENT, [ASSIGNMENT], None, title)
+    visible = page.read_text(encoding="utf-8").split("<body>", 1)[1]
+    assert "soon" not in visible and "Your submission was received" in visible
+
+
+@pytest.mark.nbgrader
 def test_a_broken_submission_gets_a_page_that_says_so_and_what_to_do(tmp_path: Path) -> None:
     exchange = tmp_path / "exchange"
     exchange.mkdir()
@@ -79,7 +103,7 @@ def test_a_broken_submission_gets_a_page_that_says_so_and_what_to_do(tmp_path: P
     pages = list((homes["mallory"] / ASSIGNMENT / "feedback").glob(f"*/{ASSIGNMENT}.html"))
     assert len(pages) == 1, "fetch_feedback brings the page of the submission that could not be graded"
     text = pages[0].read_text(encoding="utf-8")
-    assert UNGRADABLE_HEADING in text
+    assert UNGRADABLE_HEADING in text and "Feedback: Exercise 1: Planning an ML project" in text
     assert "not a valid Jupyter notebook" in text, "the reason, in words"
     assert "submit it again" in text and "contact your instructor" in text, "what to do"
     assert "NotJSONError" not in text and "Traceback" not in text and "<script>" not in text

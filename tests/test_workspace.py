@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -176,6 +177,17 @@ def test_a_hub_learners_start_page_shows_the_hubs_steps_before_it_is_run(tmp_pat
     shown = stored_steps(page)
     assert "Assignments" in shown and "Fetch" in shown and "ex01_how_ml_projects_differ/" in shown, shown
     assert "make selfgrade" not in shown
-    nbformat.validate(nbformat.read(page, as_version=4))
+    # Issue 27: on the hub a learner has no checkout and no make: nothing on the page names either, run or not.
+    hub_page = nbformat.read(page, as_version=4)
+    read = [cell.source for cell in hub_page.cells if cell.cell_type == "markdown"]
+    read += ["".join(str(value) for value in output.get("data", {}).values())
+             for cell in hub_page.cells if cell.cell_type == "code" for output in cell.outputs]
+    commands = re.compile(r"`make |make (lab|selfgrade|certificate|verify)\b|Self-learners")
+    assert [text for text in read if commands.search(text)] == [], "the hub's page names make or the self-learners' steps"
+    assert [text for text in read if "repository" in text or "README" in text] == [], "a hub learner has no repository"
+    assert "Fetch Feedback" in "\n".join(read) and "Your progress shows here once you run this cell." in "\n".join(read)
+    one_machine = nbformat.read(tmp_path / "one-machine" / "course" / "index.ipynb", as_version=4)
+    assert any("make selfgrade" in cell.source for cell in one_machine.cells), "a self-learner's page keeps its make commands"
+    nbformat.validate(hub_page)
     again = sync_workspace(course, tmp_path / "hub-home")
     assert again.updated == [] and again.added == [], "an unchanged course leaves the learner's copy alone"

@@ -103,10 +103,12 @@ def cohort_completion(course_root: Path) -> tuple[pd.DataFrame, pd.DataFrame, Sy
 def _code_questions(course_root: Path, frames: GradebookFrames) -> set[tuple[str, str, str]]:
     """(assignment, notebook, question) of every code question: optional, never needed to pass (the answer keys say)."""
     from mlteam_utils.grading.keys import find_key
+    from mlteam_utils.upstream.course_paths import course_paths
 
+    source = course_paths(course_root).source
     found: set[tuple[str, str, str]] = set()
     for assignment, notebook in frames.questions[["assignment", "notebook"]].drop_duplicates().itertuples(index=False):
-        key = find_key(course_root / "solutions", str(assignment), str(notebook))
+        key = find_key(source, str(assignment), str(notebook))
         if key is not None and key.code is not None:
             found |= {(str(assignment), str(notebook), str(question)) for question in key.code.tests}
     return found

@@ -7,19 +7,57 @@ message rather than dropped silently.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from mlteam_utils.certificates import CertificateError
 from mlteam_utils.certificates.statement import Statement
 
-__all__ = ["EARLIER_HINTS", "HINT", "missing_characters", "pdf_text", "render_pdf"]
+__all__ = ["EARLIER_HINTS", "check_line", "check_lines", "issued_on_hub", "missing_characters", "pdf_text", "render_pdf"]
 
-#: The certificate's last line: a command that works in a clone of the course, where the
-#: course's venv is not on the shell's PATH (make runs the course's own ``mlteam-course``).
-HINT = "Check it with: make verify CODE=CODE PDF=THIS_FILE (in the course's folder)"
-#: The last lines of certificates issued before: their PDFs still verify.
-EARLIER_HINTS = ("Check it with: mlteam-course verify CODE --pdf THIS_FILE",)
+#: The last lines of certificates issued before :func:`check_line`: their PDFs still verify.
+EARLIER_HINTS = ("Check it with: mlteam-course verify CODE --pdf THIS_FILE",
+                 "Check it with: make verify CODE=CODE PDF=THIS_FILE (in the course's folder)")
+#: Set on the course hub: in every learner's server (with ``MLTEAM_HUB_COURSE_ID``) and in the grader's service.
+HUB_BIN_ENV = "MLTEAM_HUB_BIN"
+
+
+def issued_on_hub(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether a certificate is made on the course hub, where ``mlteam-course`` is on PATH and no clone has ``make``'s venv.
+
+    >>> issued_on_hub({}), issued_on_hub({"MLTEAM_HUB_BIN": "/opt/mlteam/venv/bin"}), issued_on_hub({"MLTEAM_HUB_COURSE_ID": "c"})
+    (False, True, True)
+    """
+    from mlteam_utils.start_page import hub_course_id
+
+    environ = os.environ if environ is None else environ
+    return hub_course_id(environ) is not None or bool(environ.get(HUB_BIN_ENV, "").strip())
+
+
+def check_line(code: str, self_graded: bool, on_hub: bool) -> str:
+    """The certificate's last line: how anyone gets it checked, with a command that works as printed where it was made.
+
+    Verifying needs the record of what was issued (the course's gradebook, or a self-learner's
+    work area), so the line says who runs it. On one machine the course's venv is not on the
+    shell's PATH and ``make`` runs its ``mlteam-course``; on the hub ``mlteam-course`` is on PATH.
+
+    >>> check_line("MLT-AAAA-BBBB-CCCC-DDDD", False, on_hub=True)
+    'Anyone can check this certificate: the course’s instructor runs mlteam-course verify MLT-AAAA-BBBB-CCCC-DDDD, which shows what was issued.'
+    >>> check_line("SELF-AAAA-BBBB-CCCC-DDDD", True, on_hub=False)
+    'Anyone can check this certificate where it was made: run make verify CODE=SELF-AAAA-BBBB-CCCC-DDDD (in the course’s folder), which shows what was recorded.'
+    """
+    command = f"mlteam-course verify {code}" if on_hub else f"make verify CODE={code}"
+    where = "" if on_hub else " (in the course’s folder)"
+    if self_graded:
+        return f"Anyone can check this certificate where it was made: run {command}{where}, which shows what was recorded."
+    return f"Anyone can check this certificate: the course’s instructor runs {command}{where}, which shows what was issued."
+
+
+def check_lines(code: str, self_graded: bool) -> tuple[str, ...]:
+    """Every last line a certificate with ``code`` may show: made on the hub or on one machine."""
+    return tuple(check_line(code, self_graded, on_hub) for on_hub in (False, True))
 
 #: Landscape A4, in mm.
 WIDTH, HEIGHT, MARGIN = 297.0, 210.0, 18.0
@@ -60,8 +98,11 @@ def _line(pdf: Any, text: str, size: float, height: float, *, bold: bool = False
     pdf.cell(0, height, text, align="C", new_x="LMARGIN", new_y="NEXT")
 
 
-def render_pdf(statement: Statement, code: str, path: Path) -> Path:
-    """Write the certificate of ``statement`` with its ``code`` to ``path`` (one page); returns ``path``."""
+def render_pdf(statement: Statement, code: str, path: Path, on_hub: bool | None = None) -> Path:
+    """Write the certificate of ``statement`` with its ``code`` to ``path`` (one page); returns ``path``.
+
+    ``on_hub`` (default: :func:`issued_on_hub`) chooses the command its last line prints.
+    """
     missing = missing_characters(" ".join(statement.lines()))
     if missing:
         raise CertificateError(f"the certificate's font cannot show {missing!r} (in the name or a title); "
@@ -84,10 +125,11 @@ def render_pdf(statement: Statement, code: str, path: Path) -> Path:
     _line(pdf, course, 16, 9, bold=True)
     _line(pdf, on, 12, 8, color=MUTED)
     pdf.ln(3)
+    # The last column fits a date in words ("30 September 2026"), the third its bold header, at 10 pt.
     if statement.states_no_code:
-        widths: tuple[float, ...] = (115.0, 30.0, 52.0, 28.0)
+        widths: tuple[float, ...] = (100.0, 24.0, 56.0, 40.0)
     else:
-        widths = (130.0, 35.0, 25.0, 30.0) if statement.states_pass_marks else (150.0, 35.0, 35.0)
+        widths = (120.0, 30.0, 25.0, 38.0) if statement.states_pass_marks else (140.0, 35.0, 38.0)
     left = (WIDTH - sum(widths)) / 2
     pdf.set_draw_color(170, 170, 170)
     rows = [statement.header()] + [m.cells() for m in statement.modules]
@@ -108,7 +150,7 @@ def render_pdf(statement: Statement, code: str, path: Path) -> Path:
           color=(150, 40, 20) if statement.self_graded else MUTED)
     pdf.set_y(HEIGHT - 30)
     _line(pdf, f"Verification code: {code}", 11, 6, bold=True)
-    _line(pdf, HINT, 8, 5, color=MUTED)
+    _line(pdf, check_line(code, statement.self_graded, issued_on_hub() if on_hub is None else on_hub), 8, 5, color=MUTED)
     path.parent.mkdir(parents=True, exist_ok=True)
     pdf.output(str(path))
     return path

@@ -16,6 +16,15 @@ This certifies that
 Ana Lopez
 completed the course
 How machine-learning teams work
+on 25 February 2026
+Module Score Completed
+1. How ML projects differ 11.5 / 12 20 February 2026
+Issued by the instructor of “How machine-learning teams work”, from the course’s record of grades
+
+A certificate issued before dates and the issuer were written for a person showed the ISO
+dates and the course's id: ``earlier=True`` gives its lines, which its PDF still shows.
+
+>>> print("\\n".join(statement.lines(earlier=True)[5:]))
 on 2026-02-25
 Module Score Completed
 1. How ML projects differ 11.5 / 12 2026-02-20
@@ -28,7 +37,7 @@ A module line with its pass mark says what the score is measured against: a scor
 >>> with_marks = dataclasses.replace(statement, modules=(ModuleLine(1, "How ML projects differ", 9, 16, "2026-02-20", 5.4),))
 >>> print("\\n".join(with_marks.lines()[6:9]))
 Module Score Pass mark Completed
-1. How ML projects differ 9 / 16 5.4 2026-02-20
+1. How ML projects differ 9 / 16 5.4 20 February 2026
 Scores count the optional code questions too; a module is passed at its pass mark, a share of the points that need no code.
 
 A module line with the learner's points on the questions that need no code says them, as
@@ -38,7 +47,7 @@ the feedback page's verdict counts them: 9 of the 12 points that need no code, p
 ...     ModuleLine(1, "How ML projects differ", 9, 16, "2026-02-20", 7.2, no_code_score=9, no_code_max=12),))
 >>> print("\\n".join(with_no_code.lines()[6:9]))
 Module Score Points that need no code Completed
-1. How ML projects differ 9 / 16 9 of 12 2026-02-20
+1. How ML projects differ 9 / 16 9 of 12 20 February 2026
 Score: every point, the optional code questions' too. A module is passed with a score of 60% of the points that need no code.
 """
 
@@ -52,7 +61,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-__all__ = ["CODE_PATTERN", "ModuleLine", "Statement", "code_matches", "compact", "make_code"]
+__all__ = ["CODE_PATTERN", "ModuleLine", "Statement", "code_matches", "compact", "make_code", "readable_date"]
 
 COURSE_PREFIX = "MLT"
 SELF_PREFIX = "SELF"
@@ -69,6 +78,25 @@ NO_CODE_NOTE = ("Score: every point, the optional code questions' too. A module 
                 "of the points that need no code.")
 #: ModuleLine fields a certificate issued before them does not have: left out of its canonical form when unset.
 OPTIONAL_FIELDS = ("pass_mark", "no_code_score", "no_code_max")
+
+#: English month names, fixed: a certificate reads the same whatever the machine's locale.
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
+def readable_date(iso: str) -> str:
+    """An ISO date as a person reads it (day, month's name, year); anything else as it is.
+
+    >>> readable_date("2026-03-03"), readable_date("2026-12-25T10:00:00"), readable_date("soon")
+    ('3 March 2026', '25 December 2026', 'soon')
+    """
+    from datetime import date
+
+    try:
+        day = date.fromisoformat(iso[:10])
+    except ValueError:
+        return iso
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 @dataclass(frozen=True)
@@ -93,16 +121,17 @@ class ModuleLine:
     def states_no_code(self) -> bool:
         return self.no_code_score is not None and self.no_code_max is not None
 
-    def cells(self) -> tuple[str, ...]:
-        """The row's cells as the certificate's table shows them."""
+    def cells(self, earlier: bool = False) -> tuple[str, ...]:
+        """The row's cells as the certificate's table shows them (``earlier``: with the ISO date, as before)."""
         if self.states_no_code:
             middle: tuple[str, ...] = (f"{self.no_code_score:g} of {self.no_code_max:g}",)
         else:
             middle = () if self.pass_mark is None else (f"{self.pass_mark:g}",)
-        return (f"{self.number}. {self.title}", f"{self.score:g} / {self.max_score:g}", *middle, self.completed_on)
+        completed = self.completed_on if earlier else readable_date(self.completed_on)
+        return (f"{self.number}. {self.title}", f"{self.score:g} / {self.max_score:g}", *middle, completed)
 
-    def text(self) -> str:
-        return " ".join(self.cells())
+    def text(self, earlier: bool = False) -> str:
+        return " ".join(self.cells(earlier))
 
 
 @dataclass(frozen=True)
@@ -117,10 +146,15 @@ class Statement:
     completed_on: str
     modules: tuple[ModuleLine, ...]
 
-    def issuer_line(self) -> str:
+    def issuer_line(self, earlier: bool = False) -> str:
+        """Who issued it, in plain words and the course's title (``earlier``: as before, with the course's id)."""
+        if earlier:
+            if self.self_graded:
+                return "SELF-GRADED: scored by the learner's own selfgrade runs, not checked by an instructor"
+            return f"Issued by the course {self.issuer}, from its gradebook"
         if self.self_graded:
-            return "SELF-GRADED: scored by the learner's own selfgrade runs, not checked by an instructor"
-        return f"Issued by the course {self.issuer}, from its gradebook"
+            return "SELF-GRADED: the learner scored their own answers; no instructor checked them"
+        return f"Issued by the instructor of “{self.course}”, from the course’s record of grades"
 
     @property
     def states_no_code(self) -> bool:
@@ -145,13 +179,18 @@ class Statement:
             return NO_CODE_NOTE.format(percent=percent)
         return PASS_MARK_NOTE if self.states_pass_marks else None
 
-    def lines(self) -> list[str]:
-        """The certificate's text, line by line, as the PDF shows it (the code's line apart)."""
+    def lines(self, earlier: bool = False) -> list[str]:
+        """The certificate's text, line by line, as the PDF shows it (the code's lines apart).
+
+        ``earlier``: as certificates issued before dates and the issuer read for a person show it.
+        Only the wording differs: the canonical form, and so the code, is the same.
+        """
         note = [text for text in (self.note(),) if text is not None]
+        completed = self.completed_on if earlier else readable_date(self.completed_on)
         return [
             "Certificate of completion", "This certifies that", self.name, "completed the course", self.course,
-            f"on {self.completed_on}", " ".join(self.header()), *(m.text() for m in self.modules), *note,
-            self.issuer_line(),
+            f"on {completed}", " ".join(self.header()), *(m.text(earlier) for m in self.modules), *note,
+            self.issuer_line(earlier),
         ]
 
     def canonical(self) -> bytes:

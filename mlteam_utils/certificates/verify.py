@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlteam_utils.certificates import CertificateError
-from mlteam_utils.certificates.pdf import EARLIER_HINTS, HINT, file_fingerprint, pdf_bytes, pdf_text
+from mlteam_utils.certificates.pdf import EARLIER_HINTS, check_line, check_lines, file_fingerprint, pdf_bytes, pdf_text
 from mlteam_utils.certificates.registry import Issued, find_issued, find_self_issued
 from mlteam_utils.certificates.signing import COURSE_KEY, SELF_KEY, load_key
 from mlteam_utils.certificates.statement import CODE_PATTERN, Statement, code_matches, compact
 
-__all__ = ["HINT", "Verified", "drawn_lines", "verify"]
+__all__ = ["Verified", "drawn_lines", "issued_texts", "verify"]
 
 CODE_IN_TEXT = re.compile(r"Verification\s*code:\s*((?:MLT|SELF)-[A-Z2-7-]{19})")
 
@@ -51,12 +51,21 @@ class Verified:
         return "\n".join(lines)
 
 
-def drawn_lines(statement: Statement, code: str, hint: str = HINT) -> list[str]:
+def drawn_lines(statement: Statement, code: str, hint: str | None = None, *, earlier: bool = False) -> list[str]:
     """Every line of text the PDF shows, in order (what ``--pdf`` compares with).
 
-    ``hint`` is the last line: a certificate issued before it changed shows an earlier one.
+    ``hint`` is the last line (default: the one a certificate made on one machine shows);
+    ``earlier``: the statement's lines as certificates issued before they read for a person show them.
     """
-    return [*statement.lines(), f"Verification code: {code}", hint]
+    hint = check_line(code, statement.self_graded, on_hub=False) if hint is None else hint
+    return [*statement.lines(earlier), f"Verification code: {code}", hint]
+
+
+def issued_texts(statement: Statement, code: str) -> list[list[str]]:
+    """Every text a PDF the course issued under ``code`` may show: made on the hub or on one machine,
+    now or by an earlier release (ISO dates, the course's id and an earlier last line)."""
+    return ([drawn_lines(statement, code, hint) for hint in check_lines(code, statement.self_graded)]
+            + [drawn_lines(statement, code, hint, earlier=True) for hint in EARLIER_HINTS])
 
 
 def _code_from_pdf(text: str) -> str:
@@ -68,9 +77,12 @@ def _code_from_pdf(text: str) -> str:
 
 def _check_pdf(text: str, statement: Statement, code: str, pdf: Path) -> None:
     have = compact(text)
-    if any(have == compact("".join(drawn_lines(statement, code, hint))) for hint in (HINT, *EARLIER_HINTS)):
+    candidates = issued_texts(statement, code)
+    if any(have == compact("".join(lines)) for lines in candidates):
         return
-    for line in drawn_lines(statement, code)[:-1]:
+    # Name a line of the issued text it most resembles (now or earlier wording) that it lacks.
+    closest = max(candidates, key=lambda lines: sum(compact(line) in have for line in lines))
+    for line in closest[:-1]:
         if compact(line) not in have:
             raise CertificateError(f"the PDF's text differs from the certificate issued under {code}: "
                                    f"it does not say {line!r} ({pdf})")

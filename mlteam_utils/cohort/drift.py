@@ -127,4 +127,6 @@ def release_changes(course_root: Path, assignment: str) -> tuple[list[str], int]
     if recorded is None:
         return [], 0
     cells, submissions = recorded
-    return describe_changes(cells, cells_in_source(course_root / "solutions" / assignment)), submissions
+    from mlteam_utils.upstream.course_paths import course_paths
+
+    return describe_changes(cells, cells_in_source(course_paths(course_root).source / assignment)), submissions

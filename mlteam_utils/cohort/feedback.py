@@ -447,7 +447,7 @@ def generate_feedback(
     from mlteam_utils.cohort.grade import UnknownAssignmentError, course_folders
     from mlteam_utils.cohort.gradebook_db import describe, gradebook_exists
     from mlteam_utils.cohort.gradebook_merge import GradebookError
-    from mlteam_utils.cohort.ungradable_feedback import write_ungradable_feedback
+    from mlteam_utils.cohort.ungradable_feedback import exercise_title, write_ungradable_feedback
     from mlteam_utils.naming import unknown_assignment_message
 
     folders = course_folders(course_root)
@@ -464,7 +464,7 @@ def generate_feedback(
     result.not_graded = _failed_submissions(folders.gradebook, wanted)
     reveal = answers_revealed(course_root)
     settings = _page_settings(folders.root, reveal)
-    feedback_root = folders.root / "course" / "feedback"
+    feedback_root = folders.feedback
     for assignment in wanted:
         failed_here = {student: reason for (student, name), reason in failed.items() if name == assignment}
         # An earlier submission's graded folder may remain: the failed, latest one is what the learner hears about.
@@ -485,9 +485,11 @@ def generate_feedback(
                 except NbgraderFailed as error:
                     result.problems.append(f"{assignment}: nbgrader generate_feedback failed: {error}")
                     continue
+        sources = sorted((folders.source / assignment).glob("*.ipynb"))
+        title = exercise_title(assignment, sources, folders.root) if failed_here else assignment
         for student, reason in sorted(failed_here.items()):
             write_ungradable_feedback(folders.submitted / student / assignment, feedback_root / student / assignment, assignment,
-                                      [path.stem for path in (folders.source / assignment).glob("*.ipynb")], reason)
+                                      [path.stem for path in sources], reason, title)
             forget_digest(folders.gradebook, assignment, student)
         secrets = assignment_secrets(folders.source / assignment)
         if reveal:

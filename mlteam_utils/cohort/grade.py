@@ -60,10 +60,13 @@ class CourseFolders:
     source: Path
     submitted: Path
     autograded: Path
+    feedback: Path
     #: The gradebook: an SQLite file, or a PostgreSQL URL (gradebook_db explains both).
     gradebook: GradebookLocation
     course_id: str = "default_course"
     exchange: Path | None = None
+    #: Where the workers are staged (hidden from learner code like the folders above).
+    scratch: Path | None = None
 
     def assignments(self) -> list[str]:
         """The assignments the course has: the folders of its source (solutions/)."""
@@ -73,23 +76,22 @@ class CourseFolders:
 
 
 def course_folders(course_root: Path) -> CourseFolders:
-    """Read the course's nbgrader_config.py the way nbgrader does."""
-    from nbgrader.coursedir import CourseDirectory
-    from nbgrader.exchange.default.exchange import Exchange
+    """Read the course's nbgrader_config.py the way nbgrader does (:mod:`mlteam_utils.upstream.course_paths`)."""
+    from mlteam_utils.upstream.course_paths import course_paths
 
-    from mlteam_utils.nbgrader_runner import load_course_config
-
-    config = load_course_config(course_root)
-    coursedir = CourseDirectory(config=config)
-    root = Path(coursedir.root)
+    if not (Path(course_root) / "nbgrader_config.py").is_file():
+        raise FileNotFoundError(f"no nbgrader_config.py in {course_root}")
+    paths = course_paths(course_root)
     return CourseFolders(
-        root=root,
-        source=root / coursedir.source_directory,
-        submitted=root / coursedir.submitted_directory,
-        autograded=root / coursedir.autograded_directory,
-        gradebook=gradebook_location(coursedir.db_url),
-        course_id=str(coursedir.course_id),
-        exchange=Path(Exchange(config=config).root),
+        root=paths.root,
+        source=paths.source,
+        submitted=paths.submitted,
+        autograded=paths.autograded,
+        feedback=paths.feedback,
+        gradebook=gradebook_location(paths.db_url),
+        course_id=paths.course_id,
+        exchange=paths.exchange,
+        scratch=paths.grading_scratch,
     )
 
 
@@ -318,29 +320,31 @@ def plan(
 #: 1 GiB of address space): a careless or hostile submission may take all of it.
 WORKER_MEMORY_MB = 256 + SandboxLimits.memory_mb
 #: Workers beyond one per CPU (see default_jobs).
-SPARE_WORKERS = 1
+SPARE_WORKERS = 2
 
 
 def default_jobs(cpus: int | None = None, memory: int | None = None) -> int:
-    """How many grading workers to start: one per usable CPU plus one, as far as memory allows.
+    """How many grading workers to start: one per usable CPU plus two, as far as memory allows.
 
-    The spare worker keeps the CPUs busy while a worker is not using one: a submission
-    spends part of its time waiting (bubblewrap and the kernel starting, the kernel's
-    ZeroMQ round trips, the parent merging a result into the gradebook). Measured with
-    ``python -m benchmarks grading`` (100 sandboxed submissions) on 2 shared, heavily loaded
-    cores, as throughput over sequential ``nbgrader autograde`` in the same run, two runs:
-    2 workers 1.84x and 2.74x, 3 workers 2.84x and 3.02x, 4 workers 2.93x and 3.53x
-    (peak memory 0.7, 1.0 and 1.3 GiB). A fourth worker was faster still, but on a machine
-    other jobs load it mostly wins a bigger share of the CPUs from them; where the grader
-    has its CPUs to itself (a Kubernetes pod's quota) only the waiting is left to fill.
-    Memory caps the count, each worker counting ``WORKER_MEMORY_MB``; there is always at
-    least one. ``--jobs`` overrides this.
+    The spare workers keep the CPUs busy while a worker is not using one: a worker spends
+    about two thirds of a submission's wall time waiting for its kernel (bubblewrap and the
+    kernel starting, the kernel's ZeroMQ round trips) or for the parent (merging a result
+    into the gradebook), and the worker and its kernel mostly take turns, so one worker
+    keeps at most one CPU busy. Measured with ``python -m benchmarks grading`` on 2 shared,
+    heavily loaded cores (load average about 9), as throughput over sequential ``nbgrader
+    autograde`` in the same run, three runs: 2 workers 1.84x and 2.74x, 3 workers 2.84x,
+    3.02x and 3.10x, 4 workers 2.93x, 3.53x and 4.42x (peak memory 0.7, 1.0 and 1.3 GiB).
+    The CPU time per submission is about the same as nbgrader's (3.1 to 3.6 s against 3.8 s,
+    kernels included, ``perf stat``), so on a loaded machine part of the fourth worker's gain
+    is a bigger share of the CPUs; where the grader has its CPUs to itself (a Kubernetes
+    pod's quota) it fills the waiting, for 310 MiB more. Memory caps the count, each worker
+    counting ``WORKER_MEMORY_MB``; there is always at least one. ``--jobs`` overrides this.
 
     ``cpus`` and ``memory`` (bytes available) default to this machine's or container's
     (:mod:`mlteam_utils.cohort.capacity`); unknown memory leaves the CPU count alone.
 
     >>> default_jobs(cpus=2, memory=16 * 2**30)
-    3
+    4
     >>> default_jobs(cpus=8, memory=4 * 2**30)   # a pod with little memory: 4 GiB / 1.25 GiB
     3
     >>> default_jobs(cpus=2, memory=100 * 2**20)  # always at least one worker
@@ -447,8 +451,8 @@ def grade_cohort(
         if progress:
             progress.update(len(finished), len(summary.failed))
 
-    # Beside the SQLite gradebook as before; beside autograded/ for a server's.
-    work_root = (folders.gradebook.parent if isinstance(folders.gradebook, Path) else folders.autograded.parent) / ".grading"
+    # Beside the SQLite gradebook as before; beside autograded/ for a server's (CoursePaths.grading_scratch).
+    work_root = folders.scratch or (folders.gradebook.parent if isinstance(folders.gradebook, Path) else folders.autograded.parent) / ".grading"
     work_root.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="run-", dir=work_root))
     pool = WorkerPool(

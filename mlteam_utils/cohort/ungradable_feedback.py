@@ -14,9 +14,14 @@ what to do.
 'Your notebook file is damaged: it is not a valid Jupyter notebook, so the grader could not open it.'
 >>> "a loop that never ends" in reason_in_words("grading took longer than 600 s and was stopped")
 True
->>> page = ungradable_page("ex01_demo", "KeyError: 'secret'", "2026-12-01 10:00:00 UTC")
+>>> page = ungradable_page("Exercise 1: Planning", "KeyError: 'secret'", "2026-12-01 10:00:00.123456 UTC")
 >>> "could not be graded" in page and "secret" not in page and "instructor" in page
 True
+>>> "1 December 2026, 10:00 UTC" in page and "123456" not in page
+True
+
+The page names the exercise as its graded page does (the exercise's own heading, see
+:func:`exercise_title`) and the submission's time as a person reads it (:func:`when_in_words`).
 """
 
 from __future__ import annotations
@@ -25,11 +30,13 @@ import html
 import re
 import shutil
 from collections.abc import Iterable
+from datetime import UTC
 from pathlib import Path
 
-from mlteam_utils.safe_files import UnsafeEntry, printable, read_regular_file
+from mlteam_utils.safe_files import UnsafeEntry, read_regular_file
 
-__all__ = ["UNGRADABLE_HEADING", "reason_in_words", "ungradable_page", "write_ungradable_feedback"]
+__all__ = ["UNGRADABLE_HEADING", "exercise_title", "reason_in_words", "ungradable_page", "when_in_words",
+           "write_ungradable_feedback"]
 
 #: The heading of every such page (tests and the instructor's summary look for it).
 UNGRADABLE_HEADING = "Your submission could not be graded"
@@ -69,19 +76,28 @@ def reason_in_words(reason: str | None) -> str:
     return _OTHER_REASON
 
 
+# Calm colours, not an error's red: nothing is lost, the learner mends and submits again.
+# The box is the graded page's "not passed yet" verdict (mlteam_utils/grading/templates/feedback), 4.5:1 contrast
+# in the light and the dark scheme.
 _PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8" />
-<title>Feedback: {assignment}</title>
+<meta name="color-scheme" content="light dark" />
+<title>Feedback: {title}</title>
 <style>
-body {{ font-family: system-ui, sans-serif; max-width: 44em; margin: 2em auto; padding: 0 1em; line-height: 1.5; }}
-.notice {{ border-left: 0.4em solid #c0392b; padding: 0.5em 1em; background: #fdf2f0; }}
+body {{ font-family: system-ui, sans-serif; max-width: 44em; margin: 2em auto; padding: 0 1em; line-height: 1.5;
+        color: #1f1f1f; background: #ffffff; }}
+.verdict {{ border-left: 0.4em solid #8a5a00; padding: 0.5em 1em; background: #fbf5e9; }}
+@media (prefers-color-scheme: dark) {{
+  body {{ color: #e8e8e8; background: #1e1e1e; }}
+  .verdict {{ border-color: #e0b050; background: #2e2716; }}
+}}
 </style>
 </head>
 <body>
-<h1>Feedback: {assignment}</h1>
-<div class="notice">
+<h1>Feedback: {title}</h1>
+<div class="verdict not-yet" role="status">
 <h2>{heading}</h2>
 <p>Your submission{when} was received, but the grader could not grade it, so it has no score yet.</p>
 <p><strong>Why:</strong> {why}</p>
@@ -93,23 +109,93 @@ and copy your answers into it (the answers you gave in the question widgets are 
 <li>Choose <em>Kernel &rarr; Restart Kernel and Run All Cells</em> and check that every cell runs to the end
 without an error and in reasonable time.</li>
 <li>Save the notebook and submit it again from the <em>Assignments</em> tab.</li>
-<li>If it still goes wrong, or you are not sure what to change, contact your instructor and give the exercise's
-name ({assignment}){when_hint}.</li>
+<li>If it still goes wrong, or you are not sure what to change, contact your instructor and name the exercise
+({title}){when_hint}.</li>
 </ol>
 </body>
 </html>
 """
 
 
-def ungradable_page(assignment: str, reason: str | None, submitted_at: str | None = None) -> str:
-    """The page for a submission of ``assignment`` that could not be graded (every value escaped)."""
-    when = f" of {html.escape(submitted_at)}" if submitted_at else ""
+def when_in_words(timestamp: str | None) -> str | None:
+    """nbgrader's submission time (``timestamp.txt``) as a person reads it, or None when it is not a time.
+
+    The file comes with the learner's submission: anything but a time is not shown.
+
+    >>> when_in_words("2026-12-07 14:05:33.123456 UTC")
+    '7 December 2026, 14:05 UTC'
+    >>> when_in_words("2027-01-05 09:00:00 UTC")
+    '5 January 2027, 09:00 UTC'
+    >>> when_in_words("<script>") is None and when_in_words(None) is None
+    True
+    """
+    from mlteam_utils.upstream.nbgrader_utils import parse_utc
+
+    if not timestamp or not timestamp.strip():
+        return None
+    try:
+        moment = parse_utc(timestamp.strip()[:64])
+    except (ValueError, TypeError, OverflowError):
+        return None
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return f"{moment.day} {moment:%B %Y, %H:%M} UTC"
+
+
+def exercise_title(assignment: str, source_notebooks: Iterable[Path] = (), course_root: Path | None = None) -> str:
+    """The exercise's name as a person reads it: as its graded feedback page names it, else from the syllabus.
+
+    The graded page takes the first heading of the instructor's locked cells
+    (:mod:`mlteam_utils.grading.feedback_page`); without a readable source notebook, the
+    syllabus gives "Exercise N: <module title>"; an assignment the syllabus does not list keeps its id.
+
+    >>> from mlteam_utils.paths import find_course_root
+    >>> root = find_course_root()
+    >>> exercise_title("ex01_how_ml_projects_differ", sorted((root / "solutions/ex01_how_ml_projects_differ").glob("*.ipynb")))
+    'Exercise 1: Planning an ML project'
+    >>> exercise_title("ex02_the_ml_team", course_root=root)
+    'Exercise 2: The ML team: roles, archetypes and ratios'
+    >>> exercise_title("ex99_unknown", course_root=root)
+    'ex99_unknown'
+    """
+    import nbformat
+
+    from mlteam_utils.grading.feedback_page import question_title
+
+    for path in source_notebooks:
+        try:
+            notebook = nbformat.read(path, as_version=4)
+        except (OSError, ValueError):
+            continue
+        for cell in notebook.cells:
+            if cell.cell_type == "markdown" and cell.metadata.get("nbgrader", {}).get("locked"):
+                heading = question_title(cell.source)
+                if heading:
+                    return heading
+    from mlteam_utils.syllabus import SyllabusError, load_syllabus
+
+    try:
+        syllabus = load_syllabus(course_root / "course" / "syllabus.toml" if course_root else None)
+    except (OSError, SyllabusError):
+        return assignment
+    for module in syllabus.modules:
+        if module.exercise_id == assignment:
+            return f"Exercise {module.number}: {module.title}"
+    return assignment
+
+
+def ungradable_page(title: str, reason: str | None, submitted_at: str | None = None) -> str:
+    """The page for a submission of the exercise ``title`` that could not be graded (every value escaped).
+
+    ``submitted_at`` is nbgrader's timestamp; it is shown as a date a person reads, or not at all.
+    """
+    moment = when_in_words(submitted_at)
+    when = f" of {html.escape(moment)}" if moment else ""
     return _PAGE.format(
-        assignment=html.escape(assignment),
+        title=html.escape(title),
         heading=UNGRADABLE_HEADING,
         when=when,
         why=html.escape(reason_in_words(reason)),
-        when_hint=f" and when you submitted it ({html.escape(submitted_at)})" if submitted_at else "",
+        when_hint=f" and when you submitted it ({html.escape(moment)})" if moment else "",
     )
 
 
@@ -126,9 +212,12 @@ def _read_small(path: Path) -> str | None:
 
 
 def write_ungradable_feedback(
-    submitted: Path, feedback: Path, assignment: str, notebooks: Iterable[str], reason: str | None
+    submitted: Path, feedback: Path, assignment: str, notebooks: Iterable[str], reason: str | None,
+    title: str | None = None,
 ) -> list[Path]:
     """Replace the learner's feedback folder ``feedback`` with a page per notebook; return the pages.
+
+    ``title`` names the exercise on the page (:func:`exercise_title`; its id when not given).
 
     ``submitted`` is the learner's submission folder (read without following links);
     ``notebooks`` the assignment's notebook names. The submitted folder's notebooks with
@@ -148,8 +237,7 @@ def write_ungradable_feedback(
         if text is not None:
             (feedback / name).write_text(text, encoding="utf-8")
     stamp = _read_small(submitted / "timestamp.txt")
-    submitted_at = printable(stamp.strip())[:40] if stamp and stamp.strip() else None
-    page = ungradable_page(assignment, reason, submitted_at)
+    page = ungradable_page(title or assignment, reason, stamp)
     pages = []
     for name in sorted(names):
         path = feedback / f"{name}.html"

@@ -23,7 +23,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         ),
         epilog=(
             "examples:\n"
-            "  mlteam-course grade                      # everything new, one worker per CPU\n"
+            "  mlteam-course grade                      # everything new, one worker per CPU plus two\n"
             "  mlteam-course grade ex01_how_ml_projects_differ --jobs 2\n"
             "  mlteam-course grade --force              # regrade every submission\n"
             "  mlteam-course grade --shard 1/2          # two graders on a PostgreSQL gradebook: this one\n"

@@ -230,9 +230,10 @@ def table(audits: Sequence[CourseAudit]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the table for a source folder (default: the course's ``solutions/``); 1 if a blind answer pays."""
     from mlteam_utils.paths import find_course_root
+    from mlteam_utils.upstream.course_paths import course_paths
 
     arguments = list(sys.argv[1:] if argv is None else argv)
-    source = Path(arguments[0]) if arguments else find_course_root() / "solutions"
+    source = Path(arguments[0]) if arguments else course_paths(find_course_root()).source
     audits = audit_course(source)
     print(table(audits))
     failures = 0

@@ -178,7 +178,9 @@ class ScoreCodeAnswers(NbGraderPreprocessor):
     """After Execute: run the tests on the handed-over values, outside the kernel, and record the results."""
 
     isolate = Bool(False, help="Run the tests in the grading sandbox (set by the isolation settings).").tag(config=True)
-    course_root = Unicode("", help="The course being graded (its solutions/ and course/ are hidden from the tests).").tag(config=True)
+    course_root = Unicode(
+        "", help="The course being graded (the folders its nbgrader_config.py names, solutions and submissions, are hidden from the tests).",
+    ).tag(config=True)
     hidden_paths = List(Unicode(), help="More paths hidden from the tests' sandbox.").tag(config=True)
     timeout = Float(30.0, help="Seconds each test may run.").tag(config=True)
     max_values_mb = Float(2.0, help="Largest answer a test cell may hand over, in MB.").tag(config=True)
@@ -231,11 +233,13 @@ class ScoreCodeAnswers(NbGraderPreprocessor):
         return nb, resources
 
     def _sandbox(self) -> dict[str, Any]:
-        return test_sandbox(Path(self.course_root or CourseDirectory(config=self.config).root), self.hidden_paths)
+        return code_test_sandbox(Path(self.course_root or CourseDirectory(config=self.config).root), self.hidden_paths)
 
 
-def test_sandbox(course_root: Path, hidden_paths: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
+def code_test_sandbox(course_root: Path, hidden_paths: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
     """The sandbox settings :class:`ScoreCodeAnswers` runs the tests with (see :func:`~mlteam_utils.grading.code_tests.warm_up`)."""
     from mlteam_utils.grading.sandbox import SandboxLimits
+    from mlteam_utils.upstream.course_paths import hidden_from_learners
 
-    return {"course_root": Path(course_root), "limits": SandboxLimits(), "hidden": [Path(p) for p in hidden_paths]}
+    hidden = [*hidden_from_learners(Path(course_root)), *(Path(p) for p in hidden_paths)]
+    return {"limits": SandboxLimits(), "hidden": hidden}

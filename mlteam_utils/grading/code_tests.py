@@ -402,8 +402,7 @@ def run_tests(
     """Run ``job`` in a fresh interpreter (a child of the zygote); in the grading sandbox when ``sandbox`` is given.
 
     ``sandbox`` holds :func:`mlteam_utils.grading.sandbox.sandbox_command`'s keyword
-    arguments besides the command and working folder (``course_root``, ``limits``,
-    ``hidden``). Raises :class:`CodeTestsFailed` when the tests cannot be run; the
+    arguments besides the command and working folder (``limits``, ``hidden``). Raises :class:`CodeTestsFailed` when the tests cannot be run; the
     next call then starts a new zygote.
     """
     python = python or sys.executable

@@ -18,7 +18,8 @@ feedback template (``mlteam_utils/grading/templates/feedback``):
 * the page opens with a verdict (:func:`feedback_verdict`): passed, not passed yet
   or not final yet, the points against the pass mark, and the next step;
 * a graded cell shows its result, never its test code: an error becomes one plain
-  sentence without the exception's name (:func:`plain_result`); an optional code
+  sentence without the exception's name (:func:`plain_result`), shown as prose
+  (:func:`result_output`); an optional code
   question left as released is dropped, with nbgrader's "No response." comment;
 * the written answer stands right under its question as the learner's answer, the
   rubric (on a self-learner's page only) after it.
@@ -142,6 +143,25 @@ def plain_result(ename: str, evalue: str) -> str:
     return f"Your answer could not be checked: {evalue}" if evalue else "Your answer could not be checked."
 
 
+def result_output(sentence: str) -> NotebookNode:
+    """A check's result as an output the page shows as prose, not in a monospace box of program output.
+
+    The sentence may quote the learner's answer: it is escaped, never markup.
+
+    >>> output = result_output("Not right yet: <b>week</b> is wrong")
+    >>> output.output_type, output.data["text/plain"]
+    ('display_data', 'Not right yet: <b>week</b> is wrong')
+    >>> output.data["text/html"]
+    '<p class="check-result">Not right yet: &lt;b&gt;week&lt;/b&gt; is wrong</p>'
+    """
+    import html
+
+    from nbformat.v4 import new_output
+
+    return new_output("display_data", {"text/html": f'<p class="check-result">{html.escape(sentence)}</p>',
+                                       "text/plain": sentence})
+
+
 def feedback_verdict(score: float, points_without_code: float, pass_percent: float, awaiting: float,
                      self_graded: bool) -> tuple[str, str, str]:
     """(status, headline, next step) for the top of a feedback page.
@@ -239,7 +259,7 @@ class DescribeFeedbackCells(NbGraderPreprocessor):
             if notebook is not None:
                 awaiting = {grade.name for grade in notebook.grades if grade.needs_manual_grade}
 
-        from nbformat.v4 import new_markdown_cell, new_output
+        from nbformat.v4 import new_markdown_cell
 
         # The written answer comes right under its question, the rubric (if shown) after it.
         for index in reversed(range(len(nb.cells))):
@@ -287,7 +307,7 @@ class DescribeFeedbackCells(NbGraderPreprocessor):
                     points_without_code += float(nbgrader.get("points") or 0)
                 if cell.cell_type == "code" and not utils.is_solution(cell):
                     cell.outputs = [
-                        new_output("stream", name="stdout", text=plain_result(o.get("ename", ""), o.get("evalue", "")))
+                        result_output(plain_result(o.get("ename", ""), o.get("evalue", "")))
                         if o.get("output_type") == "error" else o
                         for o in cell.get("outputs", []) if not is_partial_credit_value(o)
                     ]

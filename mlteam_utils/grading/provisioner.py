@@ -11,8 +11,9 @@ with that kernelspec.
 :class:`SandboxProvisioner` is jupyter_client's :class:`LocalProvisioner` with the
 kernel command wrapped by :func:`mlteam_utils.grading.sandbox.sandbox_command`: the
 learner's code, and every process it starts, sees only the system, Python and
-``mlteam_utils`` read-only and a disposable copy of its own folder read-write;
-``solutions/``, ``course/``, the gradebook and the instructor's home are not there;
+``mlteam_utils`` read-only and a disposable copy of its own folder read-write; the
+course's source folder (``solutions/``), every learner's submissions, the gradebook
+(whatever the course's ``nbgrader_config.py`` calls them) and the instructor's home are not there;
 there is no network, so the kernel's channels are Unix sockets in a folder of its
 own; memory, CPU time, file size and process count are capped. Configure it with
 ``c.SandboxProvisioner.course_root`` (required) and the caps below; the settings
@@ -51,6 +52,7 @@ from mlteam_utils.grading.sandbox import (
     sandbox_user_id,
 )
 from mlteam_utils.safe_files import stage_tree
+from mlteam_utils.upstream.course_paths import hidden_from_learners
 
 __all__ = [
     "PROVISIONER_NAME",
@@ -72,7 +74,9 @@ class SandboxProvisioner(LocalProvisioner):
     learner code unconfined.
     """
 
-    course_root = Unicode("", help="The course being graded; its solutions/ and course/ are hidden.").tag(config=True)
+    course_root = Unicode(
+        "", help="The course being graded; the folders its nbgrader_config.py names (source, submissions, gradebook) are hidden.",
+    ).tag(config=True)
     memory_mb = Integer(SandboxLimits.memory_mb, help="Address-space cap of each sandboxed process, in MB.").tag(config=True)
     cpu_seconds = Integer(SandboxLimits.cpu_seconds, help="CPU-time cap of each sandboxed process, in seconds.").tag(config=True)
     max_file_mb = Integer(SandboxLimits.max_file_mb, help="Largest file the sandboxed code may write, in MB.").tag(config=True)
@@ -135,10 +139,9 @@ class SandboxProvisioner(LocalProvisioner):
             kwargs["cmd"],
             workdir=workdir,
             workdir_source=scratch_work,
-            course_root=Path(self.course_root),
             connection_file=Path(km.connection_file),
             limits=self.limits(),
-            hidden=[Path(p) for p in self.hidden_paths],
+            hidden=[*hidden_from_learners(Path(self.course_root)), *(Path(p) for p in self.hidden_paths)],
             readable=[Path(p) for p in self.readable_paths],
             writable=[sockets],
             user_id=user_id,

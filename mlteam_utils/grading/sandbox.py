@@ -10,8 +10,9 @@ which only what the Python kernel needs is mounted read-only (the system's
 ``/usr``, ``/etc`` less its private files, the Python installation and the
 ``mlteam_utils`` package), plus the one folder the code may write (its working
 folder, a disposable copy that the grader throws away afterwards) and its own
-connection file. ``solutions/`` and ``course/`` of the course being graded are
-covered with empty tmpfs as well, in case one of those mounts contains them. All
+connection file. What the grader names as hidden (the course's configured source
+folder, submissions, gradebook: :mod:`mlteam_utils.upstream.course_paths`) is
+covered as well wherever one of those mounts contains it. All
 capabilities are dropped, so the code cannot unmount anything; process, IPC, UTS
 and network namespaces are new: the sandbox has no network at all, not even
 loopback, and the kernel talks to the grader over Unix sockets in a folder of its
@@ -23,17 +24,19 @@ the grader runs as root, the code runs as an unprivileged user (see
 >>> command = sandbox_command(
 ...     ["python", "-m", "ipykernel_launcher", "-f", "/run/k.json"],
 ...     workdir=Path("/srv/course/course/autograded/ada/ex01"),
-...     course_root=Path("/srv/course"),
 ...     connection_file=Path("/run/k.json"),
 ...     limits=limits,
+...     hidden=[Path("/srv/course/solutions")],
 ... )
 >>> command[:2] == ["prlimit", f"--as={512 * 1024 * 1024}"]
 True
 >>> "--unshare-net" in command
 True
->>> hidden = [command[i + 1] for i, arg in enumerate(command) if arg == "--tmpfs"]
->>> "/srv/course/solutions" in hidden and "/srv/course/course" in hidden
-True
+
+/srv is not mounted, so the sandbox has no /srv/course/solutions to cover (see :func:`covered_paths`):
+
+>>> "/srv/course/solutions" in command
+False
 >>> command[command.index("--bind") + 1:command.index("--bind") + 3]
 ['/srv/course/course/autograded/ada/ex01', '/srv/course/course/autograded/ada/ex01']
 >>> command[-5:]
@@ -313,13 +316,49 @@ def _mount_system(arguments: list[str]) -> None:
     for path in SYSTEM_PATHS:
         if os.path.islink(path):
             arguments += ["--symlink", os.readlink(path), path]
+        elif path == "/etc" and os.path.isdir(path):
+            _mount_etc(arguments, path)
         elif os.path.isdir(path):
             arguments += ["--ro-bind", path, path]
     for path in private_system_files():
+        if path.startswith("/etc/") and os.path.dirname(path) == "/etc":
+            continue  # a private entry directly in /etc is left out of the sandbox's /etc altogether
         if os.path.isdir(path):
             arguments += ["--tmpfs", path]
         else:
             arguments += ["--ro-bind", "/dev/null", path]
+
+
+def _mount_etc(arguments: list[str], etc: str) -> None:
+    """/etc as a read-only folder of its own holding only what any user may read, entry by entry.
+
+    Binding the whole of /etc and covering its private files raced with ``useradd``:
+    its lock and temporary files (mode 0600) come and go in /etc, and bubblewrap cannot
+    cover a file that went away between listing and mounting ("Can't create file"). A
+    file /etc gains while the kernel runs (a new shadow written beside the old one) would
+    also have shown through the live bind. ``--ro-bind-try`` skips an entry gone since it
+    was listed; an entry made since is simply absent.
+
+    >>> arguments: list[str] = []
+    >>> _mount_etc(arguments, "/etc")
+    >>> arguments[:2], arguments[-2:]
+    (['--tmpfs', '/etc'], ['--remount-ro', '/etc'])
+    >>> "/etc/shadow" not in arguments and ("/etc/passwd" in arguments or not os.path.exists("/etc/passwd"))
+    True
+    """
+    arguments += ["--tmpfs", etc]
+    for name in sorted(os.listdir(etc)):
+        path = os.path.join(etc, name)
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue  # gone since listed
+        if stat.S_ISLNK(info.st_mode):
+            with contextlib.suppress(OSError):
+                arguments += ["--symlink", os.readlink(path), path]
+        elif stat.S_ISDIR(info.st_mode) and (info.st_mode & 0o005) == 0o005 or stat.S_ISREG(info.st_mode) and info.st_mode & 0o004:
+            arguments += ["--ro-bind-try", path, path]
+    arguments += ["--remount-ro", etc]
 
 
 def _open_parents(arguments: list[str], path: str, made: set[str]) -> None:
@@ -336,11 +375,38 @@ def _open_parents(arguments: list[str], path: str, made: set[str]) -> None:
             made.add(parent)
 
 
+def _system_mounts() -> tuple[str, ...]:
+    """The system folders :func:`_mount_system` binds (links are recreated as links, not mounted)."""
+    return tuple(path for path in SYSTEM_PATHS if not os.path.islink(path) and os.path.isdir(path))
+
+
+def covered_paths(hidden: Iterable[Path], mounted: Iterable[str]) -> list[Path]:
+    """The ``hidden`` paths that exist at or below a ``mounted`` folder: those the sandbox must cover up.
+
+    The sandbox's root is empty: a hidden path outside every mount is not there at all,
+    and covering it would only make an empty folder of its name. One that does not exist
+    (yet) cannot be covered on a read-only mount, and learner code cannot create it there.
+
+    >>> import tempfile
+    >>> shown = Path(tempfile.mkdtemp())
+    >>> (shown / "keys").mkdir(); _ = (shown / "book.db").write_text("")
+    >>> [p.name for p in covered_paths([shown / "keys", shown / "book.db", shown / "gone", Path("/nowhere/keys")], [str(shown)])]
+    ['keys', 'book.db']
+    """
+    roots = [Path(path) for path in mounted]
+    found: list[Path] = []
+    for path in (Path(p).resolve() for p in hidden):
+        if path in found or not os.path.lexists(path):
+            continue
+        if any(path == root or root in path.parents for root in roots):
+            found.append(path)
+    return found
+
+
 def sandbox_command(
     command: Sequence[str],
     *,
     workdir: Path,
-    course_root: Path,
     connection_file: Path | None,
     limits: SandboxLimits,
     hidden: Iterable[Path] = (),
@@ -357,12 +423,13 @@ def sandbox_command(
     ``workdir`` is the only folder it may write (besides its private tmpfs
     ``/tmp`` and the ``writable`` folders, such as the kernel's socket folder);
     when ``workdir_source`` is given, that folder (a disposable copy) is what the
-    code sees at ``workdir``. ``course_root``'s ``solutions/`` and ``course/`` and
-    every path in ``hidden`` are covered up; ``readable`` paths are added
-    read-only. With ``user_id`` (a root grader), the code runs as that user.
+    code sees at ``workdir``. ``readable`` paths are added read-only. Every path in
+    ``hidden`` (the course's source, submissions, gradebook, ...: the grader names them
+    from the course's configuration, :mod:`mlteam_utils.upstream.course_paths`) is
+    covered up where a read-only mount would show it (:func:`covered_paths`); elsewhere
+    it is simply not in the sandbox. With ``user_id`` (a root grader), the code runs as that user.
     """
     workdir = Path(workdir).resolve()
-    course_root = Path(course_root).resolve()
     arguments = [prlimit, *limits.prlimit_arguments(), "--", bwrap]
     _mount_system(arguments)
     # The private /tmp first: bubblewrap stacks mounts in order, and a venv or a
@@ -370,13 +437,17 @@ def sandbox_command(
     arguments += ["--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", SANDBOX_TMP,
                   "--perms", "0777", "--dir", SANDBOX_HOME]
     made: set[str] = {SANDBOX_TMP, SANDBOX_HOME}
-    for path in (*python_paths(), *package_paths(), *(str(Path(p).resolve()) for p in readable)):
+    mounted = (*python_paths(), *package_paths(), *(str(Path(p).resolve()) for p in readable))
+    for path in mounted:
         _open_parents(arguments, path, made)
         arguments += ["--ro-bind", path, path]
-    # Covered even if a mount above happened to include them (e.g. a venv inside the course).
-    covered = [course_root / "solutions", course_root / "course", *(Path(p).resolve() for p in hidden)]
+    # After the mounts that would show them (a course under /opt, inside a Python prefix or a readable folder).
+    covered = covered_paths(hidden, (*_system_mounts(), *mounted))
     for hidden_path in covered:
-        arguments += ["--tmpfs", str(hidden_path)]
+        if hidden_path.is_dir():
+            arguments += ["--tmpfs", str(hidden_path)]
+        else:
+            arguments += ["--ro-bind", "/dev/null", str(hidden_path)]
     _open_parents(arguments, str(workdir), made)
     arguments += ["--bind", str(Path(workdir_source).resolve() if workdir_source else workdir), str(workdir), "--chdir", str(workdir)]
     for writable_path in writable:
@@ -390,7 +461,7 @@ def sandbox_command(
     # Read-only once the mount points inside them exist; the sandbox's own root (a
     # tmpfs holding the mount points) takes no writes either. Not recursive: the
     # working folder and /tmp stay writable.
-    for read_only in [*covered, Path("/")]:
+    for read_only in [*(path for path in covered if path.is_dir()), Path("/")]:
         arguments += ["--remount-ro", str(read_only)]
     if os.geteuid() != 0:
         arguments += ["--unshare-user"]
@@ -466,7 +537,7 @@ def _probe_once(bwrap_path: str, prlimit_path: str, user_id: int | None, setpriv
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="mlteam-sandbox-probe-") as folder:
-        # Laid out like a course: the working folder inside course/, beside solutions/.
+        # Laid out like a course: the working folder inside course/autograded/.
         workdir = Path(folder) / "course" / "autograded" / "probe"
         workdir.mkdir(parents=True)
         if user_id is not None:
@@ -477,7 +548,6 @@ def _probe_once(bwrap_path: str, prlimit_path: str, user_id: int | None, setpriv
         command = sandbox_command(
             [sys.executable, "-I", "-S", "-c", "open('probe', 'w').write('ok')"],
             workdir=workdir,
-            course_root=Path(folder),
             connection_file=None,
             limits=SandboxLimits(),
             user_id=user_id,

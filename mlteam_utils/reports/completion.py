@@ -63,13 +63,15 @@ def learner_name(first: object, last: object, student_id: str) -> str:
 def code_question_points(course_root: Path, frames: GradebookFrames) -> dict[str, float]:
     """assignment -> points of its code questions (optional: never needed to pass), from the answer keys."""
     from mlteam_utils.grading.keys import find_key
+    from mlteam_utils.upstream.course_paths import course_paths
 
+    source = course_paths(course_root).source
     points: dict[str, float] = {}
     for assignment in frames.assignment_names:
         questions = frames.questions[frames.questions["assignment"] == assignment]
         total = 0.0
         for notebook in sorted(set(questions["notebook"])):
-            key = find_key(course_root / "solutions", assignment, str(notebook))
+            key = find_key(source, assignment, str(notebook))
             if key is None or key.code is None:
                 continue
             in_notebook = questions[(questions["notebook"] == notebook) & questions["question"].isin(list(key.code.tests))]

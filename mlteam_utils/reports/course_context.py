@@ -97,7 +97,9 @@ def question_titles(course_root: Path, assignment: str) -> dict[str, str]:
     from mlteam_utils.grading.feedback_page import question_title
 
     headings: dict[str, str] = {}
-    for path in sorted((course_root / "solutions" / assignment).glob("*.ipynb")):
+    from mlteam_utils.upstream.course_paths import course_paths
+
+    for path in sorted((course_paths(course_root).source / assignment).glob("*.ipynb")):
         notebook = nbformat.read(path, as_version=4)
         title = None
         for cell in notebook.cells:

@@ -88,15 +88,20 @@ def menu(page: Page, top: str, command: str) -> None:
 
 # Run All marks every cell it queues "[*]" at once. An observer set up before the click
 # records that a run was queued; the run is over when no "[*]" is left and the kernel is
-# idle. (The toolbar's "Executed N cells" summary is not shown after short runs.)
+# idle. (The toolbar's "Executed N cells" summary is not shown after short runs.) A cell whose
+# input is hidden has no prompt on the page (JupyterLab detaches its input area): on a page
+# of such cells only (the start page), the toolbar's execution indicator turning busy (it
+# stays busy until every scheduled cell has run) is the sign.
 _WATCH_FOR_QUEUED_CELLS = """() => {
     const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
-    const queued = () => [...panel.querySelectorAll('.jp-InputPrompt')].some(p => p.textContent.includes('[*]'));
+    const queued = () => [...panel.querySelectorAll('.jp-InputPrompt')].some(p => p.textContent.includes('[*]'))
+        || panel.querySelector('.jp-Notebook-ExecutionIndicator')?.getAttribute('data-status') === 'busy';
     window.__mlteamRunQueued = false;
     const observer = new MutationObserver(() => {
         if (queued()) { window.__mlteamRunQueued = true; observer.disconnect(); }
     });
-    observer.observe(panel, {subtree: true, childList: true, characterData: true});
+    observer.observe(panel, {subtree: true, childList: true, characterData: true, attributes: true,
+                             attributeFilter: ['data-status']});
 }"""
 _RUN_IS_OVER = """() => {
     const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');

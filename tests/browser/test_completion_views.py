@@ -31,7 +31,11 @@ def contrast_problems(page, context: object = None) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def cohort_outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The completion cohort's report and Ben's certificate (issued on a copy), rendered to PNG."""
+    """The completion cohort's report and Ana's certificate (issued on a copy), rendered to PNG.
+
+    The docs picture shows an ordinary learner's name: Ben's, "Ben <b>Okafor</b>", is there to be
+    hostile (tests/test_completion.py checks his certificate prints it as text).
+    """
     from completion_cohort import completion_cohort, copy_cohort
     from mlteam_utils.cli import main
 
@@ -40,7 +44,7 @@ def cohort_outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     report = course / "report"
     assert main(["--course-root", str(course), "report", "--to", str(report)]) == 0
     assert main(["--course-root", str(course), "certificate", "--cohort"]) == 0
-    pdf = course / "course" / "certificates" / "certificate-ben.pdf"
+    pdf = course / "course" / "certificates" / "certificate-ana.pdf"
     subprocess.run(["pdftoppm", "-png", "-r", "80", "-singlefile", str(pdf), str(course / "certificate")], check=True)
     return {"report": report / "index.html", "certificate": course / "certificate.png"}
 

@@ -86,6 +86,10 @@ def test_learner_answers_are_saved_restored_and_validated(lab_page, lab_server, 
     expect(first_check.locator(f'.jp-OutputArea-output[data-mime-type="{ERROR_MIME}"]')).to_have_count(0)
     expect(note).not_to_contain_text(LOOPS)
     expect(note).not_to_contain_text("Traceback")
+    # Issue 27: a note in the notebook's own type, not program output in a grey monospace box.
+    expect(note.locator(".mlteam-note")).to_have_count(1)
+    expect(note.locator("pre")).to_have_count(0)
+    assert "mono" not in note.locator(".mlteam-note").evaluate("e => getComputedStyle(e).fontFamily").lower()
     for question_id in question_ids:
         expect(feedback(question(page, question_id))).to_contain_text("Not answered yet.")
     show(note, at_top=True)

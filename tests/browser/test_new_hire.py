@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import nbformat
 import pytest
 
@@ -61,10 +59,12 @@ def test_new_hire_reads_lesson_one_and_checks_an_answer(lab_page, lab_server, la
 
     check = question(page, "kc_uncertainty")
     show(check)
-    # The key stays out of sight until Check: the cell above the question is one short call,
-    # and no explanation is on the page yet.
+    # The key stays out of sight until Check: the cell above the question is folded (its first line
+    # says what it is), its stored code is one short call, and no explanation is on the page yet.
     check_cell = cells(page).filter(has=page.locator(".mlteam-question.mlteam-q-kc_uncertainty"))
-    expect(check_cell.locator(".jp-InputArea-editor")).to_have_text(re.compile(r'^\s*knowledge_check\("kc_uncertainty"\)\s*$'))
+    expect(check_cell.locator(".jp-InputArea-editor")).to_be_hidden()
+    [stored] = [c.source for c in lesson.cells if 'knowledge_check("kc_uncertainty")' in c.source]
+    assert stored.splitlines()[1:] == ['knowledge_check("kc_uncertainty")'], stored
     expect(notebook_panel(page)).not_to_contain_text("Right: the goal is clear")
     expect(notebook_panel(page)).not_to_contain_text("correct=")
     shots.take("lesson_ran")

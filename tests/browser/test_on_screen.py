@@ -7,7 +7,8 @@ decisions, exercise 1 after Run All and its selfgrade page. On screen, it checks
 * no question id, option key, column or variable name, ``NaN`` or Python list shows in what
   the course renders (outputs and widgets; the optional code question's names aside), no
   code of the exercise's machinery shows, and unanswered checks are notes, not error boxes;
-* the start page's stored note reads right before its cell runs (no stale message, no backticks);
+* the start page's stored note reads right before its cell runs (no stale message, no backticks), and
+  none of its code shows, before Run All and after it and a reload;
 * the planning widget's title follows the comparison chosen; no drop-down's text is cut off;
 * lesson 8's decisions start unset (nothing selected, nothing called "your choice"), and a
   choice is then checked against the sources' advice;
@@ -15,7 +16,8 @@ decisions, exercise 1 after Run All and its selfgrade page. On screen, it checks
   sideways to count) and says where a widget will show instead of showing its code;
 * charts are dark in the dark theme; *Check* shows a 3-pixel focus ring;
 * axe-core finds no serious or critical violation in the course's content (ipywidgets' own
-  controls included) of lesson 1 and exercise 1, nor on the feedback page.
+  controls included) of lesson 1 and exercise 1, nor on the feedback page, nor on the page of a
+  submission that could not be graded (which names the exercise and the time as a person reads them).
 
 Screenshots of every step land in ``test-artifacts/browser/<test>[<theme>]/``.
 """
@@ -46,6 +48,7 @@ from browser.notebook_ui import (
     output_texts,
     question,
     run_all,
+    save_notebook,
     scrolls_sideways,
     show,
     wait_for_notebook,
@@ -65,6 +68,8 @@ ASSIGNMENT = "ex01_how_ml_projects_differ"
 EXERCISE_1 = f"exercises/{ASSIGNMENT}/{ASSIGNMENT}.ipynb"
 #: What every output of a notebook shows, as text (widgets included).
 OUTPUT_TEXT = "root => [...root.querySelectorAll('.jp-OutputArea-output')].map(o => o.innerText).join('\\n')"
+#: A question id, a comparison id or a call of a widget builder, as code would show them.
+MACHINERY_ON_SCREEN = re.compile(r"\bkc_\w+|\bwaterfall_vs_ml\b|\b(knowledge_check|comparison_plans|compare_plans|\w+_widget)\(")
 #: The page's text outside code: names shown as code are shown on purpose (to those who code).
 TEXT_BUT_CODE = """() => { const copy = document.body.cloneNode(true);
     copy.querySelectorAll('code, pre, script, style').forEach(e => e.remove()); return copy.innerText; }"""
@@ -114,7 +119,31 @@ def test_the_start_page_reads_right_before_anything_runs(lab_page, lab_server, w
     assert "`" not in outputs, "raw backticks in the start page's outputs"
     assert machine_words(outputs) == [], "the start page shows names a person would not say"
     expect(notebook_panel(page).get_by_role("link", name="Exercise 1", exact=True)).to_be_visible()
+    assert_no_code_shows(page, work / START)
     shots.take("start_page_progress_note")
+    # ... nor after Run All, saving and opening the page again.
+    run_all(page)
+    expect(error_outputs(page)).to_have_count(0)
+    save_notebook(page)
+    page.reload()
+    wait_for_notebook(page, f"{work.name}/{START}")
+    assert_no_code_shows(page, work / START)
+    show(notebook_panel(page).get_by_role("heading", name="Your progress"), at_top=True)
+    shots.take("start_page_after_run_all_and_reload")
+
+
+def assert_no_code_shows(page, notebook: Path) -> None:
+    """No code cell's input is on screen: every one is folded (``jupyter.source_hidden``), and no Python shows."""
+    from playwright.sync_api import expect
+
+    stored = nbformat.read(notebook, as_version=4)
+    code = [index for index, cell in enumerate(stored.cells) if cell.cell_type == "code"]
+    assert code, "the start page has code cells"
+    assert [i for i in code if not stored.cells[i].metadata.get("jupyter", {}).get("source_hidden")] == []
+    for index in code:
+        expect(cells(page).nth(index).locator(".jp-InputArea-editor")).to_be_hidden()
+    shown = notebook_panel(page).evaluate("panel => panel.innerText")
+    assert "import " not in shown and "mlteam_utils" not in shown and "load_syllabus(" not in shown, "code shows"
 
 
 def test_lesson_one_after_run_all(lab_page, lab_server, work, shots, theme: str) -> None:
@@ -128,6 +157,18 @@ def test_lesson_one_after_run_all(lab_page, lab_server, work, shots, theme: str)
     panel = notebook_panel(page)
     assert machine_words(panel.evaluate(OUTPUT_TEXT)) == [], "lesson 1 shows names a person would not say"
     assert clipped_options(panel) == [], f"a drop-down's text is cut off: {clipped_options(panel)}"
+    # No machinery on screen: the folded cells (widgets, checks, setup) show their first line in words only,
+    # and no question id or builder call shows anywhere on the page, code that is there to be read included.
+    stored = nbformat.read(work / LESSON_1, as_version=4)
+    folded = [index for index, cell in enumerate(stored.cells) if cell.metadata.get("jupyter", {}).get("source_hidden")]
+    assert len(folded) >= 8, "lesson 1 folds its setup, its widgets and its checks"
+    for index in folded:
+        expect(cells(page).nth(index).locator(".jp-InputArea-editor")).to_be_hidden()
+    shown = panel.evaluate("panel => panel.innerText")
+    assert MACHINERY_ON_SCREEN.findall(shown) == [], "lesson 1 shows a question id or a builder call"
+    assert "(its code is hidden)" in shown, "a folded cell's first line says what it shows"
+    show(cells(page).nth(folded[1]))
+    shots.take("lesson_1_folded_check")
 
     # Charts: dark in the dark theme, as drawn in the light one.
     filters = chart_filters(page)
@@ -282,6 +323,33 @@ def test_exercise_one_and_its_selfgrade_page(lab_page, lab_server, work, shots, 
     assert "(question " not in shown
     shots.take("exercise_1_feedback_page", full_page=True)
     found = audit(page, f"feedback_page_{theme}", jupyterlab=False)
+    found.save(shots.folder)
+    print(found.summary())
+    assert not found.counted, found.summary()
+
+
+def test_the_could_not_be_graded_page(lab_page, lab_course: Path, shots, tmp_path: Path, theme: str) -> None:
+    """A submission the grader could not grade: its page names the exercise and the time as a person reads
+    them, opens with a calm verdict (no error's red), and axe-core finds nothing serious in either scheme."""
+    from playwright.sync_api import expect
+
+    from mlteam_utils.cohort.ungradable_feedback import UNGRADABLE_HEADING, exercise_title, write_ungradable_feedback
+
+    submitted = tmp_path / "submitted" / ASSIGNMENT
+    submitted.mkdir(parents=True)
+    (submitted / "timestamp.txt").write_text("2026-12-07 14:05:33.123456 UTC", encoding="utf-8")
+    title = exercise_title(ASSIGNMENT, sorted((lab_course / "solutions" / ASSIGNMENT).glob("*.ipynb")), lab_course)
+    [written] = write_ungradable_feedback(submitted, tmp_path / "feedback", ASSIGNMENT, [ASSIGNMENT], "NotJSONError: x", title)
+    page = lab_page
+    page.emulate_media(color_scheme=theme)
+    page.goto(written.as_uri())
+    expect(page.get_by_role("heading", name="Feedback: Exercise 1: Planning an ML project")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text(UNGRADABLE_HEADING)
+    shown = page.evaluate(TEXT_BUT_CODE)
+    assert machine_words(shown) == [], "the page shows names a person would not say"
+    assert "7 December 2026, 14:05 UTC" in shown and "14:05:33" not in shown
+    shots.take("could_not_be_graded_page", full_page=True)
+    found = audit(page, f"could_not_be_graded_{theme}", jupyterlab=False)
     found.save(shots.folder)
     print(found.summary())
     assert not found.counted, found.summary()
