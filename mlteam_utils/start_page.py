@@ -201,19 +201,15 @@ def last_submission(cache_root: Path, course_id: str, assignment_id: str) -> dat
     return max(times, default=None)
 
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
-
-
 def moment_in_words(moment: datetime) -> str:
     """A time as a person reads it, in UTC (as the could-not-be-graded page writes it).
 
     >>> moment_in_words(datetime(2020, 1, 1, tzinfo=UTC))
     '1 January 2020, 00:00 UTC'
     """
-    moment = moment.astimezone(UTC)
-    # Month names spelled out here: strftime's %B follows the process's locale.
-    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}, {moment:%H:%M} UTC"
+    from mlteam_utils.dates import moment_in_words as in_words
+
+    return in_words(moment)
 
 
 def exercise_table(syllabus: Syllabus, course_id: str, cache_root: Path) -> str:

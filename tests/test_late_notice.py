@@ -68,7 +68,7 @@ def test_a_late_submission_is_told_so_and_an_on_time_one_is_not(tmp_path: Path) 
     _set_due(course, "2020-01-15T17:00:00Z")
     late = _submit(course, home, exchange)
     assert late.returncode == 0, late.stderr[-3000:]
-    assert "| WARNING] " in late.stderr and f"{LATE_HEADLINE}: the due date was 2020-01-15 17:00 UTC" in late.stderr, late.stderr
+    assert "| WARNING] " in late.stderr and f"{LATE_HEADLINE}: the due date was 15 January 2020, 17:00 UTC" in late.stderr, late.stderr
     assert "The course's late policy: a pass handed in after the due date" in late.stderr
     inbound = sorted((exchange / COURSE_ID / "inbound").iterdir())
     assert len(inbound) == 2, "the late submission is handed in all the same"

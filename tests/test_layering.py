@@ -35,6 +35,7 @@ BOTTOM = (
     "mlteam_utils._lazy",
     "mlteam_utils.answers",
     "mlteam_utils.notes",
+    "mlteam_utils.dates",
     "mlteam_utils.naming",
     "mlteam_utils.atomic_files",
     "mlteam_utils.safe_files",

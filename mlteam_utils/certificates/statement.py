@@ -79,24 +79,15 @@ NO_CODE_NOTE = ("Score: every point, the optional code questions' too. A module 
 #: ModuleLine fields a certificate issued before them does not have: left out of its canonical form when unset.
 OPTIONAL_FIELDS = ("pass_mark", "no_code_score", "no_code_max")
 
-#: English month names, fixed: a certificate reads the same whatever the machine's locale.
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
-
-
 def readable_date(iso: str) -> str:
     """An ISO date as a person reads it (day, month's name, year); anything else as it is.
 
     >>> readable_date("2026-03-03"), readable_date("2026-12-25T10:00:00"), readable_date("soon")
     ('3 March 2026', '25 December 2026', 'soon')
     """
-    from datetime import date
+    from mlteam_utils.dates import day_in_words
 
-    try:
-        day = date.fromisoformat(iso[:10])
-    except ValueError:
-        return iso
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+    return day_in_words(iso)
 
 
 @dataclass(frozen=True)

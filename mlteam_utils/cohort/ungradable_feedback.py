@@ -30,7 +30,6 @@ import html
 import re
 import shutil
 from collections.abc import Iterable
-from datetime import UTC
 from pathlib import Path
 
 from mlteam_utils.safe_files import UnsafeEntry, read_regular_file
@@ -137,8 +136,9 @@ def when_in_words(timestamp: str | None) -> str | None:
         moment = parse_utc(timestamp.strip()[:64])
     except (ValueError, TypeError, OverflowError):
         return None
-    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return f"{moment.day} {moment:%B %Y, %H:%M} UTC"
+    from mlteam_utils.dates import moment_in_words
+
+    return moment_in_words(moment)
 
 
 def exercise_title(assignment: str, source_notebooks: Iterable[Path] = (), course_root: Path | None = None) -> str:

@@ -19,7 +19,7 @@ here may stop a submission: a missing or broken syllabus means no notice, not an
 >>> from datetime import datetime, timezone
 >>> due = datetime(2027, 1, 15, 17, tzinfo=timezone.utc)
 >>> print(late_notice(datetime(2027, 1, 15, 18, 30, tzinfo=timezone.utc), due, "Late work loses 10% a day."))
-This submission is late: the due date was 2027-01-15 17:00 UTC and it was submitted 2027-01-15 18:30 UTC (1 h 30 min late). The course's late policy: Late work loses 10% a day.
+This submission is late: the due date was 15 January 2027, 17:00 UTC and it was submitted 15 January 2027, 18:30 UTC (1 h 30 min late). The course's late policy: Late work loses 10% a day.
 >>> late_notice(datetime(2027, 1, 15, 16, tzinfo=timezone.utc), due, "") is None
 True
 """
@@ -38,7 +38,9 @@ LATE_HEADLINE = "This submission is late"
 
 
 def _when(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    from mlteam_utils.dates import moment_in_words
+
+    return moment_in_words(moment)
 
 
 def _how_late(delta_seconds: float) -> str:
