@@ -317,7 +317,8 @@ def hub_hand_in(work: Path, exercise_id: str, course_id: str, cache_root: Path) 
     >>> hub_hand_in(home, "ex01", "c1", cache)
     'submitted 1 January 2020, 00:00 UTC; feedback fetched (in ex01/feedback/)'
     """
-    from mlteam_utils.start_page import last_submission, moment_in_words
+    from mlteam_utils.dates import moment_in_words
+    from mlteam_utils.start_page import last_submission
 
     submitted = last_submission(cache_root, course_id, exercise_id)
     if submitted is None:

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
+from mlteam_utils.dates import moment_in_words
 from mlteam_utils.syllabus import Syllabus
 
 #: Set in every learner's server on the course hub: the nbgrader course id.
@@ -201,15 +202,6 @@ def last_submission(cache_root: Path, course_id: str, assignment_id: str) -> dat
     return max(times, default=None)
 
 
-def moment_in_words(moment: datetime) -> str:
-    """A time as a person reads it, in UTC (as the could-not-be-graded page writes it).
-
-    >>> moment_in_words(datetime(2020, 1, 1, tzinfo=UTC))
-    '1 January 2020, 00:00 UTC'
-    """
-    from mlteam_utils.dates import moment_in_words as in_words
-
-    return in_words(moment)
 
 
 def exercise_table(syllabus: Syllabus, course_id: str, cache_root: Path) -> str:

@@ -356,7 +356,9 @@ def _mount_etc(arguments: list[str], etc: str) -> None:
         if stat.S_ISLNK(info.st_mode):
             with contextlib.suppress(OSError):
                 arguments += ["--symlink", os.readlink(path), path]
-        elif stat.S_ISDIR(info.st_mode) and (info.st_mode & 0o005) == 0o005 or stat.S_ISREG(info.st_mode) and info.st_mode & 0o004:
+        elif (stat.S_ISDIR(info.st_mode) and (info.st_mode & 0o005) == 0o005) or (
+            stat.S_ISREG(info.st_mode) and info.st_mode & 0o004
+        ):
             arguments += ["--ro-bind-try", path, path]
     arguments += ["--remount-ro", etc]
 
