@@ -37,7 +37,17 @@ from typing import TYPE_CHECKING
 import pytest
 
 from browser.conftest import RECORD, UI_TIMEOUT_MS, VIEWPORT, WRITTEN, PathRecord, Screenshots, artifacts_root
-from browser.notebook_ui import cells, menu, question, run_all, save_notebook, show, wait_for_notebook, workspace_url
+from browser.notebook_ui import (
+    cells,
+    menu,
+    notebook_panel,
+    question,
+    run_all,
+    save_notebook,
+    show,
+    wait_for_notebook,
+    workspace_url,
+)
 from conftest import require_optional
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -54,7 +64,6 @@ LOOPS = "q1_crisp_dm_loops"
 REFLECTION = "q5_reflection"
 CODE_ANSWER = 'first_good_week = log.groupby("experiment")["week"].min()\nno_usable_model = []\n'
 LEARNER_FOLDER = "mlteam-course"  # deploy/jupyterhub/hub_settings.py
-DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images" / "hub"
 
 
 @pytest.fixture(scope="module")
@@ -290,6 +299,12 @@ def test_a_cohort_through_the_hub(chromium, course_hub, hub_record) -> None:
     steps = page.locator(".jp-RenderedMarkdown", has=page.get_by_role("heading", name="Where you work on the exercises (on the course hub)"))
     expect(steps).to_contain_text("Assignments")
     expect(steps).not_to_contain_text("make selfgrade")
+    # No machinery on the hub learner's page either: every code cell's input is folded, no Python shows.
+    code_cells = notebook_panel(page).locator(".jp-Cell.jp-CodeCell")
+    assert code_cells.count() > 0, "the start page's code cells are on the page"
+    expect(code_cells.locator(".jp-InputArea-editor:visible")).to_have_count(0)
+    shown = notebook_panel(page).evaluate("panel => panel.innerText")
+    assert "import " not in shown and "load_syllabus(" not in shown and "syllabus.toml" not in shown, "code shows"
     shots.take("learner_start_page_on_the_hub")
     open_assignments(page)
     submitted = page.locator("#submitted_assignments_list .list_item", has_text=ASSIGNMENT)
