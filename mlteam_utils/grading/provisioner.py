@@ -32,6 +32,7 @@ import os
 import re
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 import time
@@ -41,16 +42,18 @@ from typing import Any
 from jupyter_client.connect import KernelConnectionInfo
 from jupyter_client.kernelspec import KernelSpec, NoSuchKernel
 from jupyter_client.provisioning import LocalProvisioner
-from traitlets import Integer, List, Unicode
+from traitlets import Bool, Integer, List, Unicode
 
 from mlteam_utils.grading.isolation_check import PROVISIONER_NAME, IsolationUnavailable, require_isolation
 from mlteam_utils.grading.sandbox import (
+    SANDBOX_HOME,
     SandboxLimits,
     count_tasks,
     sandbox_command,
     sandbox_environment,
     sandbox_user_id,
 )
+from mlteam_utils.grading.warm_kernels import KernelParent, WarmKernelsUnavailable, parents_running, shared_parent
 from mlteam_utils.safe_files import stage_tree
 from mlteam_utils.upstream.course_paths import hidden_from_learners
 
@@ -83,12 +86,18 @@ class SandboxProvisioner(LocalProvisioner):
     max_processes = Integer(SandboxLimits.max_processes, help="Process cap (RLIMIT_NPROC); a root grader runs learner code as an unprivileged user so that it holds.").tag(config=True)
     hidden_paths = List(Unicode(), help="More paths to cover up inside the sandbox.").tag(config=True)
     readable_paths = List(Unicode(), help="More paths the sandboxed code may read.").tag(config=True)
+    warm_kernels = Bool(
+        True, help="Fork each kernel, in namespaces of its own, from a parent that has imported ipykernel, pandas and "
+        "the course's helpers (mlteam_utils.grading.kernel_zygote); False starts every kernel from scratch.",
+    ).tag(config=True)
 
     # What one launch made, for cleanup() and the grader (set by pre_launch/launch_kernel).
     scratch: Path | None = None
     sockets: Path | None = None
     sandbox_uid: int | None = None
     process_watch: ProcessWatch | None = None
+    warm_parent: KernelParent | None = None
+    warm_request: list[str] = []  # ipykernel's arguments, for the warm parent
 
     def limits(self) -> SandboxLimits:
         """The caps as :class:`~mlteam_utils.grading.sandbox.SandboxLimits`.
@@ -116,17 +125,31 @@ class SandboxProvisioner(LocalProvisioner):
             raise IsolationUnavailable("the sandbox provisioner runs only under a kernel manager")
         workdir = Path(kwargs.get("cwd") or os.getcwd())
         user_id = sandbox_user_id()
+        environment = sandbox_environment(kwargs.get("env") or os.environ)
+        hidden = [*hidden_from_learners(Path(self.course_root)), *(Path(p) for p in self.hidden_paths)]
+        readable = [Path(p) for p in self.readable_paths]
+        # The folder that holds the submissions' folders (autograded/<learner>/<exercise>): one parent serves them all.
+        stage_root = workdir.resolve().parent.parent
+        warm = self.warm_kernels and stage_root != Path("/")
+        self.warm_parent = self.parent_for_warm_kernels(environment, hidden, readable, user_id, stage_root) if warm else None
+        if self.warm_parent is not None and self.warm_parent.unusable:
+            self.warm_parent = None  # said once, in the warning of the launch that found it
         if user_id is not None:
             # The processes of a sandbox stopped a moment ago (a fork bomb) may still be
             # exiting; they count against this user's process cap until they are gone.
-            wait_until_no_tasks(user_id)
+            wait_until_no_tasks(user_id, allowed=parents_running())
         self.discard_scratch()  # a restart: the last launch's copy goes first
-        self.scratch = Path(tempfile.mkdtemp(prefix="mlteam-kernel-"))
+        scratch_root = self.warm_parent.scratch_root if self.warm_parent is not None else None
+        self.scratch = Path(tempfile.mkdtemp(prefix="mlteam-kernel-", dir=scratch_root))
         scratch_work, sockets = disposable_workdir(workdir, self.scratch, user_id)
         self.sockets, self.sandbox_uid = sockets, user_id
         # No network in the sandbox: the kernel's channels are Unix sockets in a folder of its own.
         km.transport = "ipc"
         km.ip = str(sockets / "kernel")
+        if self.warm_parent is not None:
+            # A forked kernel is already the sandbox user when it enters its copy and reads its connection file.
+            os.chmod(self.scratch, 0o711)
+            km.connection_file = str(self.scratch / "kernel.json")
         kwargs = await super().pre_launch(**kwargs)
         if user_id is not None:
             os.chown(km.connection_file, user_id, user_id)
@@ -134,24 +157,75 @@ class SandboxProvisioner(LocalProvisioner):
         # takes the sandbox down; interrupting by message only stops the cell. The
         # kernelspec says so already (sandbox_kernel_spec); this holds for any other.
         self.kernel_spec.interrupt_mode = "message"
-        kwargs["env"] = sandbox_environment(kwargs.get("env") or os.environ)
+        kernel_arguments = self.ipykernel_arguments(kwargs["cmd"])
+        if kernel_arguments is None:
+            self.warm_parent = None  # another kernel command than ipykernel's own: started from scratch
+        self.warm_request = kernel_arguments or []
+        kwargs["env"] = environment
         kwargs["cmd"] = sandbox_command(
             kwargs["cmd"],
             workdir=workdir,
             workdir_source=scratch_work,
             connection_file=Path(km.connection_file),
             limits=self.limits(),
-            hidden=[*hidden_from_learners(Path(self.course_root)), *(Path(p) for p in self.hidden_paths)],
-            readable=[Path(p) for p in self.readable_paths],
+            hidden=hidden,
+            readable=readable,
             writable=[sockets],
             user_id=user_id,
         )
         self.log.debug("Sandboxed kernel command: %s", kwargs["cmd"])
         return kwargs
 
+    def parent_for_warm_kernels(self, environment: dict[str, str], hidden: list[Path], readable: list[Path], user_id: int | None,
+                                stage_root: Path) -> KernelParent:
+        """This worker's kernel parent for these settings (started on first use, in a sandbox like a kernel's)."""
+        limits = self.limits()
+
+        def make() -> KernelParent:
+            def command_for(scratch_root: Path, control: int) -> list[str]:
+                return sandbox_command(
+                    [sys.executable, "-m", "mlteam_utils.grading.kernel_zygote", str(control)],
+                    workdir=stage_root, workdir_source=parent.empty, connection_file=None, limits=limits,
+                    hidden=hidden, readable=readable, writable=[scratch_root], user_id=user_id,
+                )
+
+            parent = KernelParent(command_for, environment, stage_root)
+            parent.prepare(user_id)
+            return parent
+
+        key = (tuple(sorted(environment.items())), tuple(map(str, hidden)), tuple(map(str, readable)), limits, user_id,
+               str(stage_root))
+        return shared_parent(key, make)
+
+    @staticmethod
+    def ipykernel_arguments(command: list[str]) -> list[str] | None:
+        """The arguments of ``command`` if it is this interpreter's ``-m ipykernel_launcher`` (what the parent forks), else None.
+
+        >>> SandboxProvisioner.ipykernel_arguments([sys.executable, "-m", "ipykernel_launcher", "-f", "k.json"])
+        ['-f', 'k.json']
+        >>> SandboxProvisioner.ipykernel_arguments(["/opt/other/python", "-m", "ipykernel_launcher", "-f", "k.json"]) is None
+        True
+        """
+        if len(command) < 3 or command[1:3] != ["-m", "ipykernel_launcher"]:
+            return None
+        if Path(command[0]).resolve() != Path(sys.executable).resolve():
+            return None
+        return command[3:]
+
     async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> KernelConnectionInfo:
-        """Launch the wrapped command; a root grader also watches the sandbox user's process count."""
-        connection_info = await super().launch_kernel(cmd, **kwargs)
+        """Fork a warm kernel, or launch the wrapped command; a root grader also watches the sandbox user's process count."""
+        connection_info = None
+        if self.warm_parent is not None and self.scratch is not None:
+            try:
+                cwd = Path(kwargs.get("cwd") or os.getcwd()).resolve()
+                self.process = self.warm_parent.fork(self.warm_request, cwd, self.scratch, SANDBOX_HOME)
+            except WarmKernelsUnavailable as error:
+                self.log.warning("Starting the kernel from scratch: %s", error)
+            else:
+                self.pid, self.pgid, self.cwd = self.process.pid, None, kwargs.get("cwd")
+                connection_info = self.connection_info
+        if connection_info is None:
+            connection_info = await super().launch_kernel(cmd, **kwargs)
         if self.sandbox_uid is not None and self.process is not None:
             self.process_watch = ProcessWatch(self.sandbox_uid, self.process.pid, self.max_processes)
             self.process_watch.start()
@@ -273,14 +347,14 @@ def system_tasks() -> int:
         return 1 << 30  # unknown: let the exact count decide every time
 
 
-def wait_until_no_tasks(user_id: int, timeout: float = 15.0) -> bool:
-    """Wait until no process of ``user_id`` is left; False if some still are after ``timeout``.
+def wait_until_no_tasks(user_id: int, timeout: float = 15.0, allowed: int = 0) -> bool:
+    """Wait until no process of ``user_id`` is left (but ``allowed``: a warm kernel parent's); False if some still are after ``timeout``.
 
     >>> wait_until_no_tasks(2**31 - 5, timeout=0.1)
     True
     """
     deadline = time.monotonic() + timeout
-    while count_tasks(user_id) > 0:
+    while count_tasks(user_id) > allowed:
         if time.monotonic() >= deadline:
             return False
         time.sleep(0.05)
