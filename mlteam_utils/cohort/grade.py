@@ -338,7 +338,11 @@ def default_jobs(cpus: int | None = None, memory: int | None = None) -> int:
     kernels included, ``perf stat``), so on a loaded machine part of the fourth worker's gain
     is a bigger share of the CPUs. On the same 2 cores quiet (load below 1, bytecode cached),
     one run: 4 workers 2.51x, 3 workers 2.63x (1.94 and 1.81 CPU s a submission against
-    nbgrader's 2.13): a tie within a run's noise, and 310 MiB more for the fourth. Memory caps the count, each worker
+    nbgrader's 2.13): a tie within a run's noise, and 310 MiB more for the fourth. With warm
+    kernels (each forked from a parent that imported ipykernel and pandas once,
+    :mod:`mlteam_utils.grading.kernel_zygote`), quiet, one run: 4 workers 3.22x, 3 workers 3.23x
+    (1.46 and 1.40 CPU s a submission against nbgrader's 2.19; peak memory 1.8 and 1.4 GiB,
+    resident sizes summed, the forked kernels' shared pages counted in each). Memory caps the count, each worker
     counting ``WORKER_MEMORY_MB``; there is always at least one. ``--jobs`` overrides this.
 
     ``cpus`` and ``memory`` (bytes available) default to this machine's or container's

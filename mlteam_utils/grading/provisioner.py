@@ -218,11 +218,13 @@ class SandboxProvisioner(LocalProvisioner):
         if self.warm_parent is not None and self.scratch is not None:
             try:
                 cwd = Path(kwargs.get("cwd") or os.getcwd()).resolve()
-                self.process = self.warm_parent.fork(self.warm_request, cwd, self.scratch, SANDBOX_HOME)
+                kernel = self.warm_parent.fork(self.warm_request, cwd, self.scratch, SANDBOX_HOME)
             except WarmKernelsUnavailable as error:
                 self.log.warning("Starting the kernel from scratch: %s", error)
             else:
-                self.pid, self.pgid, self.cwd = self.process.pid, None, kwargs.get("cwd")
+                # jupyter_client drives it as it drives a Popen: poll, wait, send_signal, kill, terminate.
+                self.process = kernel  # type: ignore[assignment]
+                self.pid, self.pgid, self.cwd = kernel.pid, None, kwargs.get("cwd")
                 connection_info = self.connection_info
         if connection_info is None:
             connection_info = await super().launch_kernel(cmd, **kwargs)
