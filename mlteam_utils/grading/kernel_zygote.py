@@ -43,6 +43,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import ctypes
+import errno
 import json
 import os
 import signal
@@ -53,7 +54,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from types import SimpleNamespace
 
-__all__ = ["WARM_MODULES", "fork_kernel", "serve"]
+__all__ = ["WARM_MODULES", "ForkRefused", "fork_kernel", "serve"]
 
 #: What every exercise's kernel imports (the exercises' first cells and ipykernel's own start).
 WARM_MODULES = (
@@ -138,8 +139,24 @@ def _own_namespaces(libc: ctypes.CDLL, scratch: Path, cwd: Path, stage_root: Pat
         os.close(held)
 
 
-def fork_kernel(arguments: list[str], cwd: Path, scratch: Path, stage_root: Path, home: str) -> int:
-    """Fork one kernel for one submission; its process id (in this parent's namespace)."""
+def _read_line(descriptor: int, limit: int = 65536) -> bytes:
+    """One line from ``descriptor``, read a byte at a time so that nothing after it is consumed."""
+    line = bytearray()
+    while not line.endswith(b"\n"):
+        byte = os.read(descriptor, 1)
+        if not byte or len(line) >= limit:
+            raise EOFError("the worker closed the control socket")
+        line += byte
+    return bytes(line)
+
+
+def fork_kernel(control: int) -> int:
+    """Fork one kernel for one submission; its process id (in this parent's namespace).
+
+    The child reads the request itself, on the control socket: the submission's paths (they
+    name the learner) never enter this parent, so no later kernel, a copy of its memory,
+    finds who was graded before it.
+    """
     libc = _libc()
     read_end, write_end = os.pipe()
     middle = os.fork()
@@ -147,28 +164,38 @@ def fork_kernel(arguments: list[str], cwd: Path, scratch: Path, stage_root: Path
         status = 1
         try:
             os.close(read_end)
+            os.write(control, b"ready\n")
+            request = json.loads(_read_line(control))
+            arguments = [str(argument) for argument in request["arguments"]]
+            cwd, scratch, stage_root = Path(request["cwd"]), Path(request["scratch"]), Path(request["stage_root"])
             _close_inherited(keep=write_end)  # the control socket above all: a kernel never holds it
             # The parent is not dumpable, so its child's /proc files are root's: the child may
-            # not write its own uid map until it is dumpable again (it holds nothing of the parent's).
+            # not write its own uid map until it is dumpable again, and is not once that is done.
             _prctl(libc, _PR_SET_DUMPABLE, 1)
-            _own_namespaces(libc, scratch, cwd, stage_root, home)
+            _own_namespaces(libc, scratch, cwd, stage_root, str(request["home"]))
+            _prctl(libc, _PR_SET_DUMPABLE, 0)
             init = os.fork()  # process 1 of the new process namespace
             if init == 0:
                 _run_init(libc, arguments, cwd)
             os.write(write_end, str(init).encode("ascii"))
             status = 0
         except BaseException as error:  # noqa: BLE001 - the parent reports it
-            os.write(write_end, f"error {error}".encode("utf-8", "replace"))
+            refused = isinstance(error, OSError) and error.errno in (errno.EPERM, errno.EACCES, errno.EINVAL, errno.ENOSYS)
+            os.write(write_end, f"{'refused' if refused else 'error'} {error}".encode("utf-8", "replace"))
         finally:
             os._exit(status)
     os.close(write_end)
     reply = os.read(read_end, 4096).decode("utf-8", "replace")
     os.close(read_end)
-    with contextlib.suppress(ChildProcessError):  # reaped already by the SIGCHLD handler
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(middle, 0)
     if not reply.isdigit():
-        raise OSError(reply or "the kernel's namespaces could not be made")
+        raise ForkRefused(reply) if reply.startswith("refused") else OSError(reply or "the kernel's namespaces could not be made")
     return int(reply)
+
+
+class ForkRefused(OSError):
+    """This machine refuses what a forked kernel needs (user namespaces, mounts): it will every time."""
 
 
 def _close_inherited(keep: int) -> None:
@@ -214,6 +241,7 @@ def _become_kernel(arguments: list[str], cwd: Path) -> None:  # pragma: no cover
     try:
         os.setsid()
         os.chdir(cwd)
+        _as_if_started_here(arguments, cwd)
         from ipykernel.kernelapp import IPKernelApp
 
         IPKernelApp.launch_instance(argv=arguments)
@@ -225,6 +253,22 @@ def _become_kernel(arguments: list[str], cwd: Path) -> None:  # pragma: no cover
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(0)
+
+
+def _as_if_started_here(arguments: list[str], cwd: Path) -> None:  # pragma: no cover - forked child
+    """What ``python -m ipykernel_launcher ARGUMENTS`` started in ``cwd`` would have set up differently.
+
+    ``sys.path[0]`` is the folder it starts in, ``sys.argv`` its own; numpy's global random
+    state, copied from the parent, is seeded afresh from the system (Python's ``random`` is,
+    by its own fork hook), so no two kernels draw the same numbers.
+    """
+    import ipykernel_launcher  # type: ignore[import-untyped]
+
+    sys.path[0] = str(cwd)
+    sys.argv = [str(ipykernel_launcher.__file__), *arguments]
+    numpy_random = sys.modules.get("numpy.random")
+    if numpy_random is not None:
+        numpy_random.seed()
 
 
 def _warm(modules: Iterable[str]) -> None:
@@ -241,7 +285,7 @@ def _warm(modules: Iterable[str]) -> None:
 
 
 def serve(control: socket.socket, modules: Iterable[str] = WARM_MODULES) -> None:
-    """Answer fork requests on ``control`` (one JSON line each) with the kernel's pid and a pidfd."""
+    """Answer each ``fork`` line on ``control`` with the kernel's pid and a pidfd (see :func:`fork_kernel`)."""
     libc = _libc()
     _prctl(libc, _PR_SET_DUMPABLE, 0)
     _prctl(libc, _PR_SET_CHILD_SUBREAPER, 1)
@@ -251,16 +295,25 @@ def serve(control: socket.socket, modules: Iterable[str] = WARM_MODULES) -> None
     # Ended kernels (and what they left, killed with them) are reaped at once: the worker
     # waits until the sandbox user has no process but this one before the next kernel.
     signal.signal(signal.SIGCHLD, lambda *_: _reap())
-    reader = control.makefile("r", encoding="utf-8")
-    for line in reader:
-        request = json.loads(line)
+    descriptor = control.fileno()
+    while True:
         try:
-            pid = fork_kernel([str(a) for a in request["arguments"]], Path(request["cwd"]), Path(request["scratch"]),
-                              Path(request["stage_root"]), request["home"])
+            command = _read_line(descriptor, limit=16)
+        except EOFError:
+            return
+        if command != b"fork\n":
+            raise RuntimeError(f"unknown request {command!r}")
+        # Not reaped before its pidfd is open: a kernel that ended at once keeps its number until then.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
+        try:
+            pid = fork_kernel(descriptor)
             handle = os.pidfd_open(pid)
         except OSError as error:
-            control.sendall(json.dumps({"error": str(error)}).encode("utf-8") + b"\n")
+            kind = "refused" if isinstance(error, ForkRefused) else "error"
+            control.sendall(json.dumps({kind: str(error)}).encode("utf-8") + b"\n")
             continue
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
         socket.send_fds(control, [json.dumps({"pid": pid}).encode("utf-8") + b"\n"], [handle])
         os.close(handle)
 

@@ -47,8 +47,11 @@ from traitlets import Bool, Integer, List, Unicode
 from mlteam_utils.grading.isolation_check import PROVISIONER_NAME, IsolationUnavailable, require_isolation
 from mlteam_utils.grading.sandbox import (
     SANDBOX_HOME,
+    SANDBOX_TMP,
     SandboxLimits,
     count_tasks,
+    package_paths,
+    python_paths,
     sandbox_command,
     sandbox_environment,
     sandbox_user_id,
@@ -130,7 +133,7 @@ class SandboxProvisioner(LocalProvisioner):
         readable = [Path(p) for p in self.readable_paths]
         # The folder that holds the submissions' folders (autograded/<learner>/<exercise>): one parent serves them all.
         stage_root = workdir.resolve().parent.parent
-        warm = self.warm_kernels and stage_root != Path("/")
+        warm = self.warm_kernels and self.warm_stage_root(stage_root, readable)
         self.warm_parent = self.parent_for_warm_kernels(environment, hidden, readable, user_id, stage_root) if warm else None
         if self.warm_parent is not None and self.warm_parent.unusable:
             self.warm_parent = None  # said once, in the warning of the launch that found it
@@ -158,10 +161,11 @@ class SandboxProvisioner(LocalProvisioner):
         # kernelspec says so already (sandbox_kernel_spec); this holds for any other.
         self.kernel_spec.interrupt_mode = "message"
         kernel_arguments = self.ipykernel_arguments(kwargs["cmd"])
-        if kernel_arguments is None:
-            self.warm_parent = None  # another kernel command than ipykernel's own: started from scratch
+        kwargs["env"] = sandbox_environment(kwargs.get("env") or os.environ)
+        if kernel_arguments is None or kwargs["env"] != environment:
+            # Another kernel command than ipykernel's own, or a kernelspec's own environment: started from scratch.
+            self.warm_parent = None
         self.warm_request = kernel_arguments or []
-        kwargs["env"] = environment
         kwargs["cmd"] = sandbox_command(
             kwargs["cmd"],
             workdir=workdir,
@@ -183,19 +187,35 @@ class SandboxProvisioner(LocalProvisioner):
 
         def make() -> KernelParent:
             def command_for(scratch_root: Path, control: int) -> list[str]:
+                # The parent is its sandbox's process 1: bubblewrap's own init, the grader's user
+                # and dumpable when the grader is not root, would outlive every kernel in reach of them.
                 return sandbox_command(
                     [sys.executable, "-m", "mlteam_utils.grading.kernel_zygote", str(control)],
                     workdir=stage_root, workdir_source=parent.empty, connection_file=None, limits=limits,
-                    hidden=hidden, readable=readable, writable=[scratch_root], user_id=user_id,
+                    hidden=hidden, readable=readable, writable=[scratch_root], user_id=user_id, as_pid_1=True,
                 )
 
             parent = KernelParent(command_for, environment, stage_root)
-            parent.prepare(user_id)
+            parent.prepare()
             return parent
 
         key = (tuple(sorted(environment.items())), tuple(map(str, hidden)), tuple(map(str, readable)), limits, user_id,
                str(stage_root))
         return shared_parent(key, make)
+
+    @staticmethod
+    def warm_stage_root(stage_root: Path, readable: list[Path]) -> bool:
+        """Whether a kernel parent may cover ``stage_root`` for its kernels: nothing the sandbox mounts is inside it.
+
+        >>> SandboxProvisioner.warm_stage_root(Path("/srv/course/autograded"), [])
+        True
+        >>> SandboxProvisioner.warm_stage_root(Path("/tmp"), []), SandboxProvisioner.warm_stage_root(Path("/"), [])
+        (False, False)
+        """
+        if stage_root in (Path("/"), Path(SANDBOX_TMP)) or len(stage_root.parts) < 3:
+            return False
+        mounted = [Path(path) for path in (*python_paths(), *package_paths())] + [Path(p).resolve() for p in readable]
+        return not any(path == stage_root or stage_root in path.parents for path in mounted)
 
     @staticmethod
     def ipykernel_arguments(command: list[str]) -> list[str] | None:

@@ -419,6 +419,7 @@ def sandbox_command(
     bwrap: str = "bwrap",
     prlimit: str = "prlimit",
     setpriv: str = "setpriv",
+    as_pid_1: bool = False,
 ) -> list[str]:
     """``command`` wrapped so that it runs in the sandbox described in this module.
 
@@ -430,6 +431,8 @@ def sandbox_command(
     from the course's configuration, :mod:`mlteam_utils.upstream.course_paths`) is
     covered up where a read-only mount would show it (:func:`covered_paths`); elsewhere
     it is simply not in the sandbox. With ``user_id`` (a root grader), the code runs as that user.
+    With ``as_pid_1``, ``command`` is the sandbox's process 1 (bubblewrap's own init is not there:
+    a long-lived command that reaps its children and must be the only process of its user left).
     """
     workdir = Path(workdir).resolve()
     arguments = [prlimit, *limits.prlimit_arguments(), "--", bwrap]
@@ -492,6 +495,7 @@ def sandbox_command(
         "1",
         "--new-session",
         "--die-with-parent",
+        *(["--as-pid-1"] if as_pid_1 else []),
         "--",
         *inner,
     ]

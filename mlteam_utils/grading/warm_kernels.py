@@ -15,10 +15,12 @@ started from scratch, as before, whenever it cannot be used.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -26,7 +28,11 @@ import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-__all__ = ["ForkedKernel", "KernelParent", "WarmKernelsUnavailable", "parents_running", "pidfd_pid", "shared_parent"]
+__all__ = ["ForkedKernel", "KernelParent", "WarmKernelsUnavailable", "parents_running", "pidfd_pid", "shared_parent", "stop_all"]
+
+
+#: How long the worker waits for the parent's answer (its first one includes its imports).
+REPLY_TIMEOUT_SECONDS = 120.0
 
 
 class WarmKernelsUnavailable(RuntimeError):
@@ -68,8 +74,10 @@ class ForkedKernel:
         self._signalled: int | None = None
 
     def _ended(self, timeout: float | None) -> bool:
-        readable, _, _ = select.select([self.handle], [], [], timeout)
-        return bool(readable)
+        """Whether the pidfd says the process has ended (``poll``: any descriptor number works)."""
+        watch = select.poll()
+        watch.register(self.handle, select.POLLIN)
+        return bool(watch.poll(None if timeout is None else int(timeout * 1000)))
 
     def poll(self) -> int | None:
         """None while the kernel runs; then -N if this side ended it with signal N, else 0 (its parent reaps it)."""
@@ -126,12 +134,12 @@ class KernelParent:
         self._command_for = command_for
         self._process: subprocess.Popen[bytes] | None = None
         self._control: socket.socket | None = None
+        self._last_line = b""
 
-    def prepare(self, user_id: int | None) -> None:
-        """The scratch root belongs to the sandbox user; other users may only pass through it."""
-        if user_id is not None:
-            os.chown(self.scratch_root, user_id, user_id)
+    def prepare(self) -> None:
+        """The scratch root stays the grader's: the sandbox user (and others) may only pass through it."""
         os.chmod(self.scratch_root, 0o711)
+        os.chmod(self.empty, 0o755)
 
     def alive(self) -> bool:
         """Whether the parent runs (started and not ended)."""
@@ -148,6 +156,9 @@ class KernelParent:
             )
         finally:
             theirs.close()
+        # A parent that stops answering (it cannot be reached from a kernel, but a machine can
+        # starve it) costs one submission this long, then a kernel from scratch.
+        ours.settimeout(REPLY_TIMEOUT_SECONDS)
         self._control = ours
 
     def fork(self, arguments: list[str], cwd: Path, scratch: Path, home: str) -> ForkedKernel:
@@ -161,23 +172,49 @@ class KernelParent:
         request = {"arguments": list(arguments), "cwd": str(cwd), "scratch": str(scratch),
                    "stage_root": str(self.stage_root), "home": home}
         try:
-            self._control.sendall(json.dumps(request).encode("utf-8") + b"\n")
-            message, handles, _, _ = socket.recv_fds(self._control, 65536, 1)
+            # "fork"; the child it forks answers "ready" and reads the request itself (see kernel_zygote.fork_kernel).
+            self._control.sendall(b"fork\n")
+            if self._receive_line() == b"ready\n":
+                self._control.sendall(json.dumps(request).encode("utf-8") + b"\n")
+                message, handles, _, _ = socket.recv_fds(self._control, 65536, 1)
+            else:
+                message, handles = self._last_line, []
         except OSError as error:
             self.stop()
             raise WarmKernelsUnavailable(f"the kernel parent stopped answering: {error}") from error
         if not message:
             self.stop()
             raise WarmKernelsUnavailable("the kernel parent has ended")
-        reply = json.loads(message.decode("utf-8", "replace").splitlines()[0])
-        if not handles:
-            # The same refusal would follow every time (a kernel the parent starts is the worker's own code, not a learner's).
-            self.unusable = f"the kernel parent could not fork a kernel: {reply.get('error', reply)}"
-            raise WarmKernelsUnavailable(self.unusable)
-        return ForkedKernel(handles[0])
+        try:
+            reply = json.loads(message.decode("utf-8", "replace").splitlines()[0])
+            if not handles:
+                if "refused" in reply:  # the same refusal would follow every time: said once, then kernels from scratch
+                    self.unusable = f"this machine refuses what a forked kernel needs: {reply['refused']}"
+                    raise WarmKernelsUnavailable(self.unusable)
+                raise WarmKernelsUnavailable(f"the kernel parent could not fork a kernel: {reply.get('error', reply)}")
+            kernel = ForkedKernel(handles[0])
+        except (ValueError, IndexError, OSError) as error:
+            for handle in handles:
+                os.close(handle)
+            self.stop()
+            raise WarmKernelsUnavailable(f"the kernel parent's answer was not understood: {error}") from error
+        return kernel
+
+    def _receive_line(self) -> bytes:
+        """The next line from the parent (or its child), kept in ``_last_line``; empty at its end."""
+        assert self._control is not None
+        line = b""
+        while not line.endswith(b"\n"):
+            chunk = self._control.recv(1)
+            if not chunk:
+                break
+            line += chunk
+        self._last_line = line
+        return line
+
 
     def stop(self) -> None:
-        """End the parent (its kernels keep their own namespaces and end with their managers)."""
+        """End the parent (every kernel it forked ends with it: it is its sandbox's process 1); it starts again when asked."""
         if self._control is not None:
             self._control.close()
             self._control = None
@@ -187,19 +224,33 @@ class KernelParent:
             self._process.wait()
             self._process = None
 
+    def remove(self) -> None:
+        """End the parent for good and remove its scratch root."""
+        self.stop()
+        shutil.rmtree(self.scratch_root, ignore_errors=True)
+
 
 _PARENTS: dict[tuple[object, ...], KernelParent] = {}
+_PARENTS_STOPPED_AT_EXIT: list[bool] = []
 
 
 def shared_parent(key: tuple[object, ...], make: Callable[[], KernelParent]) -> KernelParent:
     """This process's kernel parent for ``key`` (the sandbox's settings); another key replaces it."""
     parent = _PARENTS.get(key)
     if parent is None:
-        for old in _PARENTS.values():
-            old.stop()
-        _PARENTS.clear()
+        stop_all()
+        if not _PARENTS_STOPPED_AT_EXIT:
+            atexit.register(stop_all)
+            _PARENTS_STOPPED_AT_EXIT.append(True)
         parent = _PARENTS[key] = make()
     return parent
+
+
+def stop_all() -> None:
+    """Stop this process's kernel parents and remove their scratch roots (at exit too)."""
+    for parent in _PARENTS.values():
+        parent.remove()
+    _PARENTS.clear()
 
 
 def parents_running() -> int:
