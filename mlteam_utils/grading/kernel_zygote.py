@@ -32,6 +32,11 @@ Modules are imported as a kernel would import them: pandas picks its display def
 ``get_ipython()`` at import, so a stand-in says "a kernel" while they load. The same
 environment reaches every kernel (the worker starts another parent when it changes).
 
+What a forked kernel shares with its parent, unlike a fresh one: the string hash seed (set
+iteration order of strings is the same for every submission a worker grades, as under a
+fixed ``PYTHONHASHSEED``). Random numbers are not shared: numpy's global state is seeded
+afresh in each kernel, Python's ``random`` by its own fork hook.
+
 Known limit: Linux refuses a new ``/proc`` inside
 bubblewrap's (its ``/proc/sys`` cover makes it "too revealing"), so the kernel sees the
 worker sandbox's ``/proc``: the parent's entries (closed, see above) and its own under
@@ -107,13 +112,15 @@ def _drop_capabilities(libc: ctypes.CDLL) -> None:
     _prctl(libc, _PR_SET_NO_NEW_PRIVS, 1)
 
 
-def _own_namespaces(libc: ctypes.CDLL, scratch: Path, cwd: Path, stage_root: Path, home: str) -> None:
+def _own_namespaces(libc: ctypes.CDLL, scratch: Path, cwd: Path, stage_root: Path, home: str, keep: list[Path]) -> None:
     """In the forked child: namespaces of its own, a fresh /tmp and home, only this submission's files.
 
     ``scratch`` (the kernel's socket folder and connection file, and its disposable copy in
     ``scratch/work``) is the one folder of the worker's scratch root it sees; the copy shows at
     ``cwd``, the submission's real folder, in an empty tmpfs over ``stage_root`` (where the
     worker's sandbox had only an empty folder), as a kernel started from scratch sees it.
+    ``keep`` are the sandbox's read-only mounts under /tmp (a venv or a checkout there): bound
+    again, with the covers inside them, over the fresh /tmp.
     """
     uid, gid = os.getuid(), os.getgid()
     _check(libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNS | _CLONE_NEWPID | _CLONE_NEWIPC | _CLONE_NEWNET | _CLONE_NEWUTS), "unshare")
@@ -124,7 +131,17 @@ def _own_namespaces(libc: ctypes.CDLL, scratch: Path, cwd: Path, stage_root: Pat
     # Kept open while what holds them is covered (the worker's scratch is often under /tmp).
     keep_scratch = os.open(scratch, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW)
     keep_work = os.open(scratch / "work", os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW)
+    kept = [(path, os.open(path, os.O_PATH | os.O_NOFOLLOW)) for path in keep if path.exists()]
     _mount(libc, "tmpfs", "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=1777")
+    for path, held in kept:
+        if os.path.isdir(f"/proc/self/fd/{held}"):
+            os.makedirs(path, mode=0o755, exist_ok=True)
+        else:
+            os.makedirs(path.parent, mode=0o755, exist_ok=True)
+            path.touch()
+        _mount(libc, f"/proc/self/fd/{held}", str(path), None, _MS_BIND | _MS_REC)
+        _mount(libc, None, str(path), None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | _MS_NOSUID | _MS_NODEV)
+        os.close(held)
     os.mkdir(home, 0o700)
     if os.path.isdir("/dev/shm"):
         _mount(libc, "tmpfs", "/dev/shm", "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=1777")
@@ -172,7 +189,7 @@ def fork_kernel(control: int) -> int:
             # The parent is not dumpable, so its child's /proc files are root's: the child may
             # not write its own uid map until it is dumpable again, and is not once that is done.
             _prctl(libc, _PR_SET_DUMPABLE, 1)
-            _own_namespaces(libc, scratch, cwd, stage_root, str(request["home"]))
+            _own_namespaces(libc, scratch, cwd, stage_root, str(request["home"]), [Path(p) for p in request["keep"]])
             _prctl(libc, _PR_SET_DUMPABLE, 0)
             init = os.fork()  # process 1 of the new process namespace
             if init == 0:

@@ -195,7 +195,9 @@ class SandboxProvisioner(LocalProvisioner):
                     hidden=hidden, readable=readable, writable=[scratch_root], user_id=user_id, as_pid_1=True,
                 )
 
-            parent = KernelParent(command_for, environment, stage_root)
+            mounted = (*python_paths(), *package_paths(), *(str(Path(p).resolve()) for p in readable))
+            under_tmp = tuple(path for path in mounted if Path(SANDBOX_TMP) in Path(path).parents)
+            parent = KernelParent(command_for, environment, stage_root, keep=under_tmp)
             parent.prepare()
             return parent
 

@@ -123,11 +123,14 @@ class KernelParent:
     each kernel sees its own submission's copy alone.
     """
 
-    def __init__(self, command_for: Callable[[Path, int], list[str]], environment: Mapping[str, str], stage_root: Path) -> None:
+    def __init__(self, command_for: Callable[[Path, int], list[str]], environment: Mapping[str, str], stage_root: Path,
+                 keep: tuple[str, ...] = ()) -> None:
         self.scratch_root = Path(tempfile.mkdtemp(prefix="mlteam-kernels-"))
         self.empty = self.scratch_root / "empty"  # what the parent's sandbox shows at stage_root
         self.empty.mkdir()
         self.stage_root = stage_root
+        #: The sandbox's read-only mounts under /tmp, which a kernel's fresh /tmp must show again.
+        self.keep = keep
         #: Why this machine cannot fork kernels (e.g. user namespaces refused), once a fork has failed.
         self.unusable = ""
         self.environment = dict(environment)
@@ -170,7 +173,7 @@ class KernelParent:
             self.start()
         assert self._control is not None
         request = {"arguments": list(arguments), "cwd": str(cwd), "scratch": str(scratch),
-                   "stage_root": str(self.stage_root), "home": home}
+                   "stage_root": str(self.stage_root), "home": home, "keep": list(self.keep)}
         try:
             # "fork"; the child it forks answers "ready" and reads the request itself (see kernel_zygote.fork_kernel).
             self._control.sendall(b"fork\n")
