@@ -150,8 +150,8 @@ class SandboxProvisioner(LocalProvisioner):
         km.transport = "ipc"
         km.ip = str(sockets / "kernel")
         if self.warm_parent is not None:
-            # A forked kernel is already the sandbox user when it enters its copy and reads its connection file.
-            os.chmod(self.scratch, 0o711)
+            if user_id is not None:  # a forked kernel is already the sandbox user when it enters its copy
+                os.chmod(self.scratch, 0o711)
             km.connection_file = str(self.scratch / "kernel.json")
         kwargs = await super().pre_launch(**kwargs)
         if user_id is not None:
@@ -198,7 +198,7 @@ class SandboxProvisioner(LocalProvisioner):
             mounted = (*python_paths(), *package_paths(), *(str(Path(p).resolve()) for p in readable))
             under_tmp = tuple(path for path in mounted if Path(SANDBOX_TMP) in Path(path).parents)
             parent = KernelParent(command_for, environment, stage_root, keep=under_tmp)
-            parent.prepare()
+            parent.prepare(traversable=user_id is not None)
             return parent
 
         key = (tuple(sorted(environment.items())), tuple(map(str, hidden)), tuple(map(str, readable)), limits, user_id,

@@ -139,10 +139,10 @@ class KernelParent:
         self._control: socket.socket | None = None
         self._last_line = b""
 
-    def prepare(self) -> None:
-        """The scratch root stays the grader's: the sandbox user (and others) may only pass through it."""
-        os.chmod(self.scratch_root, 0o711)
-        os.chmod(self.empty, 0o755)
+    def prepare(self, traversable: bool) -> None:
+        """The scratch root stays the grader's; ``traversable`` when the kernels run as another user, who may pass through it."""
+        os.chmod(self.scratch_root, 0o711 if traversable else 0o700)
+        os.chmod(self.empty, 0o755 if traversable else 0o700)
 
     def alive(self) -> bool:
         """Whether the parent runs (started and not ended)."""
